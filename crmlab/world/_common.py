@@ -1,0 +1,128 @@
+"""Small shared tools of the world generators: seeded streams, ids, time and sampling.
+
+Randomness: every component and every block draws from its own stream, keyed by a
+fixed component code and the block index under the world seed
+(``SeedSequence(seed, spawn_key=(component, block))``). The codes never change, so
+adding a component or changing how one of them draws leaves every other stream as it
+was, and a block's data does not depend on which worker made it.
+
+Time: generators work in fractional days since ``config.start`` (float64) and turn
+them into ``datetime64[s]`` timestamps only at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = [
+    "COMPONENTS", "categorical", "choose_rows", "days_to_timestamps", "format_ids",
+    "rng_for", "strings",
+]
+
+#: Stable stream codes. Append new components; never renumber.
+COMPONENTS: dict[str, int] = {
+    "weather": 1,
+    "campaigns": 2,
+    "tariffs": 3,
+    "population": 10,
+    "purchases": 11,
+    "billing": 12,
+    "service": 13,
+    "marketing": 14,
+    "social": 15,
+    "silos": 16,
+    "interactions": 17,
+    "loyalty": 18,
+}
+
+
+def rng_for(seed: int, component: str, block: int | None = None) -> np.random.Generator:
+    """The random stream of one component (and one block) of a world.
+
+    Examples
+    --------
+    >>> a = rng_for(42, "purchases", 3).random()
+    >>> a == rng_for(42, "purchases", 3).random()
+    True
+    """
+    key = (COMPONENTS[component],) if block is None else (COMPONENTS[component], int(block))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
+
+
+def strings(values: pa.Array | Sequence[str] | np.ndarray) -> pd.Series:
+    """A pandas ``str`` Series (Arrow-backed) from Arrow or Python strings."""
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(np.asarray(values, dtype=object), type=pa.string())
+    return pd.Series(pd.array(values, dtype="str"))
+
+
+def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
+    """Zero-padded string ids such as ``C0000042``, built in Arrow (no Python loop).
+
+    Examples
+    --------
+    >>> format_ids("C", np.array([1, 42]), 7).tolist()
+    ['C0000001', 'C0000042']
+    """
+    digits = pc.utf8_lpad(pa.array(np.asarray(numbers, dtype=np.int64)).cast(pa.string()),
+                          width, "0")
+    return strings(pc.binary_join_element_wise(prefix, digits, ""))
+
+
+def event_ids(prefix: str, block: int, n: int) -> pd.Series:
+    """Ids of a block's events: prefix, 4-digit block, 8-digit sequence (``T000300000017``).
+
+    Independent of every other block, so blocks can be made anywhere in any order.
+    """
+    return format_ids(prefix, block * 100_000_000 + np.arange(1, n + 1, dtype=np.int64), 12)
+
+
+def categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
+    """A pandas Categorical from integer codes and a fixed category list."""
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int16),
+                                     categories=pd.Index(list(categories), dtype="str"))
+
+
+def choose_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
+    """One categorical draw per row of a probability matrix (rows need not be normalised).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> choose_rows(rng, np.array([[1.0, 0.0], [0.0, 1.0]])).tolist()
+    [0, 1]
+    """
+    cum = np.cumsum(probs, axis=1)
+    u = rng.random(len(probs)) * cum[:, -1]
+    return (u[:, None] >= cum).sum(axis=1).clip(0, probs.shape[1] - 1)
+
+
+def days_to_timestamps(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
+    """Fractional days since ``start`` as ``datetime64[s]`` (NaN becomes NaT)."""
+    days = np.asarray(days, dtype=float)
+    seconds = np.round(days * 86_400.0)
+    out = np.datetime64(start.to_datetime64(), "s") + np.where(
+        np.isnan(seconds), 0, seconds).astype("timedelta64[s]")
+    out[np.isnan(days)] = np.datetime64("NaT")
+    return out
+
+
+def repeat_index(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For per-owner event counts, each event's owner index and its rank within the owner.
+
+    Examples
+    --------
+    >>> owner, rank = repeat_index(np.array([2, 0, 3]))
+    >>> owner.tolist(), rank.tolist()
+    ([0, 0, 2, 2, 2], [0, 1, 0, 1, 2])
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    starts = np.cumsum(counts) - counts
+    rank = np.arange(len(owner)) - np.repeat(starts, counts)
+    return owner, rank

@@ -1,0 +1,274 @@
+"""World configuration: one frozen, validated dataclass and the named presets.
+
+Every number that shapes the synthetic world lives here, so a researcher can vary
+one knob, keep the seed, and see exactly what changed. A ``WorldConfig`` checks its
+own fields when constructed: a bad value raises ``ValueError`` or ``TypeError``
+naming the field, what was given and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["LOCALES", "PRESETS", "SEGMENTS", "WorldConfig", "resolve_config"]
+
+#: Locales with name, place and currency pools (see :mod:`crmlab.world.names`).
+LOCALES: tuple[str, ...] = ("en_US", "fa_IR")
+
+#: The five latent customer segments, in a fixed order (their codes are 0..4).
+SEGMENTS: tuple[str, ...] = (
+    "loyal_heavy",  # frequent, long-lived, high spend
+    "steady",  # ordinary customers, moderate everything
+    "digital_young",  # web/app first, social, refer friends
+    "price_hunter",  # respond to offers, churn quickly
+    "occasional",  # rare, low-value purchases
+)
+
+
+def _positive_int(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"WorldConfig.{name} must be an int; got {type(value).__name__} {value!r}")
+    if value <= 0:
+        raise ValueError(f"WorldConfig.{name} must be a positive integer (>= 1); got {value}")
+
+
+def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(
+            f"WorldConfig.{name} must be a number; got {type(value).__name__} {value!r}"
+        )
+    bad = not math.isfinite(value) or value > high or (value <= low if low_open else value < low)
+    if bad:
+        bracket = "(" if low_open else "["
+        raise ValueError(f"WorldConfig.{name} must be in {bracket}{low}, {high}]; got {value}")
+
+
+def _date(name: str, value: Any) -> pd.Timestamp:
+    if not isinstance(value, str):
+        raise TypeError(
+            f"WorldConfig.{name} must be an ISO date string like '2023-01-01'; "
+            f"got {type(value).__name__} {value!r}"
+        )
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise ValueError(
+            f"WorldConfig.{name} must be an ISO date like '2023-01-01'; got {value!r}"
+        ) from None
+    if stamp != stamp.normalize() or stamp.tz is not None:
+        raise ValueError(f"WorldConfig.{name} must be a plain date without time; got {value!r}")
+    return stamp
+
+
+@dataclass(frozen=True)
+class WorldConfig:
+    """Every knob of the synthetic telecom operator.
+
+    Parameters
+    ----------
+    n_customers : int, default=5000
+        Customers acquired over the history (prepaid and postpaid together).
+    start, end : str, default="2023-01-01", "2025-12-31"
+        First and last day of the observed history (inclusive), ISO dates.
+    locale : {"en_US", "fa_IR"}, default="en_US"
+        Names, provinces, cities, phone formats and currency.
+    postpaid_share : float, default=0.35
+        Average share of customers on a postpaid (contractual) plan; segments shift it.
+    segment_shares : tuple of 5 floats, default=(0.12, 0.28, 0.2, 0.2, 0.2)
+        Shares of the latent segments in :data:`SEGMENTS` order; must sum to 1.
+    acquisition_growth : float, default=0.3
+        Yearly growth rate of new sign-ups (0 = flat acquisition).
+    billing_error_rate : float, default=0.02
+        Probability that a postpaid invoice is wrong (over- or under-charged).
+    complaint_rate : float, default=1.2
+        Average routine complaints per postpaid customer-year before segment, season
+        and weather effects (prepaid customers complain at half this rate).
+    weather_events_per_year : float, default=6.0
+        Expected snow and flood events per year across all provinces.
+    repair_capacity : float, default=1.25
+        Repair and response capacity as a multiple of the normal-season expected load;
+        below 1 the queue grows even in calm months.
+    service_failure_rate : float, default=0.08
+        Yearly chance that a customer suffers a serious service failure.
+    silent_share : float, default=0.45
+        Share of customers hit by a failure who never complain (they may just leave).
+    winback_rate : float, default=0.4
+        Chance that an executive call wins back a customer who left after an escalated
+        complaint.
+    loyalty_launch_months : int, default=6
+        Months after ``start`` when the loyalty programme opens.
+    campaigns_per_year : int, default=4
+        Marketing campaigns per year (database-marketing, retention and win-back).
+    block_size : int, default=10000
+        Customers per generation block. Blocks are independent; the block size is part
+        of the world's identity (changing it changes the data), worker count is not.
+
+    Examples
+    --------
+    >>> from crmlab import WorldConfig
+    >>> WorldConfig(n_customers=2_000, locale="fa_IR").n_years
+    3.0
+    """
+
+    n_customers: int = 5000
+    start: str = "2023-01-01"
+    end: str = "2025-12-31"
+    locale: str = "en_US"
+    postpaid_share: float = 0.35
+    segment_shares: tuple[float, ...] = (0.12, 0.28, 0.2, 0.2, 0.2)
+    acquisition_growth: float = 0.3
+    billing_error_rate: float = 0.02
+    complaint_rate: float = 1.2
+    weather_events_per_year: float = 6.0
+    repair_capacity: float = 1.25
+    service_failure_rate: float = 0.08
+    silent_share: float = 0.45
+    winback_rate: float = 0.4
+    loyalty_launch_months: int = 6
+    campaigns_per_year: int = 4
+    block_size: int = 10_000
+
+    def __post_init__(self) -> None:
+        _positive_int("n_customers", self.n_customers)
+        _positive_int("block_size", self.block_size)
+        _positive_int("campaigns_per_year", self.campaigns_per_year)
+        if isinstance(self.loyalty_launch_months, bool) or not isinstance(
+            self.loyalty_launch_months, int
+        ):
+            raise TypeError(
+                "WorldConfig.loyalty_launch_months must be an int; "
+                f"got {type(self.loyalty_launch_months).__name__}"
+            )
+        if self.loyalty_launch_months < 0:
+            raise ValueError(
+                f"WorldConfig.loyalty_launch_months must be >= 0; got {self.loyalty_launch_months}"
+            )
+        start, end = _date("start", self.start), _date("end", self.end)
+        if start >= end:
+            raise ValueError(
+                f"WorldConfig.start ({self.start}) must be before WorldConfig.end ({self.end})"
+            )
+        if (end - start).days < 89:
+            raise ValueError(
+                "WorldConfig.start and end must span at least 90 days; "
+                f"got {(end - start).days + 1} days"
+            )
+        if not isinstance(self.locale, str):
+            raise TypeError(f"WorldConfig.locale must be a string, one of {list(LOCALES)}")
+        if self.locale not in LOCALES:
+            raise ValueError(
+                f"WorldConfig.locale must be one of {list(LOCALES)}; got {self.locale!r}"
+            )
+        for name in ("postpaid_share", "billing_error_rate", "service_failure_rate",
+                     "silent_share", "winback_rate"):
+            _number(name, getattr(self, name), 0.0, 1.0)
+        _number("acquisition_growth", self.acquisition_growth, -0.9, 10.0)
+        _number("complaint_rate", self.complaint_rate, 0.0, 50.0)
+        _number("weather_events_per_year", self.weather_events_per_year, 0.0, 365.0)
+        _number("repair_capacity", self.repair_capacity, 0.0, 100.0, low_open=True)
+        shares = self.segment_shares
+        if not isinstance(shares, tuple | list) or len(shares) != len(SEGMENTS):
+            raise ValueError(
+                f"WorldConfig.segment_shares must be {len(SEGMENTS)} numbers, one per segment "
+                f"{list(SEGMENTS)}; got {shares!r}"
+            )
+        for i, share in enumerate(shares):
+            _number(f"segment_shares[{i}]", share, 0.0, 1.0)
+        if abs(sum(shares) - 1.0) > 1e-9:
+            raise ValueError(
+                f"WorldConfig.segment_shares must sum to 1; got {list(shares)} "
+                f"(sum {sum(shares):.6g})"
+            )
+        object.__setattr__(self, "segment_shares", tuple(float(s) for s in shares))
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def start_ts(self) -> pd.Timestamp:
+        """``start`` as a Timestamp."""
+        return pd.Timestamp(self.start)
+
+    @property
+    def end_ts(self) -> pd.Timestamp:
+        """``end`` as a Timestamp (the last observed day)."""
+        return pd.Timestamp(self.end)
+
+    @property
+    def n_days(self) -> int:
+        """Days of history, both ends included."""
+        return int((self.end_ts - self.start_ts).days) + 1
+
+    @property
+    def n_years(self) -> float:
+        """Length of the history in years (365-day years, rounded to 0.1)."""
+        return round(self.n_days / 365.0, 1)
+
+    @property
+    def n_blocks(self) -> int:
+        """Number of independent customer blocks."""
+        return -(-self.n_customers // self.block_size)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The configuration as plain JSON-ready values."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["segment_shares"] = list(out["segment_shares"])
+        return out
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> WorldConfig:
+        """Rebuild a configuration saved with :meth:`to_dict`; unknown keys are an error."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ValueError(f"unknown WorldConfig fields {unknown}; allowed: {sorted(known)}")
+        values = dict(values)
+        if "segment_shares" in values:
+            values["segment_shares"] = tuple(values["segment_shares"])
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> WorldConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+#: Named worlds. ``classroom`` is shipped and used by the notebooks.
+PRESETS: dict[str, WorldConfig] = {
+    "tiny": WorldConfig(n_customers=500, start="2024-01-01", end="2024-12-31"),
+    "classroom": WorldConfig(n_customers=5_000),
+    "research": WorldConfig(n_customers=100_000),
+    "large": WorldConfig(n_customers=1_000_000),
+}
+
+
+def resolve_config(config: str | WorldConfig, **overrides: Any) -> WorldConfig:
+    """Turn a preset name or a config into a validated :class:`WorldConfig`.
+
+    Parameters
+    ----------
+    config : str or WorldConfig
+        A name from :data:`PRESETS` or a ready configuration.
+    **overrides
+        Fields to change, e.g. ``n_customers=2000`` or ``locale="fa_IR"``.
+
+    Examples
+    --------
+    >>> resolve_config("tiny", locale="fa_IR").locale
+    'fa_IR'
+    """
+    if isinstance(config, WorldConfig):
+        base = config
+    elif isinstance(config, str):
+        if config not in PRESETS:
+            raise ValueError(f"unknown preset {config!r}; choose one of {list(PRESETS)}")
+        base = PRESETS[config]
+    else:
+        raise TypeError(
+            "config must be a preset name (one of "
+            f"{list(PRESETS)}) or a WorldConfig; got {type(config).__name__}"
+        )
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    return base.replace(**overrides) if overrides else base

@@ -1,0 +1,119 @@
+"""Prepaid top-ups and store purchases: the BG/NBD process with Gamma-Gamma spend.
+
+Each prepaid customer follows exactly the story of Fader, Hardie & Lee (2005),
+"Counting your customers the easy way": while alive, purchases arrive as a Poisson
+process with rate ``lambda ~ Gamma(r, alpha)`` (per week); after every purchase,
+including the first at sign-up, the customer drops out with probability
+``p ~ Beta(a, b)``. Spend per purchase follows the Gamma-Gamma model of Fader, Hardie
+& Lee (2005), "RFM and CLV": ``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, gamma)``.
+Parameters differ by segment (:mod:`crmlab.world.segments`), so fitting the models
+on one segment's customers recovers that segment's parameters.
+
+Vectorised simulation: the number of purchases before dropout is geometric, the
+number of arrivals in the customer's window is Poisson, and the first ``m`` of the
+``N`` arrival times are drawn directly with the Rényi representation of uniform order
+statistics (cumulative sums of exponentials over one gamma), so no loop runs over
+customers or purchases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import segments as seg
+from ._common import categorical, days_to_timestamps, event_ids, repeat_index
+from .config import WorldConfig
+from .names import pools
+from .population import Population
+
+__all__ = ["PURCHASE_CHANNELS", "PURCHASE_KINDS", "generate_purchases"]
+
+PURCHASE_CHANNELS = ("retailer", "app", "web", "store")
+PURCHASE_KINDS = ("top_up", "store_purchase")
+
+
+def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Population
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Simulate the block's prepaid purchases.
+
+    Returns
+    -------
+    transactions : DataFrame
+        transaction_id, customer_id, timestamp, amount, channel, kind.
+    truth : DataFrame
+        Per customer: purchase_rate (per week), dropout_probability, spend_nu,
+        expected_spend, purchases_until_dropout, alive_at_end, dropout_date.
+    dropout_day : ndarray
+        Day of dropout since start (NaN while alive; NaN for postpaid).
+    """
+    n = pop.n
+    s = pop.segment
+    prepaid = ~pop.postpaid
+    scale = pools(config.locale).money_scale
+
+    lam = rng.gamma(seg.column("bg_r", s), 1.0 / seg.column("bg_alpha", s)) / 7.0  # per day
+    p_drop = rng.beta(seg.column("bg_a", s), seg.column("bg_b", s))
+    nu = rng.gamma(seg.column("gg_q", s), 1.0 / (seg.column("gg_gamma", s) * scale))
+    # purchase occasions until dropout (the first purchase, at sign-up, included)
+    occasions = rng.geometric(np.clip(p_drop, 1e-12, 1.0))
+    window = np.maximum(config.n_days - pop.signup_day, 0.0)
+    arrivals = rng.poisson(lam * window)  # repeat-purchase arrivals if never dropping out
+    repeats = np.where(prepaid, np.minimum(arrivals, occasions - 1), 0)
+
+    owner, _rank = repeat_index(repeats)
+    gaps = rng.exponential(1.0, len(owner))
+    csum = np.cumsum(gaps)
+    starts = np.cumsum(repeats) - repeats
+    base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0)
+    within = csum - np.repeat(base, repeats)  # cumulative sums restarting per customer
+    last = np.zeros(n)
+    has = repeats > 0
+    last[has] = within[starts[has] + repeats[has] - 1]
+    denom = last + rng.gamma(np.maximum(arrivals - repeats, 0) + 1.0)
+    frac = within / np.repeat(denom, repeats)
+    repeat_day = pop.signup_day[owner] + frac * window[owner]
+
+    # all purchases: the first at sign-up, then the repeats, sorted per customer
+    first_idx = np.flatnonzero(prepaid)
+    cust = np.concatenate([first_idx, owner])
+    day = np.concatenate([pop.signup_day[first_idx], repeat_day])
+    order = np.lexsort((day, cust))
+    cust, day = cust[order], day[order]
+
+    amount = rng.gamma(seg.column("gg_p", s)[cust], 1.0 / nu[cust])
+    amount = np.maximum(np.round(amount, 2), 0.01 * scale)
+    digital = pop.digital[cust]
+    u = rng.random(len(cust))
+    years = day / 365.0
+    app_share = np.clip(0.15 + 0.35 * digital + 0.05 * years, 0, 0.8)
+    web_share = 0.15 * digital
+    store_share = 0.15
+    channel = np.select(
+        [u < app_share, u < app_share + web_share, u < app_share + web_share + store_share],
+        [1, 2, 3], default=0)
+    kind = (channel == 3) & (rng.random(len(cust)) < 0.3)
+
+    transactions = pd.DataFrame({
+        "transaction_id": event_ids("T", pop.block, len(cust)),
+        "customer_id": pop.customer_id.to_numpy()[cust],
+        "timestamp": days_to_timestamps(config.start_ts, day),
+        "amount": amount,
+        "channel": categorical(channel, PURCHASE_CHANNELS),
+        "kind": categorical(kind.astype(int), PURCHASE_KINDS),
+    })
+    transactions["customer_id"] = transactions["customer_id"].astype("str")
+
+    # dropout happens right after the last purchase if the customer had no more occasions
+    dropped = prepaid & (repeats == occasions - 1)
+    last_day = pop.signup_day + np.where(has, last / np.where(has, denom, 1.0) * window, 0.0)
+    dropout_day = np.where(dropped, last_day, np.nan)
+    truth = pd.DataFrame({
+        "purchase_rate": np.where(prepaid, lam * 7.0, np.nan),
+        "dropout_probability": np.where(prepaid, p_drop, np.nan),
+        "spend_nu": np.where(prepaid, nu, np.nan),
+        "expected_spend": np.where(prepaid, seg.column("gg_p", s) / nu, np.nan),
+        "purchases_until_dropout": np.where(prepaid, occasions, 0),
+        "dropout_date": days_to_timestamps(config.start_ts, dropout_day),
+    })
+    return transactions, truth, dropout_day
