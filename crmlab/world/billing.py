@@ -1,0 +1,236 @@
+"""Postpaid billing: tariffs, monthly invoices, errors, payments and collections.
+
+Each postpaid customer is billed on their own monthly cycle, starting at sign-up.
+Voluntary churn follows the shifted-beta-geometric model of Fader & Hardie (2007),
+"How to project customer retention": each customer has a monthly churn probability
+``theta ~ Beta(alpha, beta)`` (by segment) and leaves at the end of month
+``t ~ Geometric(theta)``, so the cohort's retention rate rises over time although no
+individual's hazard changes.
+
+An invoice is wrong with probability ``config.billing_error_rate`` (60% overcharges,
+40% undercharges). Most overcharged customers dispute the bill (the dispute becomes a
+billing complaint and the bill is corrected by an adjustment); undercharges go
+unnoticed and are lost revenue. Payments arrive with a customer-specific delay; an
+unpaid invoice climbs the collection ladder (reminder 7 days after the due date, call
+at 21, suspension at 45, write-off at 90), and a suspension ends the contract
+(involuntary churn).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import segments as seg
+from ._block import BlockData
+from ._common import categorical, days_to_timestamps, event_ids, format_ids, repeat_index
+from .config import WorldConfig
+from .names import pools
+
+__all__ = [
+    "COLLECTION_STEPS", "INVOICE_STATUSES", "PAYMENT_METHODS", "BillingResult",
+    "generate_billing", "make_tariffs",
+]
+
+MONTH = 365.25 / 12.0  # days in a billing month
+DUE_DAYS = 14.0
+#: Collection steps and the days after the due date when each is taken.
+COLLECTION_STEPS = ("reminder", "call", "suspension", "write_off")
+COLLECTION_OFFSETS = np.array([7.0, 21.0, 45.0, 90.0])
+INVOICE_STATUSES = ("paid_on_time", "paid_late", "written_off", "open")
+PAYMENT_METHODS = ("card", "bank_transfer", "app", "cash")
+OVERCHARGE_SHARE = 0.6
+DISPUTE_PROBABILITY = 0.65
+
+_TARIFFS = (  # name, monthly fee, included GB, overage per GB (model money units)
+    ("Basic", 15.0, 5.0, 4.0),
+    ("Standard", 25.0, 15.0, 3.0),
+    ("Plus", 40.0, 40.0, 2.0),
+    ("Unlimited", 60.0, 150.0, 1.0),
+)
+
+
+def make_tariffs(config: WorldConfig) -> pd.DataFrame:
+    """The operator's postpaid tariffs (world-wide, in the locale's currency).
+
+    Examples
+    --------
+    >>> from crmlab import WorldConfig
+    >>> make_tariffs(WorldConfig())["name"].tolist()
+    ['Basic', 'Standard', 'Plus', 'Unlimited']
+    """
+    scale = pools(config.locale).money_scale
+    names, fee, gb, over = zip(*_TARIFFS, strict=True)
+    return pd.DataFrame({
+        "tariff_id": format_ids("TF", np.arange(1, len(names) + 1), 2),
+        "name": pd.Series(names, dtype="str"),
+        "monthly_fee": np.array(fee) * scale,
+        "included_gb": np.array(gb),
+        "overage_per_gb": np.array(over) * scale,
+    })
+
+
+class BillingResult:
+    """Tables and arrays produced by :func:`generate_billing` (internal)."""
+
+    def __init__(self, **parts):
+        self.__dict__.update(parts)
+
+
+def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
+                     tariffs: pd.DataFrame) -> BillingResult:
+    """Bill the block's postpaid customers.
+
+    Fills ``data.inv_*`` and returns a :class:`BillingResult` with the invoices,
+    payments and collections tables (ids still block-local), the invoices' hidden
+    truth, each customer's contract end (``end_day``, NaN if still billed at the end),
+    the cause (``"voluntary"`` or ``"involuntary"``), and the dispute events that the
+    service generator turns into complaints.
+    """
+    pop = data.pop
+    n = pop.n
+    s = pop.segment
+    post = pop.postpaid
+
+    # --- contract: tariff, usage level, payment behaviour, sBG churn month
+    theta = rng.beta(seg.column("sbg_alpha", s), seg.column("sbg_beta", s))
+    months_until_churn = rng.geometric(np.clip(theta, 1e-12, 1.0))
+    usage_mean = seg.column("usage_gb", s) * rng.lognormal(0.0, 0.5, n)
+    fee = tariffs["monthly_fee"].to_numpy()
+    incl = tariffs["included_gb"].to_numpy()
+    over = tariffs["overage_per_gb"].to_numpy()
+    # pick the tariff that would have been cheapest at a noisy guess of one's usage
+    guess = usage_mean * rng.lognormal(0.0, 0.4, n)
+    cost = fee[None, :] + np.maximum(guess[:, None] - incl[None, :], 0.0) * over[None, :]
+    tariff = np.argmin(cost, axis=1)
+    default_risk = rng.beta(2.0, 2.0 / np.maximum(seg.column("default_risk", s), 1e-3) - 2.0)
+    delay_mean = seg.column("pay_delay_days", s) * rng.lognormal(0.0, 0.4, n)
+    method = rng.choice(len(PAYMENT_METHODS), size=n, p=[0.4, 0.3, 0.2, 0.1])
+
+    observed_months = np.floor((config.n_days - pop.signup_day) / MONTH).astype(np.int64)
+    planned = np.where(post, np.minimum(months_until_churn, np.maximum(observed_months, 0)), 0)
+
+    # --- invoices (one per completed billing month), as one dict of aligned arrays
+    cust, k = repeat_index(planned)
+    m = len(cust)
+    issue = pop.signup_day[cust] + (k + 1) * MONTH
+    usage = rng.gamma(4.0, usage_mean[cust] / 4.0)
+    t = tariff[cust]
+    correct = np.round(fee[t] + np.maximum(usage - incl[t], 0.0) * over[t], 2)
+    wrong = rng.random(m) < config.billing_error_rate
+    overcharge = wrong & (rng.random(m) < OVERCHARGE_SHARE)
+    factor = np.where(overcharge, 1.0 + rng.uniform(0.2, 1.0, m),
+                      np.where(wrong, 1.0 - rng.uniform(0.2, 0.6, m), 1.0))
+    billed = np.round(correct * factor, 2)
+    disputed = overcharge & (rng.random(m) < DISPUTE_PROBABILITY)
+    dispute_day = issue + rng.uniform(1.0, 10.0, m)
+    due = issue + DUE_DAYS
+
+    # --- payment: on time, late, or never (collections)
+    never = rng.random(m) < default_risk[cust] * 0.15
+    late = ~never & (rng.random(m) < 0.1 + default_risk[cust])
+    delay = np.where(late, DUE_DAYS + rng.gamma(2.0, 5.0 + delay_mean[cust]),
+                     rng.uniform(0.0, 1.0, m) * np.minimum(DUE_DAYS, 2 * delay_mean[cust]))
+    pay_day = np.where(never, np.inf, issue + delay)
+
+    # involuntary churn: the first never-paid invoice leads to suspension
+    suspension = np.where(never, due + COLLECTION_OFFSETS[2], np.inf)
+    first_suspension = np.full(n, np.inf)
+    np.minimum.at(first_suspension, cust, suspension)
+    voluntary_end = np.where(post & (months_until_churn <= observed_months),
+                             pop.signup_day + months_until_churn * MONTH, np.inf)
+    involuntary = first_suspension < voluntary_end
+    end_day = np.minimum(voluntary_end, first_suspension)
+    end_day = np.where(end_day <= config.n_days - 1, end_day, np.inf)
+
+    horizon = float(config.n_days)
+    inv = dict(cust=cust, issue=issue, usage=usage, t=t, correct=correct, billed=billed,
+               wrong=wrong, overcharge=overcharge, disputed=disputed, dispute_day=dispute_day,
+               due=due, pay_day=pay_day)
+    keep = (issue <= end_day[cust]) & (issue < horizon)
+    inv = {name: values[keep] for name, values in inv.items()}
+    cust, issue, usage, t = inv["cust"], inv["issue"], inv["usage"], inv["t"]
+    correct, billed, wrong, overcharge = inv["correct"], inv["billed"], inv["wrong"], \
+        inv["overcharge"]
+    dispute_day, due, pay_day = inv["dispute_day"], inv["due"], inv["pay_day"]
+    disputed = inv["disputed"] & (dispute_day < horizon)
+    adjustment = np.where(disputed, correct - billed, 0.0)
+    owed = billed + adjustment
+
+    step_days = due[:, None] + COLLECTION_OFFSETS[None, :]
+    reached = (step_days < pay_day[:, None]) & (step_days < horizon)
+    steps_reached = reached.sum(axis=1)  # 0 none, 1..4 steps
+    paid = pay_day < horizon
+    status = np.where(paid & (pay_day <= due), 0,
+                      np.where(paid, 1, np.where(steps_reached == 4, 2, 3)))
+
+    start = config.start_ts
+    inv_ids = event_ids("I", pop.block, len(cust))
+    cust_ids = pop.customer_id.to_numpy()
+    invoices = pd.DataFrame({
+        "invoice_id": inv_ids,
+        "customer_id": cust_ids[cust],
+        "tariff_id": tariffs["tariff_id"].to_numpy()[t],
+        "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
+        "issue_date": days_to_timestamps(start, np.floor(issue)),
+        "due_date": days_to_timestamps(start, np.floor(issue) + DUE_DAYS),
+        "usage_gb": np.round(usage, 2),
+        "amount": billed,
+        "adjustment": np.round(adjustment, 2),
+        "disputed": disputed,
+        "status": categorical(status, INVOICE_STATUSES),
+        "collection_step": categorical(steps_reached, ("none", *COLLECTION_STEPS)),
+    })
+    for col in ("customer_id", "tariff_id"):
+        invoices[col] = invoices[col].astype("str")
+    truth_invoices = pd.DataFrame({
+        "invoice_id": inv_ids,
+        "correct_amount": correct,
+        "billing_error": categorical(np.where(overcharge, 1, np.where(wrong, 2, 0)),
+                                     ("none", "overcharge", "undercharge")),
+        "error_amount": np.round(billed - correct, 2),
+    })
+
+    pidx = np.flatnonzero(paid)
+    payments = pd.DataFrame({
+        "payment_id": event_ids("P", pop.block, len(pidx)),
+        "invoice_id": inv_ids.to_numpy()[pidx],
+        "customer_id": cust_ids[cust[pidx]],
+        "timestamp": days_to_timestamps(start, pay_day[pidx]),
+        "amount": np.round(owed[pidx], 2),
+        "method": categorical(method[cust[pidx]], PAYMENT_METHODS),
+    })
+    for col in ("invoice_id", "customer_id"):
+        payments[col] = payments[col].astype("str")
+
+    inv_rep, step = np.nonzero(reached)
+    collections = pd.DataFrame({
+        "collection_id": event_ids("D", pop.block, len(inv_rep)),
+        "invoice_id": inv_ids.to_numpy()[inv_rep],
+        "customer_id": cust_ids[cust[inv_rep]],
+        "timestamp": days_to_timestamps(start, np.floor(step_days[inv_rep, step]) + 0.375),
+        "step": categorical(step, COLLECTION_STEPS),
+        "amount_due": np.round(owed[inv_rep], 2),
+    })
+    for col in ("invoice_id", "customer_id"):
+        collections[col] = collections[col].astype("str")
+
+    data.inv_cust, data.inv_day, data.inv_amount = cust, np.floor(issue), owed
+    d = np.flatnonzero(disputed)
+    truth_customers = pd.DataFrame({
+        "monthly_churn_probability": np.where(post, theta, np.nan),
+        "months_until_churn": np.where(post, months_until_churn, 0),
+        "default_risk": np.where(post, default_risk, np.nan),
+    })
+    return BillingResult(
+        invoices=invoices, payments=payments, collections=collections,
+        truth_invoices=truth_invoices, truth_customers=truth_customers,
+        end_day=np.where(np.isfinite(end_day), end_day, np.nan),
+        involuntary=post & involuntary & np.isfinite(end_day),
+        tariff=tariff,
+        dispute_cust=cust[d], dispute_day=dispute_day[d], dispute_invoice=d,
+        collection_cust=cust[inv_rep], collection_day=step_days[inv_rep, step],
+        collection_step=step,
+        payment_cust=cust[pidx], payment_day=pay_day[pidx],
+        invoice_ids=inv_ids,
+    )
