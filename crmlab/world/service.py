@@ -136,17 +136,21 @@ def make_weather(config: WorldConfig, rng: np.random.Generator) -> pd.DataFrame:
     flood = np.array([p.flood for p in loc.provinces])
     n = int(rng.poisson(config.weather_events_per_year * config.n_days / 365.0))
     kind = (rng.random(n) < flood.sum() / (snow.sum() + flood.sum())).astype(int)
-    prov = np.where(kind == 0, rng.choice(len(snow), n, p=snow / snow.sum()),
-                    rng.choice(len(flood), n, p=flood / flood.sum()))
+    # squared risks concentrate events where the climate makes them typical
+    snow_p, flood_p = snow**2 / (snow**2).sum(), flood**2 / (flood**2).sum()
+    prov = np.where(kind == 0, rng.choice(len(snow), n, p=snow_p),
+                    rng.choice(len(flood), n, p=flood_p))
     start = config.start_ts
-    years = np.arange(start.year - 1, config.end_ts.year + 1)
-    year = rng.choice(years, n)
-    # snow: Dec 1 .. Feb 28 of the following year; floods: Mar 1 .. May 31
-    offset = np.where(kind == 0, rng.uniform(0, 89, n), rng.uniform(0, 91, n))
-    anchor = np.array([pd.Timestamp(year=int(y), month=12 if k == 0 else 3, day=1).value
-                       for y, k in zip(year, kind, strict=True)], dtype=np.int64) if n else \
-        np.empty(0, np.int64)
-    first_day = np.floor((anchor - start.value) / 86_400e9 + offset)
+    # the first day is drawn uniformly among the history's in-season days:
+    # snow December to February, floods March to May
+    month = pd.date_range(start, periods=config.n_days, freq="D").month.to_numpy()
+    snow_days = np.flatnonzero(np.isin(month, (12, 1, 2)))
+    flood_days = np.flatnonzero(np.isin(month, (3, 4, 5)))
+    first_day = np.full(n, -1.0)
+    for k, season_days in enumerate((snow_days, flood_days)):  # two types, not rows
+        chosen = kind == k
+        if len(season_days):
+            first_day[chosen] = season_days[rng.integers(0, len(season_days), chosen.sum())]
     duration = np.where(kind == 0, rng.integers(2, 8, n), rng.integers(3, 15, n))
     severity = np.round(rng.uniform(0.3, 1.0, n), 2)
     inside = (first_day >= 0) & (first_day + duration <= config.n_days)

@@ -1,0 +1,134 @@
+"""The ``crmlab`` command line.
+
+Every failure the user can cause (a bad preset, a bad number, an existing folder, a
+changed dataset file) prints one line, ``crmlab: error: ...``, and exits non-zero,
+without a traceback.
+
+Examples
+--------
+::
+
+    crmlab generate classroom --seed 7 --out out/world --format parquet
+    crmlab datasets list
+    crmlab datasets verify classroom
+    crmlab datasets rebuild classroom
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+    from .world.config import LOCALES, PRESETS
+
+    p = _Parser(prog="crmlab", description="Synthetic CRM worlds for teaching and research.")
+    p.add_argument("--version", action="version", version=f"crmlab {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    g = sub.add_parser("generate", help="generate a world and save it as a data package")
+    g.add_argument("preset", help=f"one of {', '.join(PRESETS)}")
+    g.add_argument("--seed", type=_positive_int, default=42, help="random seed (default 42)")
+    g.add_argument("--out", required=True, help="destination folder (must not exist)")
+    g.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    g.add_argument("--customers", type=_positive_int, help="override the number of customers")
+    g.add_argument("--locale", help=f"one of {', '.join(LOCALES)}")
+    g.add_argument("--overwrite", action="store_true", help="replace an existing package")
+    g.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    d = sub.add_parser("datasets", help="list, verify or rebuild the shipped datasets")
+    dsub = d.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    dsub.add_parser("list", help="list the shipped datasets")
+    v = dsub.add_parser("verify", help="check files against their sha256")
+    v.add_argument("name", nargs="?", help="dataset name (default: all)")
+    r = dsub.add_parser("rebuild", help="regenerate a dataset byte for byte from its seed")
+    r.add_argument("name")
+    r.add_argument("--out", help="write the rebuilt package here instead of in place")
+    return p
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from .world import make_world, resolve_config
+
+    overrides = {"locale": args.locale}
+    if args.customers is not None:
+        overrides["n_customers"] = args.customers
+    config = resolve_config(args.preset, **overrides)
+    out = Path(args.out)
+    if out.exists() and not args.overwrite:
+        raise FileExistsError(f"{out} already exists; choose a new --out or pass --overwrite")
+    world = make_world(config, seed=args.seed, progress=not args.quiet and config.n_blocks > 1)
+    path = world.save(out, format=args.format, overwrite=args.overwrite)
+    print(f"wrote {len(world.customers):,} customers ({args.format}) to {path}")
+    return 0
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    from .datasets import dataset_path, list_datasets, rebuild_dataset, verify_package
+
+    if args.action == "list":
+        table = list_datasets()
+        print("no datasets found" if table.empty else table.to_string())
+        return 0
+    if args.action == "verify":
+        names = [args.name] if args.name else list(list_datasets().index)
+        for name in names:
+            files = verify_package(dataset_path(name))
+            print(f"{name}: OK ({len(files)} files match their sha256)")
+        return 0
+    same = rebuild_dataset(args.name, out=args.out, progress=True)
+    changed = [path for path, ok in same.items() if not ok]
+    where = args.out or dataset_path(args.name)
+    if changed:
+        print(f"{args.name}: rebuilt into {where}; {len(changed)} file(s) differ from the "
+              f"shipped ones: {', '.join(changed[:5])}")
+        return 1
+    print(f"{args.name}: rebuilt into {where}; all {len(same)} files identical byte for byte")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (also the console script's entry point)."""
+    from .world.io import DataPackageError
+
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "generate":
+            return _generate(args)
+        return _datasets(args)
+    except (ValueError, TypeError, FileExistsError, DataPackageError) as exc:
+        sys.stderr.write(f"crmlab: error: {exc}\n")
+        return 2
+    except OSError as exc:
+        sys.stderr.write(f"crmlab: error: {exc.strerror or exc}: {exc.filename or ''}\n")
+        return 1
+    except KeyboardInterrupt:
+        sys.stderr.write("crmlab: interrupted; nothing was written at the destination\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

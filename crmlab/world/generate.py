@@ -1,0 +1,210 @@
+"""The generation pipeline: world-wide tables first, then independent customer blocks.
+
+:func:`world_tables` draws what every block shares (weather, tariffs, the campaign
+calendar and the service load derived from them). :func:`generate_block` then makes
+one block of customers with all their events, from streams keyed by the block index
+alone, so block 7 is the same whether it is made first, last, alone or on another
+machine. :func:`crmlab.world.world.make_world` simply runs every block and concatenates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import billing, interactions, population, purchases, service
+from ._block import BlockData, WorldTables
+from ._common import days_to_timestamps, rng_for
+from .config import WorldConfig
+
+__all__ = ["BlockOutput", "generate_block", "world_tables"]
+
+#: Annual discount rate and horizon of the true customer lifetime value in the truth.
+TRUE_CLV_DISCOUNT = 0.10
+TRUE_CLV_YEARS = 3.0
+
+
+@dataclass
+class BlockOutput:
+    """Everything one block contributes: observable tables, truth tables, silos."""
+
+    tables: dict[str, pd.DataFrame]
+    truth: dict[str, pd.DataFrame]
+    silos: dict[str, pd.DataFrame]
+
+
+def world_tables(config: WorldConfig, seed: int) -> WorldTables:
+    """Draw the world-wide tables shared by every block.
+
+    Examples
+    --------
+    >>> from crmlab import WorldConfig
+    >>> wt = world_tables(WorldConfig(n_customers=100), seed=1)
+    >>> wt.load_ratio.shape[1] == WorldConfig().n_days
+    True
+    """
+    from . import marketing
+
+    weather = service.make_weather(config, rng_for(seed, "weather"))
+    intensity = service.weather_intensity(config, weather)
+    return WorldTables(
+        weather=weather,
+        tariffs=billing.make_tariffs(config),
+        campaigns=marketing.make_campaigns(config, rng_for(seed, "campaigns")),
+        weather_intensity=intensity,
+        load_ratio=service.load_ratio(config, intensity),
+    )
+
+
+def _cut_billing(data: BlockData, bill, start: pd.Timestamp) -> None:
+    """Drop invoices issued after the final churn (or while a won-back customer was
+    away), with their payments and collection steps."""
+    inv = bill.invoices
+    cust = pd.Index(data.pop.customer_id.to_numpy()).get_indexer(inv["customer_id"].to_numpy())
+    day = ((inv["issue_date"].to_numpy() - np.datetime64(start, "s"))
+           / np.timedelta64(1, "D")).astype(float)
+    keep = data.active_mask(cust, day)
+    kept_ids = inv["invoice_id"][keep]
+    bill.invoices = inv[keep].reset_index(drop=True)
+    bill.truth_invoices = bill.truth_invoices[keep].reset_index(drop=True)
+    for name in ("payments", "collections"):
+        table = getattr(bill, name)
+        setattr(bill, name, table[table["invoice_id"].isin(kept_ids)].reset_index(drop=True))
+    data.inv_cust, data.inv_day = cust[keep], day[keep]
+    data.inv_amount = (bill.invoices["amount"] + bill.invoices["adjustment"]).to_numpy()
+
+
+def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
+              margin: np.ndarray) -> np.ndarray:
+    """Expected discounted revenue over the next three years, from the true parameters.
+
+    Prepaid: a customer alive at the end with rate ``lambda`` and dropout ``p`` buys at
+    rate ``lambda * exp(-lambda p t)``, so the value is
+    ``spend * lambda * (1 - exp(-(lambda p + d) h)) / (lambda p + d)``. Postpaid: the
+    monthly bill times the discounted survival ``sum_k ((1 - theta)/(1 + d_m))^k``.
+    """
+    pop = data.pop
+    d = np.log1p(TRUE_CLV_DISCOUNT) / 52.0  # weekly continuous rate
+    h = TRUE_CLV_YEARS * 52.0
+    lam = truth["purchase_rate"].to_numpy()
+    p = truth["dropout_probability"].to_numpy()
+    spend = truth["expected_spend"].to_numpy()
+    k = lam * p + d
+    alive = np.isnan(data.churn_day)
+    with np.errstate(invalid="ignore"):
+        pre = spend * lam * (1.0 - np.exp(-k * h)) / k
+    theta = truth["monthly_churn_probability"].to_numpy()
+    dm = (1.0 + TRUE_CLV_DISCOUNT) ** (1.0 / 12.0) - 1.0
+    ratio = (1.0 - theta) / (1.0 + dm)
+    months = TRUE_CLV_YEARS * 12.0
+    with np.errstate(invalid="ignore"):
+        post = margin * ratio * (1.0 - ratio**months) / (1.0 - ratio)
+    value = np.where(pop.postpaid, post, pre)
+    return np.round(np.where(alive, np.nan_to_num(value), 0.0), 2)
+
+
+def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) -> BlockOutput:
+    """Generate one block of customers with all their events.
+
+    Parameters
+    ----------
+    config : WorldConfig
+    seed : int
+        The world seed.
+    block : int
+        Block index, ``0 <= block < config.n_blocks``.
+    wt : WorldTables
+        From :func:`world_tables` with the same config and seed.
+
+    Examples
+    --------
+    >>> from crmlab import WorldConfig
+    >>> cfg = WorldConfig(n_customers=300, block_size=100)
+    >>> out = generate_block(cfg, 1, 2, world_tables(cfg, 1))
+    >>> out.tables["customers"]["customer_id"].iloc[0]
+    'C0000201'
+    """
+    if not 0 <= block < config.n_blocks:
+        raise ValueError(f"block must be in [0, {config.n_blocks - 1}] for this config; "
+                         f"got {block}")
+    from . import marketing, silos, social
+
+    start = config.start_ts
+    pop, customers, truth_pop = population.generate_population(
+        config, rng_for(seed, "population", block), block)
+    data = BlockData(pop=pop)
+    transactions, truth_buy, dropout_day = purchases.generate_purchases(
+        config, rng_for(seed, "purchases", block), pop)
+    bill = billing.generate_billing(config, rng_for(seed, "billing", block), data, wt.tariffs)
+    serv = service.generate_service(config, rng_for(seed, "service", block), data,
+                                    wt.weather_intensity, wt.load_ratio, bill, dropout_day)
+    _cut_billing(data, bill, start)
+    tx_cust = pd.Index(pop.customer_id.to_numpy()).get_indexer(
+        transactions["customer_id"].to_numpy())
+    data.tx_cust = tx_cust
+    data.tx_day = ((transactions["timestamp"].to_numpy() - np.datetime64(start, "s"))
+                   / np.timedelta64(1, "s") / 86_400.0)
+    data.tx_amount = transactions["amount"].to_numpy()
+
+    contacts, truth_contacts = marketing.generate_marketing(
+        config, rng_for(seed, "marketing", block), data, wt.campaigns)
+    loyalty, truth_loyalty = marketing.generate_loyalty(config, rng_for(seed, "loyalty", block),
+                                                        data)
+
+    # observable churn: postpaid contracts end visibly; a prepaid dropout is never seen
+    post = pop.postpaid
+    customers["tariff_id"] = pd.Series(
+        np.where(post, wt.tariffs["tariff_id"].to_numpy()[bill.tariff], None), dtype="str")
+    status = np.where(~post, 3, np.where(~np.isnan(data.winback_day), 2,
+                                         np.where(np.isnan(data.churn_day), 0, 1)))
+    customers["status"] = pd.Categorical.from_codes(
+        status, categories=pd.Index(["active", "churned", "won_back", "no_contract"], dtype="str"))
+    customers["churn_date"] = days_to_timestamps(start, np.where(post, data.churn_day, np.nan))
+    customers["winback_date"] = days_to_timestamps(start, data.winback_day)
+
+    referrals, online, truth_social = social.generate_social(
+        config, rng_for(seed, "social", block), data, customers)
+    silo_tables, truth_mapping = silos.generate_silos(
+        config, rng_for(seed, "silos", block), data, customers)
+    inter = interactions.build_interactions(
+        data, start=start, transactions=transactions, complaints=serv.complaints,
+        collections=bill.collections, contacts=contacts)
+
+    truth_customers = pd.concat(
+        [truth_pop, truth_buy, bill.truth_customers, serv.truth_customers], axis=1)
+    truth_customers["churn_date"] = days_to_timestamps(start, data.churn_day)
+    truth_customers["alive_at_end"] = np.isnan(data.churn_day)
+    margin = np.zeros(pop.n)
+    if len(data.inv_cust):
+        sums = np.bincount(data.inv_cust, weights=data.inv_amount, minlength=pop.n)
+        counts = np.bincount(data.inv_cust, minlength=pop.n)
+        margin = np.divide(sums, counts, out=np.zeros(pop.n), where=counts > 0)
+    truth_customers["true_clv_3y"] = _true_clv(config, data, truth_customers, margin)
+    for extra in (truth_loyalty, truth_social):
+        cols = [c for c in extra.columns if c != "customer_id"]
+        truth_customers = truth_customers.join(
+            extra.set_index("customer_id")[cols], on="customer_id")
+
+    tables = {
+        "customers": customers,
+        "transactions": transactions,
+        "invoices": bill.invoices,
+        "payments": bill.payments,
+        "collections": bill.collections,
+        "complaints": serv.complaints,
+        "interactions": inter,
+        "contacts": contacts,
+        "loyalty": loyalty,
+        "referrals": referrals,
+        "online_activity": online,
+    }
+    truth = {
+        "customers": truth_customers,
+        "contacts": truth_contacts,
+        "invoices": bill.truth_invoices,
+        "complaints": serv.truth_complaints,
+        "silo_mapping": truth_mapping,
+    }
+    return BlockOutput(tables=tables, truth=truth, silos=silo_tables)

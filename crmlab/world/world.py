@@ -1,0 +1,238 @@
+"""The :class:`World`: observable tables, silos and hidden truth, with save and load."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import WorldConfig, resolve_config
+from .generate import BlockOutput, generate_block, world_tables
+from .segments import segment_params
+
+__all__ = ["TABLES", "Truth", "World", "make_world"]
+
+#: Observable tables, in the order they are documented and saved.
+TABLES: tuple[str, ...] = (
+    "customers", "transactions", "invoices", "payments", "collections", "complaints",
+    "interactions", "campaigns", "contacts", "loyalty", "referrals", "online_activity",
+    "weather", "tariffs",
+)
+SILOS: tuple[str, ...] = ("sales", "service", "billing", "web")
+TRUTH_TABLES: tuple[str, ...] = ("customers", "contacts", "invoices", "complaints",
+                                 "silo_mapping", "params")
+
+
+@dataclass
+class Truth:
+    """The hidden generative truth, kept beside the observable data.
+
+    Attributes
+    ----------
+    customers : DataFrame
+        Per customer: latent segment, true purchase rate and dropout probability,
+        spend level, churn hazard, churn cause, true churn date (prepaid dropouts too),
+        service failures, loyalty propensity, influence, true 3-year CLV.
+    contacts : DataFrame
+        Every eligible customer of every campaign with both potential outcomes
+        (response if contacted, response if not): the true uplift.
+    invoices, complaints : DataFrame
+        The correct amount behind every invoice; which complaints came from serious
+        service failures and the load the service was under.
+    silo_mapping : DataFrame
+        Which true customer each record of each silo belongs to.
+    params : DataFrame
+        The generating parameters per segment (money in the locale's currency).
+    """
+
+    customers: pd.DataFrame
+    contacts: pd.DataFrame
+    invoices: pd.DataFrame
+    complaints: pd.DataFrame
+    silo_mapping: pd.DataFrame
+    params: pd.DataFrame
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The truth tables by name."""
+        return {name: getattr(self, name) for name in TRUTH_TABLES}
+
+
+class World:
+    """A synthetic telecom operator: its customers, their events, and the hidden truth.
+
+    Build one with :func:`make_world` or load one with :meth:`load`. Every observable
+    table is an attribute (``w.customers``, ``w.transactions``, ...) and ``w.tables``
+    maps names to all of them; ``w.silos`` holds the same customers as the separate
+    sales, service, billing and web systems keep them; ``w.truth`` holds what real data
+    never reveals.
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> w = crm.make_world("tiny", seed=1)
+    >>> len(w.customers)
+    500
+    """
+
+    customers: pd.DataFrame
+    transactions: pd.DataFrame
+    invoices: pd.DataFrame
+    payments: pd.DataFrame
+    collections: pd.DataFrame
+    complaints: pd.DataFrame
+    interactions: pd.DataFrame
+    campaigns: pd.DataFrame
+    contacts: pd.DataFrame
+    loyalty: pd.DataFrame
+    referrals: pd.DataFrame
+    online_activity: pd.DataFrame
+    weather: pd.DataFrame
+    tariffs: pd.DataFrame
+
+    def __init__(self, tables: dict[str, pd.DataFrame], silos: dict[str, pd.DataFrame],
+                 truth: Truth, config: WorldConfig, seed: int,
+                 meta: dict[str, Any] | None = None) -> None:
+        missing = [name for name in TABLES if name not in tables]
+        if missing:
+            raise ValueError(f"World is missing tables {missing}")
+        for name in TABLES:
+            setattr(self, name, tables[name])
+        self.silos = dict(silos)
+        self.truth = truth
+        self.config = config
+        self.seed = int(seed)
+        self.meta = dict(meta or {})
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The observable tables by name (no truth, no silos)."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def summary(self) -> pd.DataFrame:
+        """Rows and columns of every observable table.
+
+        Examples
+        --------
+        >>> import crmlab as crm
+        >>> crm.make_world("tiny", seed=1).summary().loc["customers", "rows"]
+        np.int64(500)
+        """
+        return pd.DataFrame(
+            {"rows": [len(t) for t in self.tables.values()],
+             "columns": [t.shape[1] for t in self.tables.values()]},
+            index=pd.Index(list(self.tables), name="table"))
+
+    def __repr__(self) -> str:
+        c = self.config
+        return (f"<crmlab.World seed={self.seed} customers={len(self.customers):,} "
+                f"transactions={len(self.transactions):,} invoices={len(self.invoices):,} "
+                f"complaints={len(self.complaints):,} {c.start}..{c.end} locale={c.locale}>")
+
+    def save(self, path: str | Path, *, format: str = "csv", overwrite: bool = False,
+             name: str | None = None) -> Path:
+        """Write the world as a data package (atomically: a temp folder renamed into place).
+
+        Parameters
+        ----------
+        path : str or Path
+            Destination folder; must not exist unless ``overwrite=True``.
+        format : {"csv", "parquet"}
+        overwrite : bool, default=False
+            Replace an existing data package at ``path``.
+        name : str, optional
+            Data package name (defaults to the folder name).
+        """
+        from .io import save_world
+
+        return save_world(self, path, format=format, overwrite=overwrite, name=name)
+
+    @classmethod
+    def load(cls, path: str | Path, *, verify: bool = False) -> World:
+        """Load a world saved with :meth:`save` (CSV or Parquet).
+
+        Parameters
+        ----------
+        path : str or Path
+            A folder with a ``datapackage.json``.
+        verify : bool, default=False
+            Check every file's sha256 against the package first.
+        """
+        from .io import load_world
+
+        return load_world(path, verify=verify)
+
+    @classmethod
+    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput]
+                    ) -> World:
+        """Assemble a world from its world-wide tables and its blocks, in block order."""
+        def cat(parts: list[pd.DataFrame]) -> pd.DataFrame:
+            return pd.concat(parts, ignore_index=True) if len(parts) > 1 else \
+                parts[0].reset_index(drop=True)
+
+        tables = {name: cat([b.tables[name] for b in blocks]) for name in blocks[0].tables}
+        tables.update(campaigns=wt.campaigns, weather=wt.weather, tariffs=wt.tariffs)
+        silos = {name: cat([b.silos[name] for b in blocks]) for name in blocks[0].silos}
+        truth_parts = {name: cat([b.truth[name] for b in blocks]) for name in blocks[0].truth}
+        from .names import pools
+
+        loc = pools(config.locale)
+        truth = Truth(params=segment_params(loc.money_scale), **truth_parts)
+        meta = {"currency": loc.currency, "faker_version": loc.faker_version}
+        return cls(tables, silos, truth, config, seed, meta)
+
+
+def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
+               progress: bool | Callable[[int, int], None] = False,
+               **overrides: Any) -> World:
+    """Generate a synthetic CRM world.
+
+    Parameters
+    ----------
+    config : str or WorldConfig, default="classroom"
+        A preset name (``"tiny"``, ``"classroom"``, ``"research"``, ``"large"``) or a
+        :class:`WorldConfig`.
+    seed : int, default=42
+        Same seed and crmlab version give the same world, byte for byte.
+    progress : bool or callable, default=False
+        Show a progress bar over blocks (``True``), or call ``progress(done, total)``
+        after each block.
+    **overrides
+        WorldConfig fields to change, e.g. ``n_customers=2000, locale="fa_IR"``.
+
+    Returns
+    -------
+    World
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> w = crm.make_world("tiny", seed=7, locale="fa_IR")
+    >>> w.customers["customer_id"].is_unique
+    True
+    """
+    cfg = resolve_config(config, **overrides)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer; got {seed}")
+    wt = world_tables(cfg, seed)
+    blocks: list[BlockOutput] = []
+    bar = None
+    if progress is True:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
+    for b in range(cfg.n_blocks):
+        blocks.append(generate_block(cfg, seed, b, wt))
+        if bar is not None:
+            bar.update(1)
+        elif callable(progress):
+            progress(b + 1, cfg.n_blocks)
+    if bar is not None:
+        bar.close()
+    return World.from_blocks(cfg, seed, wt, blocks)
