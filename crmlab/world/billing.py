@@ -232,5 +232,5 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
         collection_cust=cust[inv_rep], collection_day=step_days[inv_rep, step],
         collection_step=step,
         payment_cust=cust[pidx], payment_day=pay_day[pidx],
-        invoice_ids=inv_ids,
+        payment_invoice=pidx, collection_invoice=inv_rep,
     )

@@ -271,4 +271,8 @@ def resolve_config(config: str | WorldConfig, **overrides: Any) -> WorldConfig:
             f"{list(PRESETS)}) or a WorldConfig; got {type(config).__name__}"
         )
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    known = {f.name for f in dataclasses.fields(WorldConfig)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise ValueError(f"unknown WorldConfig fields {unknown}; allowed: {sorted(known)}")
     return base.replace(**overrides) if overrides else base

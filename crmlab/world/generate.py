@@ -66,12 +66,11 @@ def _cut_billing(data: BlockData, bill, start: pd.Timestamp) -> None:
     day = ((inv["issue_date"].to_numpy() - np.datetime64(start, "s"))
            / np.timedelta64(1, "D")).astype(float)
     keep = data.active_mask(cust, day)
-    kept_ids = inv["invoice_id"][keep]
     bill.invoices = inv[keep].reset_index(drop=True)
     bill.truth_invoices = bill.truth_invoices[keep].reset_index(drop=True)
-    for name in ("payments", "collections"):
-        table = getattr(bill, name)
-        setattr(bill, name, table[table["invoice_id"].isin(kept_ids)].reset_index(drop=True))
+    # payments and collection steps follow their invoice (linked by position)
+    bill.payments = bill.payments[keep[bill.payment_invoice]].reset_index(drop=True)
+    bill.collections = bill.collections[keep[bill.collection_invoice]].reset_index(drop=True)
     data.inv_cust, data.inv_day = cust[keep], day[keep]
     data.inv_amount = (bill.invoices["amount"] + bill.invoices["adjustment"]).to_numpy()
 

@@ -169,15 +169,29 @@ class World:
     @classmethod
     def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput]
                     ) -> World:
-        """Assemble a world from its world-wide tables and its blocks, in block order."""
-        def cat(parts: list[pd.DataFrame]) -> pd.DataFrame:
-            return pd.concat(parts, ignore_index=True) if len(parts) > 1 else \
-                parts[0].reset_index(drop=True)
+        """Assemble a world from its world-wide tables and its blocks, in block order.
 
-        tables = {name: cat([b.tables[name] for b in blocks]) for name in blocks[0].tables}
+        The blocks' tables are released as they are concatenated (the list is emptied),
+        so assembling needs little more memory than the finished world.
+        """
+        parts: dict[str, list[pd.DataFrame]] = {}
+        while blocks:
+            block = blocks.pop(0)
+            for group, tables in (("", block.tables), ("silos/", block.silos),
+                                  ("truth/", block.truth)):
+                for name, df in tables.items():
+                    parts.setdefault(group + name, []).append(df)
+        merged: dict[str, pd.DataFrame] = {}
+        for key in list(parts):
+            frames = parts.pop(key)
+            merged[key] = (pd.concat(frames, ignore_index=True) if len(frames) > 1
+                           else frames[0].reset_index(drop=True))
+            del frames
+        tables = {k: v for k, v in merged.items() if "/" not in k}
         tables.update(campaigns=wt.campaigns, weather=wt.weather, tariffs=wt.tariffs)
-        silos = {name: cat([b.silos[name] for b in blocks]) for name in blocks[0].silos}
-        truth_parts = {name: cat([b.truth[name] for b in blocks]) for name in blocks[0].truth}
+        silos = {k.split("/", 1)[1]: v for k, v in merged.items() if k.startswith("silos/")}
+        truth_parts = {k.split("/", 1)[1]: v for k, v in merged.items()
+                       if k.startswith("truth/")}
         from .names import pools
 
         loc = pools(config.locale)

@@ -1,0 +1,118 @@
+"""Benchmark: world generation speed and memory.
+
+Measured in one run:
+
+1. Customers per second for the whole ``research`` world (100,000 customers, every
+   table, truth and silos) against what a user would write otherwise: a per-row Faker
+   loop that makes only a name, a city and a birth date per customer.
+2. The ``large`` world (1,000,000 customers, every table): wall time and peak memory
+   (max RSS of a fresh process).
+3. The ``classroom`` world: wall time.
+
+Each world is generated in a fresh subprocess so its peak memory is its own.
+
+Usage::
+
+    python benchmarks/bench_world.py            # everything, records RESULTS.md
+    python benchmarks/bench_world.py --quick    # skip the large world
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _results import record_section
+
+CHILD = r"""
+import json, resource, sys, time
+import crmlab as crm
+t = time.perf_counter()
+w = crm.make_world(sys.argv[1], seed=42)
+elapsed = time.perf_counter() - t
+rows = sum(len(t) for t in w.tables.values())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"seconds": elapsed, "rows": rows, "customers": len(w.customers),
+                  "peak_bytes": peak}))
+"""
+
+
+def run_world(preset: str) -> dict:
+    """Generate a preset in a fresh process; time, rows and peak memory."""
+    out = subprocess.run([sys.executable, "-c", CHILD, preset], capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def faker_loop(n: int, seed: int = 42) -> float:
+    """Customers per second of the per-row Faker loop (name, city, birth date only)."""
+    from faker import Faker
+
+    fake = Faker("en_US")
+    Faker.seed(seed)
+    t = time.perf_counter()
+    rows = [
+        {"name": fake.name(), "city": fake.city(),
+         "birth_date": fake.date_of_birth(minimum_age=18, maximum_age=85)}
+        for _ in range(n)
+    ]
+    elapsed = time.perf_counter() - t
+    assert len(rows) == n
+    return n / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="skip the 1M-customer world")
+    parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
+    args = parser.parse_args(argv)
+
+    print("generating research (100,000 customers) ...", flush=True)
+    research = run_world("research")
+    research_rate = research["customers"] / research["seconds"]
+    print("per-row Faker loop (20,000 customers) ...", flush=True)
+    faker_rate = faker_loop(20_000)
+    print("generating classroom (5,000 customers) ...", flush=True)
+    classroom = run_world("classroom")
+    large = None
+    if not args.quick:
+        print("generating large (1,000,000 customers) ...", flush=True)
+        large = run_world("large")
+
+    gib = 1024**3
+    lines = [
+        "| measurement | crmlab | baseline | ratio | goal |",
+        "|---|---|---|---|---|",
+        f"| research world, customers/s (all tables) | {research_rate:,.0f} | "
+        f"{faker_rate:,.0f} (Faker loop: name, city, birth date) | "
+        f"{research_rate / faker_rate:.1f}x | >= 20x |",
+        f"| research world: time, rows, peak memory | {research['seconds']:.1f} s, "
+        f"{research['rows']:,} rows, {research['peak_bytes'] / gib:.2f} GiB | | | |",
+        f"| classroom world: time | {classroom['seconds']:.2f} s | | | <= 2 s |",
+    ]
+    if large:
+        lines.append(
+            f"| large world (1,000,000 customers): time, peak memory | "
+            f"{large['seconds']:.1f} s, {large['peak_bytes'] / gib:.2f} GiB "
+            f"({large['rows']:,} rows) | | | <= 60 s, <= 4 GiB |")
+    table = "\n".join(lines)
+    print(table)
+    if not args.no_record:
+        import crmlab
+
+        body = (f"Run: `python benchmarks/bench_world.py` on {platform.machine()}, "
+                f"{platform.python_version()}, crmlab {crmlab.__version__}, 2 cores. Each world "
+                "is generated in a fresh process (peak = max RSS of that process); the Faker "
+                "baseline is measured in the same run.\n\n" + table)
+        record_section("World generation (bench_world.py)", body)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
