@@ -219,7 +219,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     d = np.flatnonzero(disputed)
     truth_customers = pd.DataFrame({
         "monthly_churn_probability": np.where(post, theta, np.nan),
-        "months_until_churn": np.where(post, months_until_churn, 0),
+        "months_until_churn": np.where(post, np.minimum(months_until_churn, 10**9), 0),
         "default_risk": np.where(post, default_risk, np.nan),
     })
     return BillingResult(

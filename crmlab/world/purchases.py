@@ -2,14 +2,15 @@
 
 Each prepaid customer follows exactly the story of Fader, Hardie & Lee (2005),
 "Counting your customers the easy way": while alive, purchases arrive as a Poisson
-process with rate ``lambda ~ Gamma(r, alpha)`` (per week); after every purchase,
-including the first at sign-up, the customer drops out with probability
-``p ~ Beta(a, b)``. Spend per purchase follows the Gamma-Gamma model of Fader, Hardie
-& Lee (2005), "RFM and CLV": ``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, gamma)``.
+process with rate ``lambda ~ Gamma(r, alpha)`` (per week); after every *repeat*
+purchase the customer drops out with probability ``p ~ Beta(a, b)`` (as in the paper,
+not after the first purchase at sign-up: that variant is the MBG/NBD). Spend per
+purchase follows the Gamma-Gamma model of Fader, Hardie & Lee (2005), "RFM and CLV":
+``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, gamma)``.
 Parameters differ by segment (:mod:`crmlab.world.segments`), so fitting the models
 on one segment's customers recovers that segment's parameters.
 
-Vectorised simulation: the number of purchases before dropout is geometric, the
+Vectorised simulation: the number of repeat purchases before dropout is geometric, the
 number of arrivals in the customer's window is Poisson, and the first ``m`` of the
 ``N`` arrival times are drawn directly with the Rényi representation of uniform order
 statistics (cumulative sums of exponentials over one gamma), so no loop runs over
@@ -43,7 +44,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         transaction_id, customer_id, timestamp, amount, channel, kind.
     truth : DataFrame
         Per customer: purchase_rate (per week), dropout_probability, spend_nu,
-        expected_spend, purchases_until_dropout, alive_at_end, dropout_date.
+        expected_spend, repeats_until_dropout, dropout_date.
     dropout_day : ndarray
         Day of dropout since start (NaN while alive; NaN for postpaid).
     """
@@ -55,17 +56,18 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     lam = rng.gamma(seg.column("bg_r", s), 1.0 / seg.column("bg_alpha", s)) / 7.0  # per day
     p_drop = rng.beta(seg.column("bg_a", s), seg.column("bg_b", s))
     nu = rng.gamma(seg.column("gg_q", s), 1.0 / (seg.column("gg_gamma", s) * scale))
-    # purchase occasions until dropout (the first purchase, at sign-up, included)
+    # repeat purchases until dropout: the customer leaves right after the k-th one
     occasions = rng.geometric(np.clip(p_drop, 1e-12, 1.0))
     window = np.maximum(config.n_days - pop.signup_day, 0.0)
     arrivals = rng.poisson(lam * window)  # repeat-purchase arrivals if never dropping out
-    repeats = np.where(prepaid, np.minimum(arrivals, occasions - 1), 0)
+    repeats = np.where(prepaid, np.minimum(arrivals, occasions), 0)
 
     owner, _rank = repeat_index(repeats)
     gaps = rng.exponential(1.0, len(owner))
     csum = np.cumsum(gaps)
     starts = np.cumsum(repeats) - repeats
-    base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0)
+    base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0) if len(csum) else \
+        np.zeros(n)
     within = csum - np.repeat(base, repeats)  # cumulative sums restarting per customer
     last = np.zeros(n)
     has = repeats > 0
@@ -104,8 +106,8 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     })
     transactions["customer_id"] = transactions["customer_id"].astype("str")
 
-    # dropout happens right after the last purchase if the customer had no more occasions
-    dropped = prepaid & (repeats == occasions - 1)
+    # dropout happens right after the last repeat purchase if it was the k-th one
+    dropped = prepaid & (repeats == occasions)
     last_day = pop.signup_day + np.where(has, last / np.where(has, denom, 1.0) * window, 0.0)
     dropout_day = np.where(dropped, last_day, np.nan)
     truth = pd.DataFrame({
@@ -113,7 +115,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         "dropout_probability": np.where(prepaid, p_drop, np.nan),
         "spend_nu": np.where(prepaid, nu, np.nan),
         "expected_spend": np.where(prepaid, seg.column("gg_p", s) / nu, np.nan),
-        "purchases_until_dropout": np.where(prepaid, occasions, 0),
+        "repeats_until_dropout": np.where(prepaid, np.minimum(occasions, 10**9), 0),
         "dropout_date": days_to_timestamps(config.start_ts, dropout_day),
     })
     return transactions, truth, dropout_day

@@ -202,8 +202,9 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
                                    "purchase (BG/NBD p).",
             "spend_nu": "Prepaid: Gamma-Gamma nu (spend rate parameter).",
             "expected_spend": f"Prepaid: true mean spend per purchase {_MONEY}.",
-            "purchases_until_dropout": "Prepaid: purchase occasions the customer would "
-                                       "make before dropping out (0 for postpaid).",
+            "repeats_until_dropout": "Prepaid: repeat purchases after which the customer "
+                                     "drops out, if the history lasts long enough (0 for "
+                                     "postpaid).",
             "dropout_date": "Prepaid: when the customer dropped out (never observed in "
                             "the data).",
             "monthly_churn_probability": "Postpaid: true monthly churn chance (sBG theta).",
