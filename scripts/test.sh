@@ -16,7 +16,7 @@ step() {  # step NAME CMD...  -> records result, never aborts the script
   local rc=0
   "$@" || rc=$?
   if [[ $name == unit && $rc -eq 5 ]]; then
-    echo "test: error: pytest collected no unit tests (exit 5) — treating as failure" >&2
+    echo "test: error: no tests collected by the unit step (pytest exit 5): treated as a failure" >&2
   fi
   if [[ $rc -eq 0 ]]; then
     summary+=("$name ok")
@@ -39,7 +39,8 @@ else
   summary+=("notebooks skipped (none in notebooks/)")
 fi
 
-IFS=';' ; echo "test: summary: ${summary[*]}" ; unset IFS
+joined=$(printf '%s; ' "${summary[@]}")
+echo "test: summary: ${joined%; }"
 if ((${#failed[@]})); then
   echo "test: FAILED: ${failed[*]}"
   exit 1
