@@ -1,0 +1,122 @@
+"""Social CRM: the referral network and customers' online posts about the operator.
+
+Kumar's customer engagement value (seed 004) counts more than purchases: customers
+bring in others (referral value), sway the community (influencer value) and tell the
+firm what they think (knowledge value). This module gives the world those signals:
+
+* **Referrals** — population already chose, for every referred customer, an earlier
+  customer of the block as referrer (in proportion to segment referral propensity);
+  here each link becomes a row with the referral bonus paid.
+* **Online activity** — while they are customers, people post about the operator at a
+  rate that grows with their digital preference. Reach follows heavy-tailed follower
+  counts (a few influencers reach thousands); sentiment turns negative after a badly
+  handled complaint and in the weeks before a customer leaves.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import segments as seg
+from ._block import BlockData
+from ._common import categorical, choose_rows, days_to_timestamps, event_ids, repeat_index
+from ._common import strings as to_strings
+from .config import WorldConfig
+from .names import pools
+
+__all__ = ["PLATFORMS", "TOPICS", "generate_social"]
+
+PLATFORMS = ("instagram", "x", "telegram", "forum", "review_site")
+TOPICS = ("network", "price", "service", "billing", "promotion", "general")
+_PLATFORM_MIX = {"en_US": [0.35, 0.3, 0.05, 0.1, 0.2], "fa_IR": [0.4, 0.05, 0.4, 0.1, 0.05]}
+_TOPIC_MIX = np.array([0.25, 0.2, 0.15, 0.1, 0.1, 0.2])
+#: Referral bonus per referred customer (model money units).
+REFERRAL_REWARD = 10.0
+#: Days after a badly handled complaint, and before leaving, when posts turn sour.
+SOUR_DAYS = 60.0
+
+
+def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockData,
+                    customers: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The block's referrals, online posts, and per-customer social truth.
+
+    Returns
+    -------
+    referrals : DataFrame
+        referral_id, referrer_id, referred_id, timestamp, reward.
+    online_activity : DataFrame
+        post_id, customer_id, timestamp, platform, topic, sentiment (-1..1), reach, shares.
+    truth_social : DataFrame
+        customer_id, followers, influence_score (expected reach of a post),
+        referral_propensity, n_referred.
+    """
+    pop = data.pop
+    n = pop.n
+    ids = pop.customer_id.to_numpy()
+    scale = pools(config.locale).money_scale
+    start = config.start_ts
+
+    referred = np.flatnonzero(pop.referrer >= 0)
+    referred = referred[np.argsort(pop.signup_day[referred], kind="stable")]
+    referrals = pd.DataFrame({
+        "referral_id": event_ids("R", pop.block, len(referred)),
+        "referrer_id": to_strings(ids[pop.referrer[referred]]),
+        "referred_id": to_strings(ids[referred]),
+        "timestamp": days_to_timestamps(start, pop.signup_day[referred]),
+        "reward": np.full(len(referred), REFERRAL_REWARD * scale),
+    })
+
+    followers = np.floor(rng.lognormal(seg.column("influence", pop.segment), 1.2)).astype(
+        np.int64)
+    share_rate = rng.uniform(0.05, 0.3, n)
+    horizon = float(config.n_days)
+    end = np.where(np.isnan(data.churn_day), horizon, data.churn_day)
+    span = np.maximum(end - pop.signup_day, 0.0)
+    rate = 0.3 + 8.0 * pop.digital**2  # posts a year
+    cust, _ = repeat_index(rng.poisson(rate * span / 365.0))
+    day = pop.signup_day[cust] + rng.random(len(cust)) * span[cust]
+    keep = data.active_mask(cust, day) & (day < horizon)
+    cust, day = cust[keep], day[keep]
+    m = len(cust)
+
+    topic = choose_rows(rng, np.tile(_TOPIC_MIX, (m, 1)))
+    sentiment = rng.normal(0.15, 0.35, m)
+    # the worst complaint of each customer (satisfaction <= 2) sours the posts after it
+    worst_day = np.full(n, np.inf)
+    bad = data.cmp_satisfaction <= 2
+    if bad.any():
+        np.minimum.at(worst_day, data.cmp_cust[bad], data.cmp_day[bad])
+    sour = (day >= worst_day[cust]) & (day < worst_day[cust] + SOUR_DAYS)
+    leaving = ~np.isnan(data.churn_day[cust]) & (day > end[cust] - SOUR_DAYS)
+    sentiment = np.where(sour, sentiment - 0.7, sentiment)
+    sentiment = np.where(leaving, sentiment - 0.3, sentiment)
+    topic = np.where(sour, TOPICS.index("service"), topic)
+    sentiment = np.round(np.clip(sentiment, -1.0, 1.0), 3)
+    reach = np.floor(followers[cust] * share_rate[cust] * (1.0 + np.abs(sentiment))
+                     * rng.lognormal(0.0, 0.5, m)).astype(np.int64)
+    shares = rng.poisson(reach * 0.01)
+    order = np.lexsort((day, cust))
+    mix = np.array(_PLATFORM_MIX[config.locale])
+    platform = rng.choice(len(PLATFORMS), size=m, p=mix / mix.sum())
+    online = pd.DataFrame({
+        "post_id": event_ids("O", pop.block, m),
+        "customer_id": to_strings(ids[cust[order]]),
+        "timestamp": days_to_timestamps(start, day[order]),
+        "platform": categorical(platform[order], PLATFORMS),
+        "topic": categorical(topic[order], TOPICS),
+        "sentiment": sentiment[order],
+        "reach": reach[order],
+        "shares": shares[order],
+    })
+    n_referred = np.bincount(pop.referrer[referred], minlength=n) if len(referred) else \
+        np.zeros(n, np.int64)
+    truth = pd.DataFrame({
+        "customer_id": pop.customer_id,
+        "followers": followers,
+        "influence_score": np.round(followers * share_rate * 1.2, 2),
+        "referral_propensity": seg.column("referral", pop.segment),
+        "n_referred": n_referred.astype(np.int64),
+    })
+    return referrals, online, truth
