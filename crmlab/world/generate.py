@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import billing, interactions, population, purchases, service
+from . import billing, interactions, marketing, population, purchases, service, silos, social
 from ._block import BlockData, WorldTables
 from ._common import days_to_timestamps, rng_for
 from .config import WorldConfig
@@ -45,7 +45,6 @@ def world_tables(config: WorldConfig, seed: int) -> WorldTables:
     >>> wt.load_ratio.shape[1] == WorldConfig().n_days
     True
     """
-    from . import marketing
 
     weather = service.make_weather(config, rng_for(seed, "weather"))
     intensity = service.weather_intensity(config, weather)
@@ -128,7 +127,6 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     if not 0 <= block < config.n_blocks:
         raise ValueError(f"block must be in [0, {config.n_blocks - 1}] for this config; "
                          f"got {block}")
-    from . import marketing, silos, social
 
     start = config.start_ts
     pop, customers, truth_pop = population.generate_population(
@@ -168,8 +166,8 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     silo_tables, truth_mapping = silos.generate_silos(
         config, rng_for(seed, "silos", block), data, customers)
     inter = interactions.build_interactions(
-        data, start=start, transactions=transactions, complaints=serv.complaints,
-        collections=bill.collections, contacts=contacts)
+        data, start=start, horizon=float(config.n_days), transactions=transactions,
+        complaints=serv.complaints, collections=bill.collections, contacts=contacts)
 
     truth_customers = pd.concat(
         [truth_pop, truth_buy, bill.truth_customers, serv.truth_customers], axis=1)

@@ -43,7 +43,8 @@ def _map_codes(values: pd.Series, mapping: dict[str, int], default: int) -> np.n
     return lookup[codes] if len(lookup) else np.full(len(values), default)
 
 
-def build_interactions(data: BlockData, *, start: pd.Timestamp, transactions: pd.DataFrame,
+def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
+                       transactions: pd.DataFrame,
                        complaints: pd.DataFrame, collections: pd.DataFrame,
                        contacts: pd.DataFrame) -> pd.DataFrame:
     """Gather the block's touchpoints into one table sorted by customer and time.
@@ -99,6 +100,9 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, transactions: pd
     channel = np.concatenate([p[3] for p in parts])
     system = np.concatenate([p[4] for p in parts])
     ref = np.concatenate([p[5] for p in parts])
+    inside = day < horizon  # follow-ups (escalations, calls) of the last day's cases
+    cust, day, purpose, channel = cust[inside], day[inside], purpose[inside], channel[inside]
+    system, ref = system[inside], ref[inside]
     order = np.lexsort((purpose, day, cust))
     return pd.DataFrame({
         "interaction_id": event_ids("N", pop.block, len(cust)),

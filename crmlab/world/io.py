@@ -190,7 +190,7 @@ def _read_table(root: Path, resource: dict[str, Any]) -> pd.DataFrame:
         raise DataPackageError(f"{file} is listed in the data package but missing")
     fields = resource["schema"]["fields"]
     if resource["format"] == "parquet":
-        return pd.read_parquet(file, engine="pyarrow")
+        return _apply_schema(pd.read_parquet(file, engine="pyarrow"), fields, file)
     dtypes: dict[str, Any] = {}
     for f in fields:
         t = f["type"]
@@ -204,14 +204,21 @@ def _read_table(root: Path, resource: dict[str, Any]) -> pd.DataFrame:
             dtypes[f["name"]] = "str"
     df = pd.read_csv(file, dtype=dtypes, keep_default_na=False, na_values=[""],
                      encoding="utf-8")
+    return _apply_schema(df, fields, file)
+
+
+def _apply_schema(df: pd.DataFrame, fields: list[dict[str, Any]], file: Path) -> pd.DataFrame:
+    """Give every column the exact dtype its schema field describes."""
     if list(df.columns) != [f["name"] for f in fields]:
         raise DataPackageError(f"{file} columns do not match its schema")
     for f in fields:
         col = f["name"]
         if "categories" in f:
             df[col] = pd.Categorical(df[col], categories=pd.Index(f["categories"], dtype="str"))
-        elif f["type"] in ("date", "datetime"):
+        elif f["type"] in ("date", "datetime") and df[col].dtype == "str":
             df[col] = pd.to_datetime(df[col], format=f["format"]).astype("datetime64[s]")
+        elif f["type"] in ("date", "datetime"):
+            df[col] = df[col].astype("datetime64[s]")  # Parquet stores milliseconds
     return df
 
 

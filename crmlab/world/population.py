@@ -101,7 +101,8 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     customer_id = format_ids("C", number, width)
 
     segment = rng.choice(len(SEGMENTS), size=n, p=np.array(config.segment_shares))
-    base = np.log(config.postpaid_share / max(1e-9, 1.0 - config.postpaid_share))
+    share = min(max(config.postpaid_share, 1e-9), 1.0 - 1e-9)
+    base = np.log(share / (1.0 - share))
     postpaid = rng.random(n) < 1.0 / (1.0 + np.exp(-(base + seg.column("postpaid_logit", segment))))
 
     horizon = config.n_days - 14.0

@@ -189,6 +189,121 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "overage_per_gb": f"Price per GB beyond the allowance {_MONEY}.",
         },
     ),
+    "campaigns": (
+        "The marketing calendar: database-marketing call lists, retention offers and "
+        "win-back campaigns.",
+        {
+            "campaign_id": "Campaign key.",
+            "name": "Readable campaign name.",
+            "kind": "call_list (ranked by past response), retention (valuable customers "
+                    "at risk) or winback (lapsed or recently churned).",
+            "channel": "call_centre, sms or email.",
+            "target_plan": "prepaid, postpaid or all.",
+            "start_date": "First day of the campaign.",
+            "end_date": "Last day of the campaign.",
+            "cost_per_contact": f"Cost of contacting one customer {_MONEY}.",
+            "offer_value": f"Cost of the incentive when a contacted customer responds "
+                           f"{_MONEY}.",
+            "list_share": "Share of eligible customers put on the list.",
+            "holdout_share": "Share of the list kept as an uncontacted control group.",
+        },
+    ),
+    "contacts": (
+        "Customers on each campaign's list: contacted (treatment) or held back "
+        "(control), and whether they responded.",
+        {
+            "contact_id": "Contact key.",
+            "campaign_id": "Campaign.",
+            "customer_id": "Customer on the list.",
+            "timestamp": "When the customer was contacted (or would have been).",
+            "group": "treatment (contacted) or control (held back at random).",
+            "channel": "Channel of the campaign.",
+            "responded": "Bought or renewed during the campaign window.",
+            "revenue": f"Revenue the response brought {_MONEY}; 0 without a response.",
+            "offer_cost": f"Incentive paid {_MONEY}.",
+            "contact_cost": f"Cost of the contact {_MONEY} (0 for the control group).",
+        },
+    ),
+    "loyalty": (
+        "Loyalty programme events: joining, earning and redeeming points.",
+        {
+            "loyalty_event_id": "Event key.",
+            "customer_id": "Member.",
+            "timestamp": "When.",
+            "event": "join, earn or redeem.",
+            "points": "Points earned (positive) or redeemed (negative).",
+            "balance": "Points balance after the event.",
+        },
+    ),
+    "referrals": (
+        "Who brought whom: one row per referred customer.",
+        {
+            "referral_id": "Referral key.",
+            "referrer_id": "Existing customer who made the referral.",
+            "referred_id": "New customer.",
+            "timestamp": "When the referred customer signed up.",
+            "reward": f"Bonus paid to the referrer {_MONEY}.",
+        },
+    ),
+    "online_activity": (
+        "Customers' public posts about the operator.",
+        {
+            "post_id": "Post key.",
+            "customer_id": "Author.",
+            "timestamp": "When it was posted.",
+            "platform": "instagram, x, telegram, forum or review_site.",
+            "topic": "network, price, service, billing, promotion or general.",
+            "sentiment": "Tone from -1 (angry) to 1 (delighted).",
+            "reach": "People who saw it.",
+            "shares": "Times it was shared.",
+        },
+    ),
+    "silos/sales": (
+        "The sales system's customer records (from before CRM): own account numbers, "
+        "one name field, sign-up addresses.",
+        {
+            "account_no": "Sales account number.",
+            "full_name": "Name as typed by the salesperson.",
+            "phone": "Phone as (415) 555-0123 (Iran: 09123456789).",
+            "address": "Address at sign-up (out of date for customers who moved).",
+            "city": "City.",
+            "province": "Province.",
+            "signup_date": "Sign-up time.",
+            "plan": "prepaid or postpaid.",
+        },
+    ),
+    "silos/service": (
+        "The service desk's contacts: everyone who ever complained.",
+        {
+            "contact_id": "Service contact id.",
+            "customer_name": "Name as 'LAST, First' (Iran: family name first).",
+            "phone": "International phone format.",
+            "email": "E-mail, often missing.",
+            "province": "Province.",
+        },
+    ),
+    "silos/billing": (
+        "The billing system's accounts (postpaid customers).",
+        {
+            "account_number": "Billing account number.",
+            "first_name": "Given name.",
+            "last_name": "Family name.",
+            "billing_address": "Current billing address.",
+            "phone": "Phone as bare digits.",
+            "email": "E-mail.",
+            "tariff_id": "Tariff.",
+        },
+    ),
+    "silos/web": (
+        "The web shop's registered users.",
+        {
+            "user_id": "Web user id.",
+            "username": "Login name.",
+            "email": "E-mail.",
+            "display_name": "Name shown on the site.",
+            "address": "Current delivery address.",
+        },
+    ),
     "truth/customers": (
         "HIDDEN TRUTH per customer: what generated their behaviour.",
         {
@@ -220,6 +335,37 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
             "alive_at_end": "Still a customer on the last day.",
             "true_clv_3y": f"Expected discounted revenue of the next 3 years from the true "
                            f"parameters, 10% a year {_MONEY}.",
+            "join_propensity": "Latent loyalty that drives joining the loyalty programme.",
+            "loyalty_member": "Joined the loyalty programme.",
+            "followers": "Online followers.",
+            "influence_score": "Expected reach of one post.",
+            "referral_propensity": "Segment's referral propensity.",
+            "n_referred": "Customers this customer referred.",
+        },
+    ),
+    "truth/contacts": (
+        "HIDDEN TRUTH: both potential outcomes of every eligible customer of every "
+        "campaign, contacted or not.",
+        {
+            "campaign_id": "Campaign.",
+            "customer_id": "Eligible customer.",
+            "response_if_contacted": "1 if the customer would respond when contacted.",
+            "response_if_not_contacted": "1 if the customer would buy anyway.",
+            "value_if_responds": f"Revenue a response brings {_MONEY}.",
+            "uplift_probability": "True increase in the chance of responding caused by "
+                                  "the contact (negative: contact backfires).",
+        },
+    ),
+    "truth/silo_mapping": (
+        "HIDDEN TRUTH: the customer behind every silo record.",
+        {
+            "silo": "sales, service, billing or web.",
+            "record_key": "The record's key in its silo.",
+            "customer_id": "The true customer.",
+            "is_duplicate": "A second record of the same customer in the same silo.",
+            "name_variant": "The name differs from the master record (typo or script "
+                            "variant).",
+            "stale_address": "The address is out of date.",
         },
     ),
     "truth/invoices": (
