@@ -23,7 +23,14 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, format_ids, repeat_index
+from ._common import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    format_ids,
+    repeat_index,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 
@@ -166,10 +173,9 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
 
     start = config.start_ts
     inv_ids = event_ids("I", pop.block, len(cust))
-    cust_ids = pop.customer_id.to_numpy()
     invoices = pd.DataFrame({
         "invoice_id": inv_ids,
-        "customer_id": cust_ids[cust],
+        "customer_id": take_strings(pop.customer_id, cust),
         "tariff_id": tariffs["tariff_id"].to_numpy()[t],
         "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
         "issue_date": days_to_timestamps(start, np.floor(issue)),
@@ -195,7 +201,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     payments = pd.DataFrame({
         "payment_id": event_ids("P", pop.block, len(pidx)),
         "invoice_id": inv_ids.to_numpy()[pidx],
-        "customer_id": cust_ids[cust[pidx]],
+        "customer_id": take_strings(pop.customer_id, cust[pidx]),
         "timestamp": days_to_timestamps(start, pay_day[pidx]),
         "amount": np.round(owed[pidx], 2),
         "method": categorical(method[cust[pidx]], PAYMENT_METHODS),
@@ -207,7 +213,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     collections = pd.DataFrame({
         "collection_id": event_ids("D", pop.block, len(inv_rep)),
         "invoice_id": inv_ids.to_numpy()[inv_rep],
-        "customer_id": cust_ids[cust[inv_rep]],
+        "customer_id": take_strings(pop.customer_id, cust[inv_rep]),
         "timestamp": days_to_timestamps(start, np.floor(step_days[inv_rep, step]) + 0.375),
         "step": categorical(step, COLLECTION_STEPS),
         "amount_due": np.round(owed[inv_rep], 2),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, strings
+from ._common import categorical, days_to_timestamps, event_ids, strings, take_strings
 
 __all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
 
@@ -106,7 +106,7 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     order = np.lexsort((purpose, day, cust))
     return pd.DataFrame({
         "interaction_id": event_ids("N", pop.block, len(cust)),
-        "customer_id": strings(ids[cust[order]]),
+        "customer_id": take_strings(pop.customer_id, cust[order]),
         "timestamp": days_to_timestamps(start, day[order]),
         "purpose": categorical(purpose[order], PURPOSES),
         "channel": categorical(channel[order], INTERACTION_CHANNELS),

@@ -29,7 +29,7 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, format_ids, strings
+from ._common import categorical, days_to_timestamps, event_ids, format_ids, strings, take_strings
 from .config import WorldConfig
 from .names import pools
 
@@ -227,7 +227,6 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
             "uplift_probability": np.round(p1 - p0, 4).astype(np.float32),
         }))
 
-    ids = pop.customer_id.to_numpy()
     campaign_ids = campaigns["campaign_id"].astype(str).tolist()
     if contact_parts:
         c = pd.concat(contact_parts, ignore_index=True)
@@ -246,7 +245,7 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
         "contact_id": event_ids("X", pop.block, len(c)),
         "campaign_id": pd.Categorical(c["campaign_id"].astype(str),
                                       categories=pd.Index(campaign_ids, dtype="str")),
-        "customer_id": strings(ids[cidx]),
+        "customer_id": take_strings(pop.customer_id, cidx),
         "timestamp": days_to_timestamps(config.start_ts, c["day"].to_numpy(dtype=float)),
         "group": categorical(c["group"].to_numpy(dtype=int), ("treatment", "control")),
         "channel": pd.Categorical(c["channel"].astype(str),
@@ -260,7 +259,7 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     truth = pd.DataFrame({
         "campaign_id": pd.Categorical(tr["campaign_id"].astype(str),
                                       categories=pd.Index(campaign_ids, dtype="str")),
-        "customer_id": strings(ids[tidx]),
+        "customer_id": take_strings(pop.customer_id, tidx),
         "response_if_contacted": tr["response_if_contacted"].to_numpy(dtype=np.int8),
         "response_if_not_contacted": tr["response_if_not_contacted"].to_numpy(dtype=np.int8),
         "value_if_responds": tr["value_if_responds"].to_numpy(dtype=float),
@@ -339,7 +338,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     balance = _group_cumsum(points, cust)
     loyalty = pd.DataFrame({
         "loyalty_event_id": event_ids("L", pop.block, len(cust)),
-        "customer_id": strings(pop.customer_id.to_numpy()[cust]),
+        "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": days_to_timestamps(config.start_ts, day),
         "event": categorical(event, LOYALTY_EVENTS),
         "points": points,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from . import segments as seg
-from ._common import categorical, days_to_timestamps, event_ids, repeat_index
+from ._common import categorical, days_to_timestamps, event_ids, repeat_index, take_strings
 from .config import WorldConfig
 from .names import pools
 from .population import Population
@@ -98,13 +98,12 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
 
     transactions = pd.DataFrame({
         "transaction_id": event_ids("T", pop.block, len(cust)),
-        "customer_id": pop.customer_id.to_numpy()[cust],
+        "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": days_to_timestamps(config.start_ts, day),
         "amount": amount,
         "channel": categorical(channel, PURCHASE_CHANNELS),
         "kind": categorical(kind.astype(int), PURCHASE_KINDS),
     })
-    transactions["customer_id"] = transactions["customer_id"].astype("str")
 
     # dropout happens right after the last repeat purchase if it was the k-th one
     dropped = prepaid & (repeats == occasions)

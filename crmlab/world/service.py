@@ -43,6 +43,7 @@ from ._common import (
     event_ids,
     format_ids,
     repeat_index,
+    take_strings,
 )
 from .config import WorldConfig
 from .names import pools
@@ -355,7 +356,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     ids = event_ids("K", pop.block, len(cust))
     complaints = pd.DataFrame({
         "complaint_id": ids,
-        "customer_id": pop.customer_id.to_numpy()[cust],
+        "customer_id": take_strings(pop.customer_id, cust),
         "opened_at": days_to_timestamps(start, day),
         "category": categorical(cat, CATEGORIES),
         "channel": categorical(channel, CHANNELS),

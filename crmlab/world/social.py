@@ -20,8 +20,14 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import categorical, choose_rows, days_to_timestamps, event_ids, repeat_index
-from ._common import strings as to_strings
+from ._common import (
+    categorical,
+    choose_rows,
+    days_to_timestamps,
+    event_ids,
+    repeat_index,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 
@@ -54,7 +60,6 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     """
     pop = data.pop
     n = pop.n
-    ids = pop.customer_id.to_numpy()
     scale = pools(config.locale).money_scale
     start = config.start_ts
 
@@ -62,8 +67,8 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     referred = referred[np.argsort(pop.signup_day[referred], kind="stable")]
     referrals = pd.DataFrame({
         "referral_id": event_ids("R", pop.block, len(referred)),
-        "referrer_id": to_strings(ids[pop.referrer[referred]]),
-        "referred_id": to_strings(ids[referred]),
+        "referrer_id": take_strings(pop.customer_id, pop.referrer[referred]),
+        "referred_id": take_strings(pop.customer_id, referred),
         "timestamp": days_to_timestamps(start, pop.signup_day[referred]),
         "reward": np.full(len(referred), REFERRAL_REWARD * scale),
     })
@@ -102,7 +107,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     platform = rng.choice(len(PLATFORMS), size=m, p=mix / mix.sum())
     online = pd.DataFrame({
         "post_id": event_ids("O", pop.block, m),
-        "customer_id": to_strings(ids[cust[order]]),
+        "customer_id": take_strings(pop.customer_id, cust[order]),
         "timestamp": days_to_timestamps(start, day[order]),
         "platform": categorical(platform[order], PLATFORMS),
         "topic": categorical(topic[order], TOPICS),
