@@ -87,9 +87,12 @@ def _persian_variants(rng: np.random.Generator, values: np.ndarray, rate: float
     return np.where(hit, alt, arr).astype(object), hit
 
 
-def _keys(prefix: str, block: int, rng: np.random.Generator, n: int) -> pd.Series:
-    """Unique keys of one silo for one block, in a shuffled (non-aligned) order."""
-    return format_ids(prefix, block * 1_000_000 + rng.permutation(n) + 1, 10)
+def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
+          ) -> tuple[pd.Series, np.ndarray]:
+    """Unique keys of one silo for one block, in a shuffled (non-aligned) order, and the
+    permutation behind them (sorting it sorts the keys)."""
+    perm = rng.permutation(n)
+    return format_ids(prefix, block * 1_000_000 + perm + 1, 10), perm
 
 
 def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -155,8 +158,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             f, v1 = _persian_variants(rng, f, VARIANT_RATE)
             l_, v2 = _persian_variants(rng, l_, VARIANT_RATE)
             variant |= v1 | v2
-        keys = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
-                     pop.block, rng, len(rows))
+        keys, perm = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
+                           pop.block, rng, len(rows))
         stale = np.zeros(len(rows), bool)
         if silo == "sales":
             stale = moved[rows]
@@ -206,7 +209,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 table[col] = pd.Series(customers[col].to_numpy()[rows], dtype=customers[col].dtype)
         if "signup_date" in table:
             table["signup_date"] = table["signup_date"].astype("datetime64[s]")
-        order = np.argsort(table.iloc[:, 0].to_numpy(dtype=str), kind="stable")
+        order = np.argsort(perm)  # records in key order
         silos[silo] = table.iloc[order].reset_index(drop=True)
         truth_parts.append(pd.DataFrame({
             "silo": categorical(np.full(len(rows), SILO_NAMES.index(silo)), SILO_NAMES),

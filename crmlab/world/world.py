@@ -213,8 +213,8 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
     seed : int, default=42
         Same seed and crmlab version give the same world, byte for byte.
     progress : bool or callable, default=False
-        Show a progress bar over blocks (``True``), or call ``progress(done, total)``
-        after each block.
+        Show a progress bar over blocks (``True``; only when there are several), or
+        call ``progress(done, total)`` after each block.
     **overrides
         WorldConfig fields to change, e.g. ``n_customers=2000, locale="fa_IR"``.
 
@@ -237,7 +237,7 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
     wt = world_tables(cfg, seed)
     blocks: list[BlockOutput] = []
     bar = None
-    if progress is True:
+    if progress is True and cfg.n_blocks > 1:  # one block finishes at once
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
