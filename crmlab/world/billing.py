@@ -18,6 +18,8 @@ at 21, suspension at 45, write-off at 90), and a suspension ends the contract
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -77,11 +79,30 @@ def make_tariffs(config: WorldConfig) -> pd.DataFrame:
     })
 
 
+@dataclass
 class BillingResult:
-    """Tables and arrays produced by :func:`generate_billing` (internal)."""
+    """Tables and arrays produced by :func:`generate_billing` (internal).
 
-    def __init__(self, **parts):
-        self.__dict__.update(parts)
+    Arrays ending in ``_cust`` are block-local customer indices; ``_day`` are days
+    since the start; ``payment_invoice`` and ``collection_invoice`` give each payment's
+    and collection step's invoice by position in ``invoices``.
+    """
+
+    invoices: pd.DataFrame
+    payments: pd.DataFrame
+    collections: pd.DataFrame
+    truth_invoices: pd.DataFrame
+    truth_customers: pd.DataFrame
+    end_day: np.ndarray  # contract end per customer (NaN if billed to the end)
+    involuntary: np.ndarray  # the contract ended by suspension for non-payment
+    tariff: np.ndarray  # tariff code per customer
+    dispute_cust: np.ndarray
+    dispute_day: np.ndarray
+    collection_cust: np.ndarray
+    collection_day: np.ndarray
+    collection_step: np.ndarray  # 0 reminder .. 3 write-off
+    payment_invoice: np.ndarray
+    collection_invoice: np.ndarray
 
 
 def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -234,9 +255,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
         end_day=np.where(np.isfinite(end_day), end_day, np.nan),
         involuntary=post & involuntary & np.isfinite(end_day),
         tariff=tariff,
-        dispute_cust=cust[d], dispute_day=dispute_day[d], dispute_invoice=d,
+        dispute_cust=cust[d], dispute_day=dispute_day[d],
         collection_cust=cust[inv_rep], collection_day=step_days[inv_rep, step],
-        collection_step=step,
-        payment_cust=cust[pidx], payment_day=pay_day[pidx],
-        payment_invoice=pidx, collection_invoice=inv_rep,
+        collection_step=step, payment_invoice=pidx, collection_invoice=inv_rep,
     )

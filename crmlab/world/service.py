@@ -31,6 +31,8 @@ Mechanics
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -45,6 +47,7 @@ from ._common import (
     repeat_index,
     take_strings,
 )
+from .billing import BillingResult
 from .config import WorldConfig
 from .names import pools
 
@@ -207,11 +210,13 @@ def load_ratio(config: WorldConfig, intensity: np.ndarray,
     return season[None, :] * (1.0 + WEATHER_LOAD * intensity) / cap
 
 
+@dataclass
 class ServiceResult:
-    """Tables and arrays produced by :func:`generate_service` (internal)."""
+    """Tables produced by :func:`generate_service` (internal)."""
 
-    def __init__(self, **parts):
-        self.__dict__.update(parts)
+    complaints: pd.DataFrame
+    truth_complaints: pd.DataFrame
+    truth_customers: pd.DataFrame
 
 
 def _routine(config, rng, data, intensity, end_day):
@@ -236,7 +241,7 @@ def _routine(config, rng, data, intensity, end_day):
 
 def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockData,
                      world_intensity: np.ndarray, world_load: np.ndarray,
-                     billing, dropout_day: np.ndarray) -> ServiceResult:
+                     billing: BillingResult, dropout_day: np.ndarray) -> ServiceResult:
     """Complaints of one block and the churn they cause (see the module docstring).
 
     ``billing`` is the block's :class:`~crmlab.world.billing.BillingResult`;
@@ -383,6 +388,5 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     })
     return ServiceResult(
         complaints=complaints, truth_complaints=truth_complaints,
-        truth_customers=truth_customers, cust=cust, day=day, escalation=escalation,
-        channel=channel, complaint_ids=ids,
+        truth_customers=truth_customers,
     )
