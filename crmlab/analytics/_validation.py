@@ -1,0 +1,202 @@
+"""Input checks shared by the customer-base models.
+
+Every check raises a ``TypeError`` (wrong kind of input) or ``ValueError`` (right kind,
+impossible value) whose message names the column or argument and says what is expected,
+so a student sees "recency is larger than T for 3 customers" rather than a NaN fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["FREQ_DAYS", "as_float_array", "check_freq", "check_frame_columns", "check_rfm",
+           "check_timestamp", "check_times"]
+
+#: Length of one period in days for each supported ``freq`` ("M" is the mean month).
+FREQ_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+
+def check_freq(freq: Any, name: str = "freq") -> str:
+    """Return ``freq`` upper-cased if it is one of ``"D"``, ``"W"``, ``"M"``.
+
+    Examples
+    --------
+    >>> check_freq("w")
+    'W'
+    """
+    if not isinstance(freq, str):
+        raise TypeError(f"{name} must be one of 'D', 'W', 'M' (a string); got {freq!r}")
+    key = freq.upper()
+    if key not in FREQ_DAYS:
+        raise ValueError(f"{name} must be one of 'D' (days), 'W' (weeks) or 'M' (months); "
+                         f"got {freq!r}")
+    return key
+
+
+def as_float_array(values: Any, name: str) -> np.ndarray:
+    """One-dimensional float64 copy of ``values``; raises on non-numeric or NaN values.
+
+    Examples
+    --------
+    >>> as_float_array([1, 2], "frequency")
+    array([1., 2.])
+    """
+    if isinstance(values, pd.DataFrame):
+        raise TypeError(f"{name} must be one column (a Series or 1-d array), not a DataFrame")
+    if isinstance(values, pd.Series):
+        if not (pd.api.types.is_numeric_dtype(values.dtype)
+                and not pd.api.types.is_bool_dtype(values.dtype)):
+            raise TypeError(f"{name} must be numeric; got dtype {values.dtype}")
+        arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        arr = np.asarray(values)
+        if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
+            raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+        arr = arr.astype(np.float64)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional; got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty: need at least one customer")
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        raise ValueError(f"{name} has {int(bad.sum())} missing or infinite values "
+                         f"(first at position {int(np.argmax(bad))}); drop or fill them first")
+    return arr
+
+
+def _count(mask: np.ndarray) -> str:
+    n = int(mask.sum())
+    return f"{n} customer" + ("" if n == 1 else "s")
+
+
+def check_rfm(frequency: Any, recency: Any = None, T: Any = None, *,
+              need_repeaters: bool = False) -> tuple[np.ndarray, ...]:
+    """Validate frequency / recency / T columns; return them as float arrays.
+
+    Parameters
+    ----------
+    frequency, recency, T : array-like
+        Repeat purchases (non-negative integers), time of the last repeat purchase since
+        the first, and age since the first purchase. ``recency`` and ``T`` may be None.
+    need_repeaters : bool, default=False
+        Raise if no customer has ``frequency > 0`` (a model cannot be fitted then).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(frequency,)``, ``(frequency, recency)`` or ``(frequency, recency, T)``.
+
+    Examples
+    --------
+    >>> x, tx, T = check_rfm([0, 2], [0, 3.0], [5, 5])
+    >>> x
+    array([0., 2.])
+    """
+    x = as_float_array(frequency, "frequency")
+    if (x < 0).any():
+        raise ValueError(f"frequency must be >= 0 (repeat purchases); {_count(x < 0)} "
+                         f"have negative values, e.g. {x[x < 0][0]:g}")
+    frac = x != np.floor(x)
+    if frac.any():
+        raise ValueError(f"frequency must hold whole numbers of repeat purchases; "
+                         f"{_count(frac)} have non-integer values, e.g. {x[frac][0]:g}")
+    if need_repeaters and not (x > 0).any():
+        raise ValueError("every customer has frequency == 0 (no repeat purchases): the model "
+                         "cannot be fitted; use a longer observation window or check that "
+                         "frequency counts repeat purchases")
+    out = [x]
+    if recency is not None:
+        tx = as_float_array(recency, "recency")
+        if tx.shape != x.shape:
+            raise ValueError(f"recency has {tx.size} values but frequency has {x.size}")
+        if (tx < 0).any():
+            raise ValueError(f"recency must be >= 0; {_count(tx < 0)} have negative values "
+                             "(last purchase before the first?)")
+        zero = (x == 0) & (tx != 0)
+        if zero.any():
+            raise ValueError(f"recency must be 0 when frequency == 0; {_count(zero)} have "
+                             f"frequency 0 but recency {tx[zero][0]:g}")
+        out.append(tx)
+    if T is not None:
+        age = as_float_array(T, "T")
+        if age.shape != x.shape:
+            raise ValueError(f"T has {age.size} values but frequency has {x.size}")
+        if (age <= 0).any():
+            raise ValueError(f"T (age since first purchase) must be > 0; {_count(age <= 0)} "
+                             "have T <= 0 (first purchase at the end of the window?)")
+        if recency is not None:
+            late = out[1] > age
+            if late.any():
+                raise ValueError(f"recency is larger than T for {_count(late)} (e.g. recency "
+                                 f"{out[1][late][0]:g} > T {age[late][0]:g}); recency is the "
+                                 "time of the last repeat purchase, T the customer's age")
+        out.append(age)
+    return tuple(out)
+
+
+def check_frame_columns(df: Any, columns: Sequence[str | None], name: str = "df") -> None:
+    """Raise if ``df`` is not a non-empty DataFrame holding every named column.
+
+    Examples
+    --------
+    >>> check_frame_columns(pd.DataFrame({"a": [1]}), ["a"])
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a pandas DataFrame; got {type(df).__name__}")
+    for col in columns:
+        if col is None:
+            continue
+        if col not in df.columns:
+            raise ValueError(f"column {col!r} not found in {name}; its columns are "
+                             f"{list(map(str, df.columns))}")
+    if len(df) == 0:
+        raise ValueError(f"{name} is empty: need at least one transaction")
+
+
+def check_times(values: pd.Series, col: str) -> np.ndarray:
+    """Datetime column -> int64 nanoseconds (tz-aware times keep their local wall time).
+
+    Examples
+    --------
+    >>> check_times(pd.Series(pd.to_datetime(["2024-01-01"])), "t").dtype
+    dtype('int64')
+    """
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_localize(None)
+    elif not pd.api.types.is_datetime64_dtype(dtype):
+        raise TypeError(f"column {col!r} must hold datetimes (datetime64); got dtype {dtype}. "
+                        f"Convert it first, e.g. df[{col!r}] = pd.to_datetime(df[{col!r}])")
+    if values.isna().any():
+        n = int(values.isna().sum())
+        raise ValueError(f"column {col!r} has {n} missing times (NaT); drop or fix them first")
+    return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+
+
+def check_timestamp(value: Any, name: str) -> pd.Timestamp:
+    """A date or timestamp argument as a tz-naive ``pd.Timestamp``.
+
+    Examples
+    --------
+    >>> check_timestamp("2025-12-31", "end")
+    Timestamp('2025-12-31 00:00:00')
+    """
+    if isinstance(value, bool) or not isinstance(value, (str, pd.Timestamp, np.datetime64,
+                                                         __import__("datetime").date)):
+        raise TypeError(f"{name} must be a date (string like '2025-12-31' or a Timestamp); "
+                        f"got {value!r}")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{name} must be a date like '2025-12-31'; got {value!r}") from err
+    if ts is pd.NaT or pd.isna(ts):
+        raise ValueError(f"{name} must be a date; got NaT")
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts
