@@ -7,6 +7,7 @@ so a student sees "recency is larger than T for 3 customers" rather than a NaN f
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -127,9 +128,9 @@ def check_rfm(frequency: Any, recency: Any = None, T: Any = None, *,
         age = as_float_array(T, "T")
         if age.shape != x.shape:
             raise ValueError(f"T has {age.size} values but frequency has {x.size}")
-        if (age <= 0).any():
-            raise ValueError(f"T (age since first purchase) must be > 0; {_count(age <= 0)} "
-                             "have T <= 0 (first purchase at the end of the window?)")
+        if (age < 0).any():
+            raise ValueError(f"T (age since first purchase) must be >= 0; {_count(age < 0)} "
+                             "have T < 0 (first purchase after the end of the window?)")
         if recency is not None:
             late = out[1] > age
             if late.any():
@@ -187,8 +188,7 @@ def check_timestamp(value: Any, name: str) -> pd.Timestamp:
     >>> check_timestamp("2025-12-31", "end")
     Timestamp('2025-12-31 00:00:00')
     """
-    if isinstance(value, bool) or not isinstance(value, (str, pd.Timestamp, np.datetime64,
-                                                         __import__("datetime").date)):
+    if isinstance(value, bool) or not isinstance(value, (str, np.datetime64, _dt.date)):
         raise TypeError(f"{name} must be a date (string like '2025-12-31' or a Timestamp); "
                         f"got {value!r}")
     try:
