@@ -11,7 +11,7 @@ analytic gradient with respect to the natural (positive) parameters. The base th
   :class:`ConvergenceWarning` when only a retry worked and raises :class:`ConvergenceError`
   when nothing did;
 * estimates the covariance from the Hessian of the log-likelihood in log-parameter space,
-  taken by central differences of the analytic gradient, and maps it to the natural scale
+  taken by forward differences of the analytic gradient, and maps it to the natural scale
   with the delta method (``cov(theta) = diag(theta) cov(log theta) diag(theta)``);
 * returns a :class:`LikelihoodResults` with ``params``, ``bse``, ``llf``, ``aic``, ``bic``,
   ``nobs``, ``conf_int()`` and ``summary()``.
@@ -319,16 +319,19 @@ class LikelihoodModel:
         return self._results_class()(self, theta, cov_log, attempts=attempts, notes=note)
 
     def _cov_log(self, log_params: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        """Inverse of minus the Hessian of the total log-likelihood in log-parameters."""
+        """Inverse of minus the Hessian of the total log-likelihood in log-parameters.
+
+        The Hessian is taken by forward differences (step 1e-6 in each log-parameter) of
+        the analytic gradient, then symmetrised.
+        """
         k = log_params.size
-        h = 1e-5
+        h = 1e-6
+        g0 = -self._objective(log_params)[1]
         hess = np.empty((k, k))
         for j in range(k):
             step = np.zeros(k)
             step[j] = h
-            gp = -self._objective(log_params + step)[1]
-            gm = -self._objective(log_params - step)[1]
-            hess[:, j] = (gp - gm) / (2 * h) * self.nobs
+            hess[:, j] = (-self._objective(log_params + step)[1] - g0) / h * self.nobs
         hess = (hess + hess.T) / 2
         try:
             chol = np.linalg.cholesky(-hess)
