@@ -228,6 +228,10 @@ def main(argv: list[str] | None = None) -> int:
              f"r={w['r']:.3f}, alpha={w['alpha']:.2f} weeks, a={w['a']:.3f}, b={w['b']:.3f} "
              "(collapsing purchases within a week loses some repeat purchases, so the weekly "
              "fit sees lower rates).")
+    if isinstance(lt, dict):
+        q = lt["params"]
+        check += (f" lifetimes on the daily summary: r={q['r']:.3f}, alpha={q['alpha']:.1f}, "
+                  f"a={q['a']:.3f}, b={q['b']:.3f}.")
     print(table)
     print(check)
     if not args.no_record:

@@ -396,12 +396,28 @@ class LikelihoodResults:
 
     @property
     def aic(self) -> float:
-        """Akaike information criterion, ``2 k - 2 llf``."""
+        """Akaike information criterion, ``2 k - 2 llf``.
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> res = clv.ShiftedBetaGeometric.from_survivors([1000, 869, 743, 653]).fit()
+        >>> bool(res.aic == 4 - 2 * res.llf)
+        True
+        """
         return 2.0 * self.df_model - 2.0 * self.llf
 
     @property
     def bic(self) -> float:
-        """Bayesian information criterion, ``k log(nobs) - 2 llf``."""
+        """Bayesian information criterion, ``k log(nobs) - 2 llf``.
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> res = clv.ShiftedBetaGeometric.from_survivors([1000, 869, 743, 653]).fit()
+        >>> bool(res.bic > res.aic)
+        True
+        """
         return self.df_model * np.log(self.nobs) - 2.0 * self.llf
 
     def cov_params(self) -> pd.DataFrame:

@@ -205,6 +205,15 @@ def test_unidentified_parameters_are_reported_not_silent():
         assert "not available" in str(res.summary())
 
 
+def test_results_pickle(sim):
+    import pickle
+
+    bg = clv.BetaGeo(sim["frequency"], sim["recency"], sim["T"]).fit()
+    back = pickle.loads(pickle.dumps(bg))
+    pd.testing.assert_series_equal(back.params, bg.params)
+    assert back.p_alive(2, 10.0, 30.0) == bg.p_alive(2, 10.0, 30.0)
+
+
 def test_start_params_are_used(sim):
     model = clv.BetaGeo(sim["frequency"], sim["recency"], sim["T"])
     a = model.fit()
