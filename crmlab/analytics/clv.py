@@ -31,6 +31,11 @@ returns a results object with ``params``, ``bse``, ``llf``, ``aic``, ``bic``,
 P(alive) is computed in log space, so customers with hundreds of purchases or a long
 silence give finite values.
 
+:func:`calibration_holdout_split` returns one table (calibration and holdout columns side
+by side, as lifetimes' ``calibration_and_holdout_data``); :func:`simulate_bgnbd` and
+:func:`simulate_pareto_nbd` draw customers with known parameters, for teaching and for
+checking that a fit recovers the truth.
+
 Time is measured in the periods of the summary (``freq``): with ``freq="W"``, ``T=39``
 means 39 weeks, and ``alpha`` (BG/NBD, Pareto/NBD) and ``beta`` (Pareto/NBD) are in weeks.
 

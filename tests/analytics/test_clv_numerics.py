@@ -13,7 +13,7 @@ from scipy import integrate, optimize
 from scipy.special import gammaln
 
 from crmlab.analytics import clv
-from crmlab.analytics.clv import _log_G, _log_I_quadrature
+from crmlab.analytics.clv import _log_G, _log_I_quadrature, _pnbd_log_integral
 
 RNG_SEED = 20240611
 
@@ -184,3 +184,31 @@ def test_pareto_nbd_weighted_equals_unweighted(rfm):
     full = clv._pnbd_rows(p, x, tx, T, *clv._split_unique_x(x))[0].sum()
     assert m.loglike(p) == pytest.approx(full, rel=1e-12)
     assert (ll[m._inverse].sum()) == pytest.approx(full, rel=1e-12)
+
+
+def _log_integral_quad(r, alpha, s, beta, x, tx, T):
+    shift = (r + x) * np.log(alpha + tx) + (s + 1) * np.log(beta + tx)
+
+    def f(u):
+        return np.exp(-(r + x) * np.log(alpha + u) - (s + 1) * np.log(beta + u) + shift)
+
+    pts = np.geomspace(max(tx, 1e-6), T, 30)[1:-1]
+    value, _ = integrate.quad(f, tx, T, epsabs=0, epsrel=1e-13, limit=500, points=pts)
+    return np.log(value) - shift
+
+
+@pytest.mark.parametrize(("params", "customer"), [
+    ((0.5, 1000.0, 0.5, 10.0), (500, 5, 100)),
+    ((0.5, 1e4, 0.05, 1.0), (50, 2, 100)),
+    ((2.0, 1e5, 0.3, 0.1), (1000, 1, 400)),
+    ((0.5, 1.0, 0.5, 1e4), (500, 5, 100)),
+    ((0.2, 0.01, 3.0, 1e3), (0, 0, 1000)),
+    ((0.5, 1e6, 2.0, 1e-3), (3, 0.5, 1e4)),
+    ((0.9, 1e-4, 0.5, 1e4), (0, 0, 500)),
+    ((5.0, 1e3, 1e-3, 1.0), (800, 0.01, 200)),
+])
+def test_pareto_nbd_integral_in_extreme_regimes(params, customer):
+    """log I to machine precision where alpha and beta differ by orders of magnitude."""
+    log_i, grad = _pnbd_log_integral(*params, *(np.array([float(v)]) for v in customer))
+    assert log_i[0] == pytest.approx(_log_integral_quad(*params, *customer), rel=1e-13)
+    assert np.all(np.isfinite(grad))
