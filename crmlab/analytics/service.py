@@ -12,6 +12,12 @@ number of customers as exposure::
 ``exp(beta)`` is the multiplication of the complaint rate per day of snow or flood in
 that province and month.
 
+:func:`complaint_experience` and :func:`fit_churn_hazard` follow the chain from quick
+response to loyalty: how long customers waited, how far their case was escalated and
+how satisfied they ended up, and how each of these changes the hazard that a
+contractual (postpaid) customer leaves — a Cox proportional-hazards model
+(statsmodels ``PHReg``).
+
 Examples
 --------
 >>> import crmlab as crm
@@ -30,7 +36,7 @@ import pandas as pd
 
 from ._validation import check_frame_columns, check_times
 
-__all__ = ["complaint_panel", "fit_complaint_glm"]
+__all__ = ["complaint_experience", "complaint_panel", "fit_churn_hazard", "fit_complaint_glm"]
 
 
 def complaint_panel(complaints: pd.DataFrame, customers: pd.DataFrame,
@@ -166,4 +172,87 @@ def fit_complaint_glm(panel: pd.DataFrame, *, family: str = "poisson"):
     else:
         for w in caught:  # pass on anything else statsmodels said
             warnings.warn(str(w.message), w.category, stacklevel=2)
+    return result
+
+
+def complaint_experience(customers: pd.DataFrame, complaints: pd.DataFrame) -> pd.DataFrame:
+    """Tenure, churn and service experience of each postpaid customer.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        ``customer_id``, ``plan``, ``signup_date``, ``churn_date``, ``status``.
+    complaints : DataFrame
+        ``customer_id``, ``first_response_hours``, ``escalation_level``,
+        ``satisfaction``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer: ``tenure_days`` (to churn, or to the last day of data),
+        ``churned`` (1 if the contract ended), ``complaints``, ``max_wait_hours``,
+        ``escalated`` (reached level 1 or higher), ``dissatisfied`` (some complaint
+        rated 1 or 2). Customers who were won back count from sign-up to their final
+        churn, if any.
+    """
+    check_frame_columns(customers, ["customer_id", "plan", "signup_date", "churn_date"],
+                        "customers")
+    check_frame_columns(complaints, ["customer_id", "first_response_hours",
+                                     "escalation_level", "satisfaction"], "complaints")
+    post = customers[customers["plan"].astype(str) == "postpaid"].set_index("customer_id")
+    if post.empty:
+        raise ValueError("customers has no postpaid customers: churn is observed only for "
+                         "contracts")
+    last_day = max(post["signup_date"].max(), post["churn_date"].max(),
+                   complaints["opened_at"].max() if "opened_at" in complaints else
+                   post["signup_date"].max())
+    end = post["churn_date"].fillna(last_day)
+    c = complaints[complaints["customer_id"].isin(post.index)]
+    g = c.groupby("customer_id", observed=True)
+    out = pd.DataFrame({
+        "tenure_days": (end - post["signup_date"]).dt.total_seconds() / 86_400.0,
+        "churned": post["churn_date"].notna().astype(int),
+        "complaints": g.size().reindex(post.index, fill_value=0),
+        "max_wait_hours": g["first_response_hours"].max().reindex(post.index, fill_value=0.0),
+        "escalated": (g["escalation_level"].max().reindex(post.index, fill_value=0) >= 1
+                      ).astype(int),
+        "dissatisfied": (g["satisfaction"].min().reindex(post.index, fill_value=5) <= 2
+                         ).astype(int),
+    })
+    return out[out["tenure_days"] > 0]
+
+
+def fit_churn_hazard(experience: pd.DataFrame,
+                     covariates: tuple[str, ...] = ("dissatisfied", "escalated",
+                                                    "complained")):
+    """Cox proportional-hazards model of contract churn on service experience.
+
+    Parameters
+    ----------
+    experience : DataFrame
+        From :func:`complaint_experience`.
+    covariates : tuple of str
+        Columns of ``experience``; ``"complained"`` is derived (any complaint) and
+        ``"log_wait"`` is ``log1p(max_wait_hours)``.
+
+    Returns
+    -------
+    statsmodels ``PHRegResults``
+        ``np.exp(result.params)`` are hazard ratios, in the order of ``covariates``.
+    """
+    from statsmodels.duration.hazard_regression import PHReg
+
+    check_frame_columns(experience, ["tenure_days", "churned", "complaints",
+                                     "max_wait_hours"], "experience")
+    data = experience.assign(complained=(experience["complaints"] > 0).astype(int),
+                             log_wait=np.log1p(experience["max_wait_hours"]))
+    unknown = [c for c in covariates if c not in data]
+    if unknown:
+        raise ValueError(f"unknown covariates {unknown}; choose from {list(data.columns)}")
+    if data["churned"].sum() == 0:
+        raise ValueError("no customer churned: the hazard cannot be estimated")
+    model = PHReg(data["tenure_days"].to_numpy(), data[list(covariates)].to_numpy(float),
+                  status=data["churned"].to_numpy())
+    result = model.fit()
+    result.covariate_names = list(covariates)
     return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import crmlab as crm
@@ -58,3 +59,24 @@ def test_bad_input(world):
     with pytest.raises(ValueError, match="family must be"):
         service.fit_complaint_glm(service.complaint_panel(
             world.complaints, world.customers, world.weather), family="gaussian")
+
+
+def test_dissatisfied_customers_churn_faster(world):
+    experience = service.complaint_experience(world.customers, world.complaints)
+    assert len(experience) == (world.customers["plan"] == "postpaid").sum()
+    assert experience["churned"].sum() == world.customers["churn_date"].notna().sum()
+    fit = service.fit_churn_hazard(experience, ("dissatisfied", "escalated", "complained"))
+    assert fit.covariate_names[0] == "dissatisfied"
+    low, high = np.exp(fit.conf_int()[0])
+    assert low > 1.0 and high < 3.0  # a hazard ratio clearly above one
+
+
+def test_churn_hazard_bad_input(world):
+    experience = service.complaint_experience(world.customers, world.complaints)
+    with pytest.raises(ValueError, match="unknown covariates"):
+        service.fit_churn_hazard(experience, ("shoe_size",))
+    with pytest.raises(ValueError, match="no customer churned"):
+        service.fit_churn_hazard(experience.assign(churned=0))
+    prepaid = world.customers[world.customers["plan"] == "prepaid"]
+    with pytest.raises(ValueError, match="no postpaid customers"):
+        service.complaint_experience(prepaid, world.complaints)
