@@ -171,3 +171,64 @@ def plot_retention(result, *, periods: int, observed=None, ax=None):
     ax.legend()
     ax.crmlab_data = data
     return ax
+
+
+# --- service: capacity what-if (notebook 05) -------------------------------------------
+__all__ += ["plot_response_whatif"]
+
+
+def plot_response_whatif(result, *, axes=None):
+    """First-response times before and after moving repair capacity (two panels).
+
+    Left: mean first-response hours of the complaints in each province hit by the
+    selected weather, as observed and in the what-if. Right: share of those complaints
+    answered within a given number of hours (cumulative distribution).
+
+    Parameters
+    ----------
+    result : :class:`~crmlab.analytics.capacity.CapacityWhatIf`
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
+        The per-province means are in ``fig.crmlab_data``.
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> from crmlab.analytics import capacity
+    >>> w = crm.load_dataset("tiny")
+    >>> res = capacity.capacity_whatif(w.complaints, w.weather, w.customers, capacity=1.25)
+    >>> fig = plot_response_whatif(res)
+    >>> list(fig.crmlab_data.columns)
+    ['observed', 'what-if']
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
+    else:
+        fig = axes[0].figure
+    left, right = axes
+    data = result.by_province[["mean_hours_before", "mean_hours_after"]].rename(
+        columns={"mean_hours_before": "observed", "mean_hours_after": "what-if"})
+    if len(data):
+        data.plot.bar(ax=left, rot=45)
+    left.set(title="Mean first response in hit provinces", xlabel="province",
+             ylabel="hours to first response")
+    hit = result.complaints[result.complaints["role"] == "hit"]
+    for col, label in (("hours_before", "observed"), ("hours_after", "what-if")):
+        hours = np.sort(hit[col].to_numpy())
+        if hours.size:
+            right.step(hours, np.arange(1, hours.size + 1) / hours.size, where="post",
+                       label=label)
+    right.axvline(24, color="grey", linestyle=":", label="24 hours")
+    right.set(title="Complaints answered within ... hours", xscale="log",
+              xlabel="hours to first response (log scale)",
+              ylabel="share of complaints in hit provinces", ylim=(0, 1.02))
+    right.legend()
+    fig.tight_layout()
+    fig.crmlab_data = data
+    return fig

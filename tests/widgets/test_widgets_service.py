@@ -1,0 +1,60 @@
+"""The capacity explorer: a pure view function and sliders that recompute it."""
+
+from __future__ import annotations
+
+import matplotlib
+import pytest
+
+import crmlab as crm
+from crmlab.widgets.service import capacity_explorer, capacity_view
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return crm.load_dataset("classroom")
+
+
+def test_view_numbers_follow_the_sliders(world):
+    tables = (world.complaints, world.weather, world.customers)
+    none, _ = capacity_view(*tables, capacity=1.25, share=0.0, figure=False)
+    full, fig = capacity_view(*tables, capacity=1.25, share=1.0)
+    hit = "hit provinces during weather"
+    assert none.summary.loc[hit, "mean_hours_after"] == none.summary.loc[hit,
+                                                                         "mean_hours_before"]
+    assert full.summary.loc[hit, "mean_hours_after"] < none.summary.loc[hit,
+                                                                        "mean_hours_after"]
+    assert list(fig.crmlab_data.columns) == ["observed", "what-if"]
+    assert fig.crmlab_data["what-if"].sum() < fig.crmlab_data["observed"].sum()
+    floods, _ = capacity_view(*tables, capacity=1.25, share=1.0, events="floods only",
+                              figure=False)
+    flood_provinces = set(world.weather.loc[world.weather["event_type"] == "flood",
+                                            "province"].astype(str))
+    assert set(floods.by_province.index) <= flood_provinces
+    with pytest.raises(ValueError, match="events must be one of"):
+        capacity_view(*tables, capacity=1.25, share=0.5, events="hail")
+
+
+def test_explorer_updates_when_a_slider_moves(world):
+    ex = capacity_explorer(world, share=0.0)
+    hit = "hit provinces during weather"
+    first_html, first_png = ex.numbers.value, ex.image.value
+    assert first_png[:8] == b"\x89PNG\r\n\x1a\n"
+    first = ex.result.summary.loc[hit, "mean_hours_after"]
+    assert "hit provinces during weather" in first_html
+    ex.share.value = 0.8
+    assert ex.result.summary.loc[hit, "mean_hours_after"] < first
+    assert ex.numbers.value != first_html
+    assert ex.image.value != first_png
+    assert ex.figure.crmlab_data["what-if"].sum() < ex.figure.crmlab_data["observed"].sum()
+    ex.provinces.value = ("Louisiana",)
+    assert list(ex.result.by_province.index) == ["Louisiana"]
+    ex.events.value = "snow only"  # Louisiana has floods only: nothing left to help
+    assert ex.result.summary.loc[hit, "complaints"] == 0
+    assert "capacity moved on 0 days" in ex.numbers.value
+
+
+def test_explorer_needs_a_world():
+    with pytest.raises(TypeError, match="world must be a crmlab World"):
+        capacity_explorer("classroom")
