@@ -232,3 +232,57 @@ def plot_response_whatif(result, *, axes=None):
     fig.tight_layout()
     fig.crmlab_data = data
     return fig
+
+
+# --- billing: collection policy trade-off (notebook 06) --------------------------------
+__all__ += ["plot_suspension_tradeoff"]
+
+
+def plot_suspension_tradeoff(curve, *, current=None, axes=None):
+    """Who a suspension rule cuts off, and how much unpaid service it allows.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        From :func:`crmlab.analytics.billing.suspension_curve`.
+    current : float, optional
+        A threshold to mark (e.g. the operator's rule, 45 days).
+    axes : pair of matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
+        The curve is in ``fig.crmlab_data``.
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> from crmlab.analytics import billing
+    >>> w = crm.load_dataset("tiny")
+    >>> fig = plot_suspension_tradeoff(billing.suspension_curve(w.invoices, w.payments),
+    ...                                current=45)
+    >>> fig.crmlab_data.index.name
+    'suspend_after_days'
+    """
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
+    else:
+        fig = axes[0].figure
+    left, right = axes
+    x = curve.index.to_numpy(dtype=float)
+    left.stackplot(x, curve["suspended_but_would_pay"], curve["unpaid_customers"],
+                   labels=["would have paid later", "still unpaid"], alpha=0.8)
+    left.set(title="Customers a suspension rule cuts off",
+             xlabel="suspend after ... days overdue", ylabel="customers suspended")
+    right.plot(x, curve["unpaid_days"], marker=".")
+    right.set(title="Service given on unpaid bills",
+              xlabel="suspend after ... days overdue", ylabel="bill-days of unpaid service")
+    if current is not None:
+        for ax in axes:
+            ax.axvline(float(current), color="grey", linestyle=":", label="chosen rule")
+    left.legend()
+    fig.tight_layout()
+    fig.crmlab_data = curve
+    return fig

@@ -1,0 +1,46 @@
+"""The collections explorer: a pure view function and sliders that recompute it."""
+
+from __future__ import annotations
+
+import matplotlib
+import pytest
+
+import crmlab as crm
+from crmlab.analytics.billing import suspension_whatif
+from crmlab.widgets.billing import collections_explorer, collections_view
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="module")
+def world():
+    return crm.load_dataset("classroom")
+
+
+def test_view_numbers_follow_the_rule(world):
+    strict, fig = collections_view(world.invoices, world.payments, suspend_after_days=10)
+    lax, _ = collections_view(world.invoices, world.payments, suspend_after_days=60,
+                              write_off_after_days=150, figure=False)
+    assert strict["suspended customers"] > lax["suspended customers"]
+    assert strict["of whom would have paid later"] > lax["of whom would have paid later"]
+    assert strict["bill-days of unpaid service"] < lax["bill-days of unpaid service"]
+    assert strict["amount written off"] > lax["amount written off"]
+    assert fig.crmlab_data.index.name == "suspend_after_days"
+
+
+def test_explorer_updates_when_a_slider_moves(world):
+    ex = collections_explorer(world)
+    html, png = ex.numbers.value, ex.image.value
+    at_45 = suspension_whatif(world.invoices, world.payments, suspend_after_days=45)
+    assert ex.numbers_table["suspended customers"] == at_45["suspended_customers"]
+    ex.suspend.value = 15
+    assert ex.numbers.value != html and ex.image.value != png
+    assert ex.numbers_table["suspended customers"] > at_45["suspended_customers"]
+    before = ex.numbers_table["amount written off"]
+    ex.write_off.value = 30
+    assert ex.numbers_table["amount written off"] > before
+
+
+def test_explorer_needs_a_world():
+    with pytest.raises(TypeError, match="world must be a crmlab World"):
+        collections_explorer(42)
