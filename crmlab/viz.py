@@ -171,3 +171,105 @@ def plot_retention(result, *, periods: int, observed=None, ax=None):
     ax.legend()
     ax.crmlab_data = data
     return ax
+
+
+# ---------------------------------------------------------------------------------------
+# Concentration (Lorenz curves) and the BG/NBD parameter explorer
+# ---------------------------------------------------------------------------------------
+__all__ += ["plot_bgnbd_profile", "plot_lorenz"]
+
+
+def plot_lorenz(values, *, ax=None):
+    """Lorenz curves of one or more per-customer values (revenue, profit, ...).
+
+    Customers are sorted from the least to the most valuable; the curve shows the share
+    of the total held by the lowest ``x`` share of customers. Negative values (loss-making
+    customers) are kept: the curve then dips below zero before it climbs to 1.
+
+    Parameters
+    ----------
+    values : mapping of label -> array-like
+        E.g. ``{"revenue": pnl["revenue"], "profit": pnl["profit"]}``.
+
+    Returns
+    -------
+    matplotlib Axes
+        Each Gini coefficient is in ``ax.crmlab_data`` and each curve (a DataFrame from
+        :func:`~crmlab.analytics.concentration.lorenz_curve`) in ``ax.crmlab_curves``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plot_lorenz({"revenue": [1.0, 2.0, 7.0], "profit": [-1.0, 1.0, 5.0]})
+    >>> ax.crmlab_data["gini"].round(3).to_dict()
+    {'revenue': 0.4, 'profit': 0.8}
+    >>> plt.close(ax.figure)
+    """
+    import pandas as pd
+
+    from crmlab.analytics import concentration
+
+    ax = _axes(ax)
+    if not hasattr(values, "items") or not len(values):
+        raise ValueError("values must be a non-empty mapping of label -> per-customer values")
+    curves, ginis = {}, {}
+    for label, v in values.items():
+        curve = concentration.lorenz_curve(v)
+        g = concentration.gini(v)
+        curves[label], ginis[label] = curve, g
+        ax.plot(curve["customer_share"], curve["value_share"], label=f"{label} (Gini {g:.2f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="everyone equal")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set(title="Lorenz curve: share held by the least valuable customers",
+           xlabel="share of customers (least valuable first)", ylabel="share of the total")
+    ax.legend()
+    ax.crmlab_data = pd.DataFrame({"gini": pd.Series(ginis)})
+    ax.crmlab_curves = curves
+    return ax
+
+
+def plot_bgnbd_profile(profile, *, reference=None, fig=None):
+    """Two panels from :func:`crmlab.widgets.clv.bgnbd_profile`: expected repeat purchases
+    of a new customer over time, and P(alive) against weeks since the last purchase.
+
+    Parameters
+    ----------
+    profile : dict
+        From ``bgnbd_profile``.
+    reference : dict, optional
+        A second profile (e.g. the fitted parameters) drawn dashed for comparison.
+    fig : matplotlib Figure, optional
+        Drawn into (cleared first); a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if fig is None:
+        fig = plt.figure(figsize=(11, 4))
+    fig.clear()
+    left, right = fig.subplots(1, 2)
+    purchases = profile["purchases"]
+    left.plot(purchases.index, purchases.to_numpy(), label="chosen parameters")
+    if reference is not None:
+        ref = reference["purchases"]
+        left.plot(ref.index, ref.to_numpy(), linestyle="--", color="grey",
+                  label="fitted parameters")
+    left.set(title="A new customer: expected repeat purchases",
+             xlabel="weeks since the first purchase", ylabel="expected repeat purchases")
+    left.legend()
+    alive = profile["p_alive"]
+    for col in alive.columns:
+        plural = "" if col == 1 else "s"
+        line, = right.plot(alive.index, alive[col], label=f"{col} repeat purchase{plural}")
+        if reference is not None and col in reference["p_alive"]:
+            right.plot(alive.index, reference["p_alive"][col], linestyle="--",
+                       color=line.get_color(), alpha=0.6)
+    right.set(title=f"P(alive) of a customer aged {profile['T']:g} weeks",
+              xlabel="weeks since the last purchase", ylabel="probability alive",
+              ylim=(0, 1.02))
+    right.legend(title="dashed: fitted" if reference is not None else None)
+    fig.tight_layout()
+    return fig
