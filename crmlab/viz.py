@@ -273,3 +273,57 @@ def plot_bgnbd_profile(profile, *, reference=None, fig=None):
     right.legend(title="dashed: fitted" if reference is not None else None)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Segmentation: clusters against the true segments
+# ---------------------------------------------------------------------------------------
+__all__ += ["plot_segment_confusion"]
+
+
+def plot_segment_confusion(table, *, title: str | None = None, ax=None):
+    """Heat map of the share of each true segment (rows) found in each cluster (columns).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Counts, e.g. from :func:`crmlab.widgets.segmentation.segment_confusion` or
+        ``pandas.crosstab(true, labels)``.
+    title : str, optional
+        Default: "True segments vs clusters" (with ARI if ``table.attrs`` has it).
+
+    Returns
+    -------
+    matplotlib Axes
+        The row shares are in ``ax.crmlab_data``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import matplotlib.pyplot as plt
+    >>> t = pd.DataFrame([[8, 2], [1, 9]], index=["a", "b"])
+    >>> ax = plot_segment_confusion(t)
+    >>> ax.crmlab_data.round(2).to_numpy().tolist()
+    [[0.8, 0.2], [0.1, 0.9]]
+    >>> plt.close(ax.figure)
+    """
+    import numpy as np
+
+    ax = _axes(ax)
+    shares = table.div(table.sum(axis=1), axis=0)
+    image = ax.imshow(shares.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1,
+                      aspect="auto")
+    for (i, j), v in np.ndenumerate(shares.to_numpy(dtype=float)):
+        ax.text(j, i, f"{v:.0%}", ha="center", va="center",
+                color="white" if v > 0.6 else "black", fontsize=9)
+    ax.set_xticks(range(shares.shape[1]), [str(c) for c in shares.columns])
+    ax.set_yticks(range(shares.shape[0]), [str(r) for r in shares.index])
+    ax.figure.colorbar(image, ax=ax, label="share of the true segment")
+    if title is None:
+        title = "True segments vs clusters"
+        if "ari" in table.attrs:
+            title += f" (ARI {table.attrs['ari']:.2f})"
+    ax.set(title=title, xlabel="cluster found", ylabel="true segment")
+    ax.grid(False)
+    ax.crmlab_data = shares
+    return ax
