@@ -188,13 +188,18 @@ def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> An
     box = widgets.VBox([widgets.HBox(list(sliders.values())[:3]),
                         widgets.HBox(list(sliders.values())[3:]), summary, image])
     box.sliders, box.summary, box.image = sliders, summary, image
+    references: dict[float, dict[str, Any]] = {}
 
     def redraw(change: Any = None) -> None:
         values = {n: sliders[n].value for n in _NAMES}
         age = float(sliders["T"].value)
         profile = bgnbd_profile(**values, T=age)
-        reference = (bgnbd_profile(*(float(fitted.params[n]) for n in _NAMES), T=age)
-                     if fitted is not None else None)
+        reference = None
+        if fitted is not None:  # the fitted curves change only with the age
+            if age not in references:
+                references[age] = bgnbd_profile(*(float(fitted.params[n]) for n in _NAMES),
+                                                T=age)
+            reference = references[age]
         box.profile = profile
         summary.value = _summary_html(profile["summary"],
                                       None if reference is None else reference["summary"])

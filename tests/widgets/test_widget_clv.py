@@ -76,6 +76,9 @@ def test_explorer_starts_at_the_fit_and_redraws(fitted):
     html = box.summary.value
     sliders["T"].value = 100
     assert box.profile["T"] == 100 and box.summary.value != html
+    # the "fitted" column follows the age too
+    fitted_at_100 = bgnbd_profile(*fitted.params, T=100)["summary"]
+    assert f"<td>{fitted_at_100['p_alive_silent_half_year']:g}</td>" in box.summary.value
 
 
 def test_explorer_rejects_a_non_bgnbd_fit():
