@@ -286,3 +286,159 @@ def plot_suspension_tradeoff(curve, *, current=None, axes=None):
     fig.tight_layout()
     fig.crmlab_data = curve
     return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Concentration (Lorenz curves) and the BG/NBD parameter explorer
+# ---------------------------------------------------------------------------------------
+__all__ += ["plot_bgnbd_profile", "plot_lorenz"]
+
+
+def plot_lorenz(values, *, ax=None):
+    """Lorenz curves of one or more per-customer values (revenue, profit, ...).
+
+    Customers are sorted from the least to the most valuable; the curve shows the share
+    of the total held by the lowest ``x`` share of customers. Negative values (loss-making
+    customers) are kept: the curve then dips below zero before it climbs to 1.
+
+    Parameters
+    ----------
+    values : mapping of label -> array-like
+        E.g. ``{"revenue": pnl["revenue"], "profit": pnl["profit"]}``.
+
+    Returns
+    -------
+    matplotlib Axes
+        Each Gini coefficient is in ``ax.crmlab_data`` and each curve (a DataFrame from
+        :func:`~crmlab.analytics.concentration.lorenz_curve`) in ``ax.crmlab_curves``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plot_lorenz({"revenue": [1.0, 2.0, 7.0], "profit": [-1.0, 1.0, 5.0]})
+    >>> ax.crmlab_data["gini"].round(3).to_dict()
+    {'revenue': 0.4, 'profit': 0.8}
+    >>> plt.close(ax.figure)
+    """
+    import pandas as pd
+
+    from crmlab.analytics import concentration
+
+    ax = _axes(ax)
+    if not hasattr(values, "items") or not len(values):
+        raise ValueError("values must be a non-empty mapping of label -> per-customer values")
+    curves, ginis = {}, {}
+    for label, v in values.items():
+        curve = concentration.lorenz_curve(v)
+        g = concentration.gini(v)
+        curves[label], ginis[label] = curve, g
+        ax.plot(curve["customer_share"], curve["value_share"], label=f"{label} (Gini {g:.2f})")
+    ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="everyone equal")
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set(title="Lorenz curve: share held by the least valuable customers",
+           xlabel="share of customers (least valuable first)", ylabel="share of the total")
+    ax.legend()
+    ax.crmlab_data = pd.DataFrame({"gini": pd.Series(ginis)})
+    ax.crmlab_curves = curves
+    return ax
+
+
+def plot_bgnbd_profile(profile, *, reference=None, fig=None):
+    """Two panels from :func:`crmlab.widgets.clv.bgnbd_profile`: expected repeat purchases
+    of a new customer over time, and P(alive) against weeks since the last purchase.
+
+    Parameters
+    ----------
+    profile : dict
+        From ``bgnbd_profile``.
+    reference : dict, optional
+        A second profile (e.g. the fitted parameters) drawn dashed for comparison.
+    fig : matplotlib Figure, optional
+        Drawn into (cleared first); a new figure otherwise.
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+
+    if fig is None:
+        fig = plt.figure(figsize=(11, 4))
+    fig.clear()
+    left, right = fig.subplots(1, 2)
+    purchases = profile["purchases"]
+    left.plot(purchases.index, purchases.to_numpy(), label="chosen parameters")
+    if reference is not None:
+        ref = reference["purchases"]
+        left.plot(ref.index, ref.to_numpy(), linestyle="--", color="grey",
+                  label="fitted parameters")
+    left.set(title="A new customer: expected repeat purchases",
+             xlabel="weeks since the first purchase", ylabel="expected repeat purchases")
+    left.legend()
+    alive = profile["p_alive"]
+    for col in alive.columns:
+        plural = "" if col == 1 else "s"
+        line, = right.plot(alive.index, alive[col], label=f"{col} repeat purchase{plural}")
+        if reference is not None and col in reference["p_alive"]:
+            right.plot(alive.index, reference["p_alive"][col], linestyle="--",
+                       color=line.get_color(), alpha=0.6)
+    right.set(title=f"P(alive) of a customer aged {profile['T']:g} weeks",
+              xlabel="weeks since the last purchase", ylabel="probability alive",
+              ylim=(0, 1.02))
+    right.legend(title="dashed: fitted" if reference is not None else None)
+    fig.tight_layout()
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Segmentation: clusters against the true segments
+# ---------------------------------------------------------------------------------------
+__all__ += ["plot_segment_confusion"]
+
+
+def plot_segment_confusion(table, *, title: str | None = None, ax=None):
+    """Heat map of the share of each true segment (rows) found in each cluster (columns).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Counts, e.g. from :func:`crmlab.widgets.segmentation.segment_confusion` or
+        ``pandas.crosstab(true, labels)``.
+    title : str, optional
+        Default: "True segments vs clusters" (with ARI if ``table.attrs`` has it).
+
+    Returns
+    -------
+    matplotlib Axes
+        The row shares are in ``ax.crmlab_data``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import matplotlib.pyplot as plt
+    >>> t = pd.DataFrame([[8, 2], [1, 9]], index=["a", "b"])
+    >>> ax = plot_segment_confusion(t)
+    >>> ax.crmlab_data.round(2).to_numpy().tolist()
+    [[0.8, 0.2], [0.1, 0.9]]
+    >>> plt.close(ax.figure)
+    """
+    import numpy as np
+
+    ax = _axes(ax)
+    shares = table.div(table.sum(axis=1), axis=0)
+    image = ax.imshow(shares.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1,
+                      aspect="auto")
+    for (i, j), v in np.ndenumerate(shares.to_numpy(dtype=float)):
+        ax.text(j, i, f"{v:.0%}", ha="center", va="center",
+                color="white" if v > 0.6 else "black", fontsize=9)
+    ax.set_xticks(range(shares.shape[1]), [str(c) for c in shares.columns])
+    ax.set_yticks(range(shares.shape[0]), [str(r) for r in shares.index])
+    ax.figure.colorbar(image, ax=ax, label="share of the true segment")
+    if title is None:
+        title = "True segments vs clusters"
+        if "ari" in table.attrs:
+            title += f" (ARI {table.attrs['ari']:.2f})"
+    ax.set(title=title, xlabel="cluster found", ylabel="true segment")
+    ax.grid(False)
+    ax.crmlab_data = shares
+    return ax

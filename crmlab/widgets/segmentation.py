@@ -1,0 +1,129 @@
+"""Pick a segmentation method and a number of clusters; see how they match the true segments.
+
+:func:`segment_confusion` segments customers with one of
+:data:`crmlab.analytics.segmentation.METHODS` and cross-tabulates the clusters against
+the true segments; :func:`segmentation_explorer` puts a method menu and a ``k`` slider
+over it.
+
+Examples
+--------
+>>> import crmlab as crm
+>>> from crmlab.analytics import segmentation as seg
+>>> from crmlab.widgets.segmentation import segment_confusion
+>>> w = crm.load_dataset("tiny")
+>>> X = seg.customer_features(w.tables)
+>>> truth = w.truth.customers.set_index("customer_id")["segment"]
+>>> table = segment_confusion(X, truth, method="rfm", k=3)
+>>> table.shape, int(table.to_numpy().sum()) == len(X)
+((5, 3), True)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from crmlab.analytics import segmentation
+
+__all__ = ["segment_confusion", "segmentation_explorer"]
+
+
+def segment_confusion(X: pd.DataFrame, truth: pd.Series, *, method: str, k: int = 5,
+                      seed: int = 0) -> pd.DataFrame:
+    """Customers per true segment (rows) and found cluster (columns), with the scores.
+
+    Parameters
+    ----------
+    X : DataFrame
+        From :func:`crmlab.analytics.segmentation.customer_features`.
+    truth : Series
+        True segment per customer id (must cover ``X.index``).
+    method : str
+        One of :data:`crmlab.analytics.segmentation.METHODS`.
+    k : int, default=5
+        Number of clusters.
+    seed : int, default=0
+        Random start.
+
+    Returns
+    -------
+    DataFrame
+        Counts; ``attrs["ari"]`` and ``attrs["ami"]`` hold the agreement with the truth.
+        Clusters are numbered from 0 in the order of their mean true-segment position,
+        so the table reads roughly along its diagonal.
+    """
+    if not isinstance(truth, pd.Series):
+        raise TypeError(f"truth must be a Series indexed by customer id; got "
+                        f"{type(truth).__name__}")
+    true = truth.reindex(X.index)
+    if true.isna().any():
+        raise ValueError(f"truth has no segment for {int(true.isna().sum())} customers of X")
+    labels = segmentation.segment(X, method=method, k=k, seed=seed)
+    table = pd.crosstab(pd.Series(true.array, name="true segment"),
+                        pd.Series(labels, name="cluster"))
+    # order clusters by the mean row position of their customers: a near-diagonal table
+    position = np.arange(len(table))[:, None]
+    centre = (table.to_numpy() * position).sum(axis=0) / table.to_numpy().sum(axis=0)
+    table = table.iloc[:, np.argsort(centre, kind="stable")]
+    table.columns = pd.Index(range(table.shape[1]), name="cluster")
+    table.attrs.update(segmentation.score_labels(labels, true.to_numpy()))
+    return table
+
+
+def _table_html(table: pd.DataFrame, method: str) -> str:
+    shares = table.div(table.sum(axis=1), axis=0)
+    body = shares.to_html(float_format=lambda v: f"{v:.0%}", border=0)
+    return (f"<p><b>{method}</b>, k = {table.shape[1]}: adjusted Rand index "
+            f"<b>{table.attrs['ari']:.3f}</b>, adjusted mutual information "
+            f"<b>{table.attrs['ami']:.3f}</b></p>"
+            "<p>Share of each true segment found in each cluster:</p>" + body)
+
+
+def segmentation_explorer(X: pd.DataFrame, truth: pd.Series, *, method: str = "latent_class",
+                          k: int = 5) -> Any:
+    """A method menu and a ``k`` slider over :func:`segment_confusion`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Children: a ``Dropdown`` (description ``"method"``), an ``IntSlider``
+        (description ``"k"``) and an ``HTML`` with the scores and the table of shares.
+        Also ``box.method``, ``box.k``, ``box.result`` (the HTML) and ``box.table``.
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> from crmlab.analytics import segmentation as seg
+    >>> w = crm.load_dataset("tiny")
+    >>> X = seg.customer_features(w.tables)
+    >>> box = segmentation_explorer(X, w.truth.customers.set_index("customer_id")["segment"])
+    >>> box.k.value = 3
+    >>> box.table.shape
+    (5, 3)
+    """
+    import ipywidgets as widgets
+
+    if method not in segmentation.METHODS:
+        raise ValueError(f"method must be one of {list(segmentation.METHODS)}; got {method!r}")
+    menu = widgets.Dropdown(options=list(segmentation.METHODS), value=method,
+                            description="method")
+    slider = widgets.IntSlider(value=k, min=2, max=10, description="k",
+                               continuous_update=False)
+    result = widgets.HTML()
+    box = widgets.VBox([widgets.HBox([menu, slider]), result])
+    box.method, box.k, box.result = menu, slider, result
+    cache: dict[tuple[str, int], pd.DataFrame] = {}
+
+    def redraw(change: Any = None) -> None:
+        key = (menu.value, int(slider.value))
+        if key not in cache:
+            cache[key] = segment_confusion(X, truth, method=key[0], k=key[1])
+        box.table = cache[key]
+        result.value = _table_html(box.table, key[0])
+
+    menu.observe(redraw, names="value")
+    slider.observe(redraw, names="value")
+    redraw()
+    return box

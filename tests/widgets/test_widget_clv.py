@@ -1,0 +1,86 @@
+"""The BG/NBD explorer: its numbers are the model's, and moving a slider redraws it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crmlab.analytics import clv
+from crmlab.widgets.clv import bgnbd_profile, clv_explorer
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    d = clv.simulate_bgnbd(2000, 40, r=0.8, alpha=5.0, a=1.6, b=4.0, random_state=2)
+    return clv.BetaGeo(d["frequency"], d["recency"], d["T"]).fit()
+
+
+def test_profile_matches_the_fitted_model(fitted):
+    r, alpha, a, b = fitted.params
+    prof = bgnbd_profile(r, alpha, a, b, T=30, horizon=60, frequencies=(2, 5))
+    np.testing.assert_allclose(prof["purchases"].to_numpy(),
+                               fitted.expected_purchases_new_customer(np.arange(61.0)))
+    silent = np.arange(31.0)
+    np.testing.assert_allclose(prof["p_alive"][5].to_numpy(),
+                               fitted.p_alive(5, 30 - silent, 30))
+    assert prof["p_alive"].index.name == "weeks_silent"
+    assert prof["summary"]["mean_purchase_rate"] == round(r / alpha, 3)
+    assert prof["summary"]["mean_dropout"] == round(a / (a + b), 3)
+
+
+def test_profile_responds_to_each_parameter():
+    base = bgnbd_profile(1.0, 6.0, 2.0, 4.0)
+    # more purchases with a higher r, fewer with a higher alpha
+    assert (bgnbd_profile(2.0, 6.0, 2.0, 4.0)["summary"]["purchases_first_year"]
+            > base["summary"]["purchases_first_year"]
+            > bgnbd_profile(1.0, 12.0, 2.0, 4.0)["summary"]["purchases_first_year"])
+    # a higher dropout chance (a up, b down) lowers P(alive) after a silence
+    assert (bgnbd_profile(1.0, 6.0, 4.0, 4.0)["summary"]["p_alive_silent_half_year"]
+            < base["summary"]["p_alive_silent_half_year"]
+            < bgnbd_profile(1.0, 6.0, 2.0, 12.0)["summary"]["p_alive_silent_half_year"])
+    # P(alive) falls the longer a customer has been silent
+    assert np.all(np.diff(base["p_alive"][3].to_numpy()) <= 0)
+
+
+def test_profile_is_continuous_through_a_equal_one():
+    below, at, above = (bgnbd_profile(1.0, 6.0, a, 4.0)["purchases"].to_numpy()
+                        for a in (0.999, 1.0, 1.001))
+    assert np.isfinite(at).all() and at[-1] > 0
+    np.testing.assert_allclose(at, (below + above) / 2, rtol=1e-3)
+    # a < 1 is a valid BG/NBD (a fitted a is often below 1): finite, increasing
+    low = bgnbd_profile(1.0, 6.0, 0.5, 3.0)["purchases"].to_numpy()
+    assert np.isfinite(low).all() and np.all(np.diff(low) > 0)
+
+
+@pytest.mark.parametrize("kwargs, error", [
+    ({"r": 0.0}, ValueError), ({"alpha": -1.0}, ValueError), ({"b": "2"}, TypeError),
+    ({"T": 0}, ValueError), ({"horizon": 0}, ValueError), ({"frequencies": (0,)}, ValueError),
+])
+def test_profile_bad_input(kwargs, error):
+    args = {"r": 1.0, "alpha": 6.0, "a": 2.0, "b": 4.0, **kwargs}
+    with pytest.raises(error):
+        bgnbd_profile(**args)
+
+
+def test_explorer_starts_at_the_fit_and_redraws(fitted):
+    box = clv_explorer(fitted, T=40)
+    sliders = box.sliders
+    assert [s.description for s in sliders.values()] == ["r", "alpha", "a", "b", "age T"]
+    assert sliders["r"].value == pytest.approx(round(fitted.params["r"] / 0.05) * 0.05)
+    assert "fitted" in box.summary.value
+    image, html = box.image.value, box.summary.value
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    sliders["r"].value = 3.0
+    assert box.image.value != image and box.summary.value != html
+    assert box.profile["summary"]["mean_purchase_rate"] == round(3.0 / sliders["alpha"].value, 3)
+    html = box.summary.value
+    sliders["T"].value = 100
+    assert box.profile["T"] == 100 and box.summary.value != html
+    # the "fitted" column follows the age too
+    fitted_at_100 = bgnbd_profile(*fitted.params, T=100)["summary"]
+    assert f"<td>{fitted_at_100['p_alive_silent_half_year']:g}</td>" in box.summary.value
+
+
+def test_explorer_rejects_a_non_bgnbd_fit():
+    with pytest.raises(TypeError, match="BetaGeo"):
+        clv_explorer("not a model")

@@ -1,0 +1,53 @@
+"""The segmentation explorer: the confusion table is right, and the controls redraw it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import crmlab as crm
+from crmlab.analytics import segmentation as seg
+from crmlab.widgets.segmentation import segment_confusion, segmentation_explorer
+
+
+@pytest.fixture(scope="module")
+def data():
+    w = crm.load_dataset("tiny")
+    X = seg.customer_features(w.tables)
+    return X, w.truth.customers.set_index("customer_id")["segment"]
+
+
+def test_confusion_counts_and_scores(data):
+    X, truth = data
+    table = segment_confusion(X, truth, method="kmeans", k=4, seed=1)
+    labels = seg.segment(X, method="kmeans", k=4, seed=1)
+    assert table.to_numpy().sum() == len(X)
+    assert sorted(table.sum(axis=0)) == sorted(pd.Series(labels).value_counts())
+    true = truth.reindex(X.index)
+    assert table.sum(axis=1).to_dict() == true.value_counts().to_dict()
+    assert list(table.index) == list(true.cat.categories)  # the truth's own order
+    assert table.attrs == pytest.approx(seg.score_labels(labels, true.to_numpy()))
+
+
+def test_confusion_errors(data):
+    X, truth = data
+    with pytest.raises(TypeError, match="Series"):
+        segment_confusion(X, truth.to_numpy(), method="rfm")
+    with pytest.raises(ValueError, match="no segment"):
+        segment_confusion(X, truth.iloc[:10], method="rfm")
+    with pytest.raises(ValueError, match="method"):
+        segment_confusion(X, truth, method="magic")
+
+
+def test_explorer_redraws_on_change(data):
+    X, truth = data
+    box = segmentation_explorer(X, truth, method="rfm", k=5)
+    assert box.method.description == "method" and box.k.description == "k"
+    first = box.result.value
+    assert "adjusted Rand index" in first and box.table.shape[1] == 5
+    box.k.value = 3
+    assert box.table.shape[1] == 3 and box.result.value != first
+    box.method.value = "latent_class"
+    assert "latent_class" in box.result.value
+    with pytest.raises(ValueError, match="method"):
+        segmentation_explorer(X, truth, method="magic")
