@@ -156,23 +156,24 @@ def _significant(values: np.ndarray, digits: int) -> np.ndarray:
     return np.round(values * scale) / scale
 
 
-def results_digest(table: pd.DataFrame, *, digits: int = 8, length: int = 16) -> str:
+def results_digest(table: pd.DataFrame, *, digits: int = 6, length: int = 16) -> str:
     """A short fingerprint of a results table: equal tables give equal fingerprints.
 
-    Numbers are rounded to ``digits`` significant digits first, so that the fingerprint
-    records the results rather than the last bits of floating-point arithmetic; labels
-    (index and columns) count too.
+    Numbers are rounded to ``digits`` significant digits first (about what a paper
+    reports), so that the fingerprint records the results rather than the last bits of
+    floating-point arithmetic, which can differ between processors; labels (index and
+    columns) count too.
 
     Parameters
     ----------
     table : DataFrame
-    digits : int, default=8
+    digits : int, default=6
     length : int, default=16
         Hexadecimal characters kept of the SHA-256 digest.
 
     Examples
     --------
-    >>> a = pd.DataFrame({"llf": [-100.000000001]})
+    >>> a = pd.DataFrame({"llf": [-100.0000001]})
     >>> results_digest(a) == results_digest(pd.DataFrame({"llf": [-100.0]}))
     True
     >>> results_digest(a) == results_digest(pd.DataFrame({"llf": [-100.1]}))
