@@ -12,7 +12,7 @@ Examples
 from __future__ import annotations
 
 __all__ = ["HOUSE_STYLE", "plot_calibration_holdout", "plot_frequency_recency",
-           "plot_retention", "plot_timeline", "use_house_style"]
+           "plot_retention", "use_house_style"]
 
 #: matplotlib settings shared by every crmlab figure.
 HOUSE_STYLE: dict[str, object] = {
@@ -174,6 +174,9 @@ def plot_retention(result, *, periods: int, observed=None, ax=None):
 
 
 # -- timelines (notebook 01) ------------------------------------------------------------
+__all__ += ["plot_timeline"]
+
+
 def plot_timeline(events, *, title: str = "Timeline", label_col: str = "event",
                   start_col: str = "start", end_col: str = "end",
                   note_col: str | None = None, ax=None):
