@@ -442,3 +442,66 @@ def plot_segment_confusion(table, *, title: str | None = None, ax=None):
     ax.grid(False)
     ax.crmlab_data = shares
     return ax
+
+
+# -- timelines (notebook 01) ------------------------------------------------------------
+__all__ += ["plot_timeline"]
+
+
+def plot_timeline(events, *, title: str = "Timeline", label_col: str = "event",
+                  start_col: str = "start", end_col: str = "end",
+                  note_col: str | None = None, ax=None):
+    """Eras as horizontal bars on a time axis, one row per era, earliest on top.
+
+    Parameters
+    ----------
+    events : DataFrame
+        One row per era: ``start`` and ``end`` (years, numbers) and a ``label_col``
+        label; optionally a ``note_col`` (for example the Persian name), written at the
+        right end of the bar.
+    title : str
+
+    Returns
+    -------
+    matplotlib Axes
+        The plotted rows are in ``ax.crmlab_data``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ev = pd.DataFrame({"event": ["a", "b"], "start": [1990, 2000], "end": [2001, 2010]})
+    >>> plot_timeline(ev).crmlab_data["event"].tolist()
+    ['a', 'b']
+    """
+    import pandas as pd
+
+    if not isinstance(events, pd.DataFrame):
+        raise TypeError(f"events must be a DataFrame; got {type(events).__name__}")
+    needed = [label_col, start_col, end_col] + ([note_col] if note_col else [])
+    missing = [c for c in needed if c not in events]
+    if missing:
+        raise ValueError(f"events have no column(s) {missing}; they need {needed}")
+    if (events[end_col] < events[start_col]).any():
+        raise ValueError(f"every era must end ({end_col}) no earlier than it starts "
+                         f"({start_col})")
+    ax = _axes(ax)
+    data = events.reset_index(drop=True)
+    y = range(len(data))
+    colors = [f"C{i % 10}" for i in y]
+    ax.barh(list(y), data[end_col] - data[start_col], left=data[start_col], color=colors,
+            alpha=0.8, height=0.6)
+    for i, row in data.iterrows():  # one label per era, a handful of rows
+        ax.text(row[start_col], i - 0.38, f" {row[label_col]}", va="bottom", fontsize=9)
+        if note_col:
+            ax.text(row[end_col], i, f" {row[note_col]}", va="center", fontsize=9,
+                    color="0.3")
+    ax.set_yticks([])
+    ax.invert_yaxis()
+    lo, hi = data[start_col].min(), data[end_col].max()
+    ax.set_xlim(lo - 1, hi + 0.3 * (hi - lo) + 1)
+    ax.set(title=title, xlabel="year", ylabel="era (earliest on top)")
+    ax.grid(axis="y", visible=False)
+    ax.crmlab_data = data
+    return ax
