@@ -58,7 +58,7 @@ import pandas as pd
 
 from ._validation import check_timestamp
 
-__all__ = ["INDICATORS", "PRINCIPLES", "principle_scorecard", "scorecard_over_time",
+__all__ = ["HEADLINE", "INDICATORS", "PRINCIPLES", "principle_scorecard", "scorecard_over_time",
            "silo_record_agreement"]
 
 #: The six principles in the article's order, with their Persian names.
@@ -109,6 +109,17 @@ INDICATORS: dict[str, tuple[str, str, str]] = {
     "silo_consistency": ("internal_alignment", "higher",
                          "share of active customers whose records in every system agree "
                          "with the master (one record, same name and phone)"),
+}
+
+#: One headline indicator per principle (for compact figures), with its Persian label.
+HEADLINE: dict[str, tuple[str, str]] = {
+    "customer_centricity": ("value_targeted_contact_share", "سهم تماس‌های هدفمند بر پایهٔ ارزش"),
+    "customer_understanding": ("feedback_coverage", "سهم مشتریانی که بازخورد دادند"),
+    "active_communication": ("digital_complaint_share", "سهم شکایت‌های دیجیتال"),
+    "quick_response": ("median_first_response_hours", "میانهٔ ساعت تا نخستین پاسخ"),
+    "continuous_improvement": ("satisfaction_change", "تغییر رضایت نسبت به سال قبل"),
+    "internal_alignment": ("collections_during_open_complaint",
+                           "وصول مطالبات در میان شکایت باز"),
 }
 
 _DIGITAL_CHANNELS = ("sms", "web", "social")
