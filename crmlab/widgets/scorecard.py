@@ -161,16 +161,21 @@ class ScorecardExplorer(widgets.VBox):
         self._update()
 
     def _update(self, change: Any = None) -> None:
-        from IPython.display import display
+        import io
+
+        from IPython.display import Image
 
         table, fig = scorecard_view(self._world, year=int(self.controls["year"].value),
                                     segment=self.controls["segment"].value,
                                     silo_agreement=self._agreement)
         self.table = table
-        self.output.clear_output(wait=True)
-        with self.output:
-            display(table)
-            display(fig)
+        png = io.BytesIO()
+        fig.savefig(png, format="png")
+        # set the outputs directly (not ``with output:``), so they land in the widget
+        # whether or not a kernel is capturing, and replace the old ones in one step
+        self.output.outputs = ()
+        self.output.append_display_data(table)
+        self.output.append_display_data(Image(png.getvalue(), format="png"))
 
     def __repr__(self) -> str:
         return (f"ScorecardExplorer(segment={self.controls['segment'].value!r}, "

@@ -65,4 +65,7 @@ def test_explorer_follows_its_controls(world):
     expected, _ = scorecard_view(world, year=2023, segment="prepaid", figure=False)
     pd.testing.assert_frame_equal(ex.table, expected)
     assert not ex.table.equals(first)
+    kinds = [sorted(o["data"]) for o in ex.output.outputs]
+    assert len(kinds) == 2 and "image/png" in kinds[1]
+    assert "2023" in ex.output.outputs[0]["data"]["text/plain"]
     plt.close("all")
