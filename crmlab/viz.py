@@ -12,8 +12,8 @@ Examples
 from __future__ import annotations
 
 __all__ = ["HOUSE_STYLE", "missing_glyphs", "plot_calibration_holdout",
-           "plot_frequency_recency", "plot_retention", "plot_scorecard_trends",
-           "use_house_style"]
+           "plot_frequency_recency", "plot_referral_trees", "plot_retention",
+           "plot_scorecard_trends", "use_house_style"]
 
 #: matplotlib settings shared by every crmlab figure.
 HOUSE_STYLE: dict[str, object] = {
@@ -313,3 +313,81 @@ def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):
     fig.tight_layout()
     fig.crmlab_data = pd.DataFrame(rows, index=periods).T
     return fig
+
+
+def plot_referral_trees(trees, *, k: int = 6, labels=None, ax=None):
+    """Draw the ``k`` largest referral trees, roots on top, one generation per row.
+
+    Parameters
+    ----------
+    trees : DataFrame
+        From :func:`crmlab.analytics.referrals.referral_trees`.
+    k : int, default=6
+        Number of trees (largest first; ties in the order of ``attrs["tree_size"]``).
+    labels : Series, optional
+        A category per customer id (e.g. the segment) to colour the nodes by.
+    ax : Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        Node positions are in ``ax.crmlab_data`` (x, y = -generation, root).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmlab.analytics.referrals import referral_trees
+    >>> refs = pd.DataFrame({"referrer_id": ["a", "a", "b"], "referred_id": ["b", "c", "d"]})
+    >>> ax = plot_referral_trees(referral_trees(refs))
+    >>> ax.crmlab_data.loc["a", ["x", "y"]].tolist()
+    [0.5, 0.0]
+    """
+    import pandas as pd
+
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}")
+    ax = _axes(ax)
+    roots = list(trees.attrs["tree_size"].index[:k])
+    chosen = trees[trees["root"].isin(roots)]
+    children: dict[str, list[str]] = {}
+    for child, parent in chosen["referrer_id"].dropna().sort_index().items():
+        children.setdefault(parent, []).append(child)
+    x: dict[str, float] = {}
+    next_leaf = [0.0]
+
+    def place(node: str) -> float:  # leaves left to right, parents over their children
+        kids = children.get(node, [])
+        if not kids:
+            x[node] = next_leaf[0]
+            next_leaf[0] += 1.0
+        else:
+            x[node] = sum(place(c) for c in kids) / len(kids)
+        return x[node]
+
+    for root in roots:
+        place(root)
+        next_leaf[0] += 1.0  # a gap between trees
+    pos = pd.DataFrame({"x": pd.Series(x)}).join(chosen[["generation", "root"]])
+    pos["y"] = (-pos["generation"]).astype(float)
+    for child, parent in chosen["referrer_id"].dropna().items():
+        ax.plot([pos.at[parent, "x"], pos.at[child, "x"]],
+                [pos.at[parent, "y"], pos.at[child, "y"]], color="grey", linewidth=1,
+                zorder=1)
+    if labels is not None:
+        cats = labels.reindex(pos.index).astype(str)
+        for name in sorted(cats.unique()):
+            m = (cats == name).to_numpy()
+            ax.scatter(pos["x"][m], pos["y"][m], s=60, label=name, zorder=2)
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    else:
+        ax.scatter(pos["x"], pos["y"], s=60, zorder=2)
+    depth = int(pos["generation"].max())
+    ax.set_yticks([-float(g) for g in range(depth + 1)], [str(g) for g in range(depth + 1)])
+    ax.set_xticks([])
+    ax.grid(False)
+    ax.set(title=f"The {len(roots)} largest referral trees (who brought whom)",
+           xlabel="customers (each tree starts at a customer nobody referred)",
+           ylabel="referral generation (0 = root)")
+    ax.figure.tight_layout()
+    ax.crmlab_data = pos[["x", "y", "root"]]
+    return ax
