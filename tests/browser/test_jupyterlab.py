@@ -36,7 +36,9 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 #: (notebook, description of a slider to move, or None to only run the notebook)
 CASES = [
     ("00_start_here.ipynb", None),
+    ("07_social_crm.ipynb", None),
     ("08_six_principles.ipynb", "year"),
+    # ("03_<name>.ipynb", "r"),  # notebook 03's clv_explorer: its first slider is "r"
 ]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
