@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ._validation import check_frame_columns, check_times
@@ -79,24 +80,35 @@ def cohort_retention(df: pd.DataFrame, *, customer_col: str = "customer_id",
     return out.sort_values(["cohort", "period"], ignore_index=True)
 
 
-def retention_matrix(table: pd.DataFrame) -> pd.DataFrame:
-    """Cohorts as rows, ages as columns, retention as values (0 where nobody bought).
+def retention_matrix(table: pd.DataFrame, *, freq: str = "M") -> pd.DataFrame:
+    """Cohorts as rows, ages as columns, retention as values.
+
+    A cell is 0 when nobody of the cohort bought in that period, and missing (NaN) when
+    the period lies after the last one in the data (not observed yet).
 
     Parameters
     ----------
     table : DataFrame
         Output of :func:`cohort_retention` (or the same columns from SQL).
+    freq : str, default="M"
+        The period length the table was made with.
 
     Examples
     --------
-    >>> t = pd.DataFrame({"cohort": pd.to_datetime(["2024-01-01", "2024-01-01"]),
-    ...                   "period": [0, 2], "retention": [1.0, 0.5]})
+    >>> t = pd.DataFrame({"cohort": pd.to_datetime(["2024-01-01", "2024-01-01",
+    ...                                             "2024-02-01"]),
+    ...                   "period": [0, 2, 0], "retention": [1.0, 0.5, 1.0]})
     >>> retention_matrix(t).to_numpy().tolist()
-    [[1.0, 0.0, 0.5]]
+    [[1.0, 0.0, 0.5], [1.0, 0.0, nan]]
     """
     missing = [c for c in ("cohort", "period", "retention") if c not in table]
     if missing:
         raise ValueError(f"table has no column(s) {missing}")
     wide = table.pivot(index="cohort", columns="period", values="retention")
-    ages = range(int(table["period"].max()) + 1) if len(table) else range(0)
-    return wide.reindex(columns=list(ages)).fillna(0.0)
+    ages = list(range(int(table["period"].max()) + 1)) if len(table) else []
+    wide = wide.reindex(columns=ages).fillna(0.0)
+    start = pd.PeriodIndex(pd.to_datetime(wide.index), freq=freq).asi8
+    last = (pd.PeriodIndex(pd.to_datetime(table["cohort"]), freq=freq).asi8
+            + table["period"].to_numpy()).max() if len(table) else 0
+    unseen = start[:, None] + np.arange(len(ages))[None, :] > last
+    return wide.mask(unseen)

@@ -24,7 +24,8 @@ def test_counts_each_customer_once_per_period():
     assert got["cohort"].dt.strftime("%Y-%m").tolist() == ["2024-01"] * 3 + ["2024-02"] * 2
     np.testing.assert_allclose(got["retention"], [1, 0.5, 0.5, 1, 1])
     wide = retention_matrix(got)
-    assert wide.shape == (2, 3) and wide.iloc[1, 1] == 0.0
+    assert wide.shape == (2, 3) and wide.iloc[1, 1] == 0.0 and wide.iloc[1, 2] == 1.0
+    assert retention_matrix(got.iloc[:4]).iloc[1].isna().tolist() == [False, False, True]
 
 
 def test_weekly_periods_and_the_world(tiny_world):
@@ -54,3 +55,19 @@ def test_bad_input(kwargs, error, match):
 def test_times_must_be_datetimes():
     with pytest.raises(TypeError, match="must hold datetimes"):
         cohort_retention(pd.DataFrame({"customer_id": ["a"], "timestamp": ["2024-01-01"]}))
+
+
+def test_heat_map_shows_the_matrix(tiny_world):
+    import matplotlib.pyplot as plt
+
+    from crmlab import viz
+
+    wide = retention_matrix(cohort_retention(tiny_world.transactions))
+    ax = viz.plot_cohort_retention(wide, max_periods=4)
+    assert ax.crmlab_data.shape == (len(wide), 5)
+    assert ax.crmlab_data.equals(wide.iloc[:, :5])
+    assert ax.crmlab_data.isna().to_numpy().any()  # the last cohorts' future is not seen
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    with pytest.raises(ValueError, match="max_periods"):
+        viz.plot_cohort_retention(wide, max_periods=-1)
+    plt.close("all")
