@@ -143,11 +143,12 @@ def _fact(world, name: str, time_col: str, extra_fks: tuple[ForeignKey, ...],
 
 def _dim_date(world, facts: list[Table], customers: pd.DataFrame) -> Table:
     keys = [t.frame[c] for t in facts for c in ("date_key", "issue_date_key")
-            if c in t.frame]
+            if c in t.frame and len(t.frame)]
     keys.append(customers["signup_date_key"])
-    stamps = pd.to_datetime(pd.concat(keys, ignore_index=True).astype(str), format="%Y%m%d")
-    first = min(stamps.min(), pd.Timestamp(world.config.start))
-    last = max(stamps.max(), pd.Timestamp(world.config.end))
+    low = min(int(k.min()) for k in keys if len(k))
+    high = max(int(k.max()) for k in keys if len(k))
+    first = min(pd.Timestamp(str(low)), pd.Timestamp(world.config.start))
+    last = max(pd.Timestamp(str(high)), pd.Timestamp(world.config.end))
     days = pd.Series(pd.date_range(first, last, freq="D").astype("datetime64[s]"))
     month = days.dt.month
     season = np.select([month.isin([12, 1, 2]), month.isin([3, 4, 5]), month.isin([6, 7, 8])],
@@ -199,9 +200,9 @@ def _dim_province(world) -> Table:
         "flood_risk": [p.flood for p in known],
         "main_city": [p.cities[0] for p in known],
     })
-    seen = pd.concat([world.customers["province"].astype(str),
-                      world.complaints["province"].astype(str)], ignore_index=True).unique()
-    extra = sorted(set(seen) - set(frame["province"]))
+    seen = {str(v) for c in (world.customers["province"], world.complaints["province"])
+            for v in c.dropna().unique()}
+    extra = sorted(seen - set(frame["province"]))
     if extra:  # a world made with other pools: keep every province it uses
         frame = pd.concat([frame, pd.DataFrame({"province": extra})], ignore_index=True)
     docs = {
@@ -220,7 +221,7 @@ def _dim_channel(world) -> Table:
     columns = [world.transactions["channel"], world.complaints["channel"],
                world.interactions["channel"], world.campaigns["channel"],
                world.contacts["channel"], world.customers["acquisition_channel"]]
-    names = sorted(set(pd.concat([c.astype(str) for c in columns], ignore_index=True)))
+    names = sorted({str(v) for c in columns for v in c.dropna().unique()})  # few values
     frame = pd.DataFrame({"channel": names})
     frame["channel_type"] = frame["channel"].map(_CHANNEL_TYPES).fillna("other")
     docs = {"channel": "Channel name as the facts use it.",
