@@ -84,12 +84,20 @@ LEFT JOIN itr ON itr.customer_id = c.customer_id
 ORDER BY c.customer_id"""
 
 
-def _score(column: str, order: str, bins: int) -> str:
-    """Quantile score from the average rank (ties share it), as ``rfm.score`` does."""
-    rank = (f"(CAST(RANK() OVER (ORDER BY {column} {order}) AS DOUBLE PRECISION) + "
-            f"CAST(COUNT(*) OVER (PARTITION BY {column}) - 1 AS DOUBLE PRECISION) / 2)")
-    return (f"LEAST({bins}, GREATEST(1, CAST(CEIL(({rank} - 0.5) / "
-            f"COUNT(*) OVER () * {bins}) AS INTEGER)))")
+def _ranks(column: str, order: str) -> str:
+    """Average rank of every distinct value of ``column`` (ties share the mean of the
+    ranks they span, as pandas' ``rank(method="average")``): one small window over the
+    distinct values instead of sorting every customer."""
+    return f"""{column}_ranks AS (
+    SELECT v, CAST(SUM(c) OVER (ORDER BY v {order} ROWS UNBOUNDED PRECEDING) - c
+                   AS DOUBLE PRECISION) + CAST(c + 1 AS DOUBLE PRECISION) / 2 AS avg_rank
+    FROM (SELECT {column} AS v, COUNT(*) AS c FROM base GROUP BY {column}) AS counts)"""
+
+
+def _score(column: str, bins: int) -> str:
+    """Quantile score 1..bins from the average rank, as ``rfm.score`` computes it."""
+    return (f"LEAST({bins}, GREATEST(1, CAST(CEIL(({column}_ranks.avg_rank - 0.5) / "
+            f"size.n * {bins}) AS INTEGER)))")
 
 
 def rfm_sql(end, *, bins: int = 5, table: str = "fact_transaction") -> str:
@@ -137,12 +145,19 @@ base AS (
            COUNT(*) AS frequency,
            AVG(amount) AS monetary
     FROM log GROUP BY customer_id),
+size AS (SELECT COUNT(*) AS n FROM base),
+{_ranks("recency_days", "DESC")},
+{_ranks("frequency", "ASC")},
+{_ranks("monetary", "ASC")},
 scored AS (
-    SELECT customer_id, recency_days, frequency, monetary,
-           {_score("recency_days", "DESC", bins)} AS "R",
-           {_score("frequency", "ASC", bins)} AS "F",
-           {_score("monetary", "ASC", bins)} AS "M"
-    FROM base)
+    SELECT b.customer_id, b.recency_days, b.frequency, b.monetary,
+           {_score("recency_days", bins)} AS "R",
+           {_score("frequency", bins)} AS "F",
+           {_score("monetary", bins)} AS "M"
+    FROM base AS b CROSS JOIN size
+    JOIN recency_days_ranks ON recency_days_ranks.v = b.recency_days
+    JOIN frequency_ranks ON frequency_ranks.v = b.frequency
+    JOIN monetary_ranks ON monetary_ranks.v = b.monetary)
 SELECT customer_id, recency_days, frequency, monetary, "R", "F", "M",
        CAST("R" AS TEXT) || CAST("F" AS TEXT) || CAST("M" AS TEXT) AS cell,
        "R" + "F" + "M" AS score

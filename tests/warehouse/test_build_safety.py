@@ -226,3 +226,29 @@ def test_cli_errors_are_one_line(tmp_path, args, message):
     assert len(lines) == 1 and lines[0].startswith("crmlab"), result.stderr
     assert message in lines[0] and "Traceback" not in result.stderr
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_class_server_students_read_the_warehouse_but_not_the_truth(postgres_url,
+                                                                     warehouse_world):
+    """The recipe of docs/warehouse.md: a teacher builds, students only read."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for statement in ("DROP DATABASE IF EXISTS classdb", "DROP ROLE IF EXISTS teacher",
+                          "DROP ROLE IF EXISTS student", "CREATE ROLE teacher LOGIN",
+                          "CREATE ROLE student LOGIN", "CREATE DATABASE classdb OWNER teacher"):
+            conn.execute(statement)
+    base = postgres_url.rsplit("@", 1)[1].rsplit("/", 1)[0]
+    teacher, student = f"postgresql://teacher@{base}/classdb", f"postgresql://student@{base}/classdb"
+    with psycopg.connect(teacher, autocommit=True) as conn:
+        conn.execute("ALTER DEFAULT PRIVILEGES FOR ROLE teacher GRANT SELECT ON TABLES TO "
+                     "student")
+    for _ in range(2):  # the grants survive a rebuild
+        warehouse_world.to_warehouse(teacher, with_truth=True)
+        assert read_sql(student, COUNT)["n"].item() == len(warehouse_world.customers)
+        with pytest.raises(Exception, match="permission denied for schema truth"):
+            read_sql(student, "SELECT COUNT(*) FROM truth.customers")
+        with pytest.raises(Exception, match="permission denied|must be owner"):
+            read_sql(student, "DELETE FROM fact_payment RETURNING payment_id")
+    assert read_sql(teacher, "SELECT COUNT(*) AS n FROM truth.customers")["n"].item() == \
+        len(warehouse_world.customers)
