@@ -252,3 +252,9 @@ def test_class_server_students_read_the_warehouse_but_not_the_truth(postgres_url
             read_sql(student, "DELETE FROM fact_payment RETURNING payment_id")
     assert read_sql(teacher, "SELECT COUNT(*) AS n FROM truth.customers")["n"].item() == \
         len(warehouse_world.customers)
+
+
+def test_reading_a_warehouse_that_is_not_there(tmp_path):
+    with pytest.raises(WarehouseError, match="no warehouse at .*missing.duckdb; build one"):
+        read_sql(f"duckdb:///{tmp_path}/missing.duckdb", COUNT)
+    assert not (tmp_path / "missing.duckdb").exists()
