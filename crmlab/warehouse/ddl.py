@@ -67,6 +67,20 @@ def create_table(table: Table, qualify: Callable[[Table | str, str | None], str]
     foreign keys are part of it (DuckDB cannot add foreign keys later).
 
     ``qualify(table_or_name, schema)`` returns the schema-qualified name to use.
+
+    Examples
+    --------
+    >>> from crmlab.warehouse.model import ForeignKey, Table
+    >>> t = Table("fact_x", None, pd.DataFrame({"x_id": ["a"], "customer_id": ["c"]}),
+    ...           ("x_id",), (ForeignKey("customer_id", "dim_customer", "customer_id"),))
+    >>> name = lambda table, schema: quote(getattr(table, "name", table))
+    >>> print(create_table(t, name, inline_constraints=True))
+    CREATE TABLE "fact_x" (
+      "x_id" TEXT NOT NULL,
+      "customer_id" TEXT,
+      PRIMARY KEY ("x_id"),
+      FOREIGN KEY ("customer_id") REFERENCES "dim_customer" ("customer_id")
+    )
     """
     cols = []
     for name in table.frame.columns:
@@ -83,7 +97,15 @@ def create_table(table: Table, qualify: Callable[[Table | str, str | None], str]
 
 
 def constraint_statements(table: Table, qualify) -> list[str]:
-    """``ALTER TABLE`` statements adding the primary key and the foreign keys."""
+    """``ALTER TABLE`` statements adding the primary key and the foreign keys.
+
+    Examples
+    --------
+    >>> from crmlab.warehouse.model import Table
+    >>> t = Table("dim_x", None, pd.DataFrame({"x_id": ["a"]}), ("x_id",))
+    >>> constraint_statements(t, lambda table, schema: quote(table.name))
+    ['ALTER TABLE "dim_x" ADD CONSTRAINT "pk_dim_x" PRIMARY KEY ("x_id")']
+    """
     name = qualify(table, table.schema)
     out = [f"ALTER TABLE {name} ADD CONSTRAINT {quote('pk_' + table.name)} "
            f"PRIMARY KEY ({', '.join(map(quote, table.primary_key))})"]
@@ -94,13 +116,33 @@ def constraint_statements(table: Table, qualify) -> list[str]:
 
 
 def index_statements(table: Table, qualify) -> list[str]:
-    """``CREATE INDEX`` for each indexed column."""
+    """``CREATE INDEX`` for each indexed column.
+
+    Examples
+    --------
+    >>> from crmlab.warehouse.model import Table
+    >>> t = Table("fact_x", None, pd.DataFrame({"x_id": ["a"], "day": [1]}), ("x_id",),
+    ...           indexes=("day",))
+    >>> index_statements(t, lambda table, schema: quote(table.name))
+    ['CREATE INDEX "ix_fact_x_day" ON "fact_x" ("day")']
+    """
     return [f"CREATE INDEX {quote(f'ix_{table.name}_{col}')} ON {qualify(table, table.schema)} "
             f"({quote(col)})" for col in table.indexes]
 
 
 def comment_statements(table: Table, qualify) -> list[str]:
-    """``COMMENT ON`` the table and each documented column."""
+    """``COMMENT ON`` the table and each documented column.
+
+    Examples
+    --------
+    >>> from crmlab.warehouse.model import Table
+    >>> t = Table("dim_x", None, pd.DataFrame({"x_id": ["a"]}), ("x_id",),
+    ...           comment="Things.", column_comments={"x_id": "Thing's key."})
+    >>> for s in comment_statements(t, lambda table, schema: quote(table.name)):
+    ...     print(s)
+    COMMENT ON TABLE "dim_x" IS 'Things.'
+    COMMENT ON COLUMN "dim_x"."x_id" IS 'Thing''s key.'
+    """
     name = qualify(table, table.schema)
     out = [f"COMMENT ON TABLE {name} IS {literal(table.comment)}"] if table.comment else []
     out.extend(f"COMMENT ON COLUMN {name}.{quote(col)} IS {literal(table.column_comments[col])}"

@@ -73,6 +73,17 @@ def build_duckdb(path: Path, tables: list[Table], *, comment: str) -> Path:
     -------
     Path
         The absolute path of the warehouse.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import crmlab as crm
+    >>> from crmlab.warehouse import star_schema
+    >>> tables = star_schema(crm.make_world("tiny", seed=1))
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = build_duckdb(Path(folder) / "crm.duckdb", tables, comment="tiny")
+    ...     sorted(p.name for p in Path(folder).iterdir())
+    ['crm.duckdb']
     """
     duckdb = require_driver("duckdb")
     path = Path(path).expanduser().absolute()

@@ -43,7 +43,15 @@ def connect_engine(target: Target):
 
     Raises :class:`WarehouseError` when the driver is missing or the server cannot be
     reached (refused, wrong password, unknown database).
-    """
+
+    Examples
+    --------
+    >>> from crmlab.warehouse.urls import parse_url
+    >>> connect_engine(parse_url("postgresql://nobody@127.0.0.1:9/crm"))
+    Traceback (most recent call last):
+    ...
+    crmlab.warehouse.errors.WarehouseError: cannot connect to PostgreSQL at postgresql+psycopg://nobody@127.0.0.1:9/crm: connection failed: ...
+    """  # noqa: E501
     require_driver("postgresql")
     from sqlalchemy import create_engine
     from sqlalchemy.exc import DBAPIError, NoSuchModuleError
@@ -116,7 +124,19 @@ def build_postgres(target: Target, tables: list[Table], *, comment: str) -> None
     """Build ``tables`` into the PostgreSQL database of ``target`` in one transaction.
 
     The warehouse goes into schema ``public``, the truth (if among ``tables``) into
-    ``truth``; both are replaced atomically.
+    ``truth``; both are replaced atomically. The tests build into a real server
+    (``tests/warehouse``); without one, a build stops before touching anything:
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> from crmlab.warehouse import star_schema
+    >>> from crmlab.warehouse.urls import parse_url
+    >>> build_postgres(parse_url("postgresql://nobody@127.0.0.1:9/crm"),
+    ...                star_schema(crm.make_world("tiny", seed=1)), comment="tiny")
+    Traceback (most recent call last):
+    ...
+    crmlab.warehouse.errors.WarehouseError: cannot connect to PostgreSQL at ...
     """
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError

@@ -165,6 +165,16 @@ class World:
         -------
         str
             Where the warehouse is. See :func:`crmlab.warehouse.build_warehouse`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import crmlab as crm
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     where = crm.make_world("tiny", seed=1).to_warehouse(
+        ...         f"duckdb:///{folder}/crm.duckdb", with_truth=True)
+        >>> where.endswith("crm.duckdb")
+        True
         """
         from ..warehouse import build_warehouse
 
