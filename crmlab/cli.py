@@ -12,6 +12,7 @@ Examples
     crmlab datasets list
     crmlab datasets verify classroom
     crmlab datasets rebuild classroom
+    crmlab warehouse build --dataset classroom --url duckdb:///crm.duckdb
 """
 
 from __future__ import annotations
@@ -66,7 +67,50 @@ def _build_parser() -> argparse.ArgumentParser:
     r = dsub.add_parser("rebuild", help="regenerate a dataset byte for byte from its seed")
     r.add_argument("name")
     r.add_argument("--out", help="write the rebuilt package here instead of in place")
+    _add_warehouse_parser(sub)
     return p
+
+
+def _add_warehouse_parser(sub) -> None:
+    from .world.config import PRESETS
+
+    wh = sub.add_parser("warehouse", help="the world as a star schema in DuckDB or PostgreSQL")
+    whsub = wh.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    b = whsub.add_parser("build", help="build (or rebuild) a warehouse, all or nothing")
+    source = b.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help="a shipped dataset (see: crmlab datasets list)")
+    source.add_argument("--preset", help=f"generate a world: one of {', '.join(PRESETS)}")
+    b.add_argument("--seed", type=_positive_int, help="seed of --preset (default 42)")
+    b.add_argument("--url", required=True, help="duckdb:///path/crm.duckdb or "
+                   "postgresql://user@host:port/database")
+    b.add_argument("--with-truth", action="store_true",
+                   help="also write the hidden truth, into schema 'truth'")
+
+
+def _warehouse(args: argparse.Namespace) -> int:
+    from .warehouse import build_warehouse, parse_url
+
+    target = parse_url(args.url)  # a wrong URL or server fails before any world is made
+    if target.kind == "postgresql":
+        from .warehouse.postgres_backend import connect_engine
+
+        connect_engine(target).dispose()
+    if args.dataset is not None:
+        if args.seed is not None:
+            raise ValueError("--seed goes with --preset; a --dataset has its own seed")
+        from .datasets import load_dataset
+
+        world, source = load_dataset(args.dataset), f"dataset {args.dataset}"
+    else:
+        from .world import make_world
+
+        seed = 42 if args.seed is None else args.seed
+        world, source = make_world(args.preset, seed=seed), f"preset {args.preset} seed {seed}"
+    where = build_warehouse(world, args.url, with_truth=args.with_truth)
+    truth = " and the truth (schema truth)" if args.with_truth else ""
+    print(f"built the warehouse of {source} ({len(world.customers):,} customers){truth} "
+          f"at {where}")
+    return 0
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -118,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "generate":
             return _generate(args)
+        if args.command == "warehouse":
+            return _warehouse(args)
         return _datasets(args)
     except (ValueError, TypeError, FileExistsError, DataPackageError) as exc:
         sys.stderr.write(f"crmlab: error: {exc}\n")

@@ -725,3 +725,53 @@ def plot_referral_trees(trees, *, k: int = 6, labels=None, ax=None):
     ax.figure.tight_layout()
     ax.crmlab_data = pos[["x", "y", "root"]]
     return ax
+
+
+# --- cohort retention (warehouse notebook) ----------------------------------------------
+__all__ += ["plot_cohort_retention"]
+
+
+def plot_cohort_retention(matrix, *, max_periods: int = 12, ax=None):
+    """Heat map of cohort retention: cohorts as rows, periods since the first purchase as
+    columns.
+
+    Parameters
+    ----------
+    matrix : DataFrame
+        From :func:`crmlab.analytics.cohorts.retention_matrix` (index: cohort start,
+        columns: period 0, 1, ...; values 0-1).
+    max_periods : int, default=12
+        Show periods 0..max_periods.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        The values shown are in ``ax.crmlab_data``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame([[1.0, 0.5], [1.0, 0.0]],
+    ...                  index=pd.to_datetime(["2024-01-01", "2024-02-01"]), columns=[0, 1])
+    >>> plot_cohort_retention(m).crmlab_data.shape
+    (2, 2)
+    """
+    if isinstance(max_periods, bool) or not isinstance(max_periods, int) or max_periods < 0:
+        raise ValueError(f"max_periods must be an integer >= 0; got {max_periods!r}")
+    import matplotlib.pyplot as plt
+
+    data = matrix.loc[:, [c for c in matrix.columns if c <= max_periods]]
+    ax = _axes(ax)
+    image = ax.imshow(data.to_numpy(dtype=float), aspect="auto", cmap="viridis", vmin=0,
+                      vmax=1, interpolation="nearest")
+    labels = [f"{c:%Y-%m}" if hasattr(c, "strftime") else str(c) for c in data.index]
+    step = max(1, len(labels) // 12)
+    ax.set_yticks(range(0, len(labels), step), labels[::step])
+    ax.set_xticks(range(len(data.columns)), [str(c) for c in data.columns])
+    ax.set(title="Cohort retention: share of each cohort buying again",
+           xlabel="months since the first purchase", ylabel="cohort (first purchase)")
+    ax.grid(False)
+    plt.colorbar(image, ax=ax, label="share of the cohort active")
+    ax.crmlab_data = data
+    return ax

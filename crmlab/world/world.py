@@ -151,6 +151,35 @@ class World:
 
         return save_world(self, path, format=format, overwrite=overwrite, name=name)
 
+    def to_warehouse(self, url: str, *, with_truth: bool = False) -> str:
+        """Write the world into a customer data warehouse (a star schema), all or nothing.
+
+        Parameters
+        ----------
+        url : str
+            ``duckdb:///path/crm.duckdb`` or ``postgresql://user@host:port/database``.
+        with_truth : bool, default=False
+            Also write the hidden truth, into a separate schema ``truth``.
+
+        Returns
+        -------
+        str
+            Where the warehouse is. See :func:`crmlab.warehouse.build_warehouse`.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import crmlab as crm
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     where = crm.make_world("tiny", seed=1).to_warehouse(
+        ...         f"duckdb:///{folder}/crm.duckdb", with_truth=True)
+        >>> where.endswith("crm.duckdb")
+        True
+        """
+        from ..warehouse import build_warehouse
+
+        return build_warehouse(self, url, with_truth=with_truth)
+
     @classmethod
     def load(cls, path: str | Path, *, verify: bool = False) -> World:
         """Load a world saved with :meth:`save` (CSV or Parquet).
