@@ -75,12 +75,23 @@ def _seed(value: object, where: str) -> int:
     return seed
 
 
-def _from_env() -> Identity | None:
+def _read_env() -> Identity | None:
     if ENV_SEED not in os.environ:
         return None
     return Identity(check_name(os.environ.get(ENV_STUDENT, ""), ENV_STUDENT),
                     check_name(os.environ.get(ENV_ASSIGNMENT, ""), ENV_ASSIGNMENT),
                     _seed(os.environ[ENV_SEED], ENV_SEED))
+
+
+#: The identity the grader set when the kernel started: read once, when this module is
+#: first imported (the locked first cell of every assignment), so a notebook that edits
+#: ``os.environ`` later cannot switch the world the checks use.
+_STARTUP_IDENTITY = _read_env() if os.environ.get("NBGRADER_EXECUTION") == "autograde" \
+    else None
+
+
+def _from_env() -> Identity | None:
+    return _STARTUP_IDENTITY or _read_env()
 
 
 def _from_file(folder: Path) -> Identity | None:
