@@ -18,9 +18,9 @@ which starts the Jupyter kernel as its child) with:
   hard so the kernel cannot raise them: address space (``RLIMIT_AS``), CPU seconds
   (``RLIMIT_CPU``), processes (``RLIMIT_NPROC``), file size (``RLIMIT_FSIZE``), no
   core dumps;
-* **time limits**: nbgrader's ``Execute`` interrupts a cell after ``cell_timeout``
-  seconds; the whole run is killed (its process group, then every process of the
-  sandbox uid) after ``total_timeout`` seconds.
+* **time limits**: a cell is interrupted after ``cell_timeout`` seconds (nbclient with
+  nbgrader's ``Execute`` settings); the whole run is killed (its process group, then
+  every process of the sandbox uid) after ``total_timeout`` seconds.
 
 Without root, the uid switch is impossible: the runner still gets its copy, clean
 environment and limits, but a hostile notebook could read or write the instructor's
@@ -170,7 +170,7 @@ _INTERPRETERS: dict[int | None, tuple[str, dict[str, str]]] = {}
 
 
 def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
-    """A Python the sandbox user can run, with crmlab and nbgrader importable.
+    """A Python the sandbox user can run, with crmlab and nbclient importable.
 
     The instructor's own interpreter first; if the sandbox uid cannot execute it (e.g. a
     virtual environment whose base Python lives in a private home folder), a system
@@ -186,7 +186,7 @@ def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
     candidates = [(sys.executable, {}),
                   *[(f"{d}/{version}", {"PYTHONPATH": os.pathsep.join(dict.fromkeys(site))})
                     for d in ("/usr/bin", "/usr/local/bin")]]
-    probe = "import crmlab.exercises._runner, nbgrader.preprocessors, ipykernel"
+    probe = "import crmlab.exercises._runner, nbclient, ipykernel"
     kwargs: dict = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
     for exe, extra in candidates:
         try:
@@ -200,7 +200,7 @@ def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
             _INTERPRETERS[uid] = (exe, extra)
             return exe, extra
     raise RuntimeError("no Python interpreter that the sandbox user can run has crmlab and "
-                       f"nbgrader (tried {[c[0] for c in candidates]}); install crmlab where "
+                       f"nbclient (tried {[c[0] for c in candidates]}); install crmlab where "
                        "other users can read it")
 
 
