@@ -23,6 +23,7 @@ Examples
 (['s001', 's002'], ['rfm_concentration'])
 >>> oct(course.secret_path.stat().st_mode & 0o777)
 '0o600'
+>>> import shutil; shutil.rmtree(root.parent)
 """
 
 from __future__ import annotations

@@ -10,10 +10,10 @@ which starts the Jupyter kernel as its child) with:
   id, assignment and seed — never the course secret or the course path;
 * **another user** (when the grader runs as root, as CI does): a dedicated uid per
   worker slot (``61000 + slot`` by default, skipping uids in ``/etc/passwd``), no
-  supplementary groups. The course folder is mode 0700 and owned by the instructor,
-  so the secret, the solution notebooks and the gradebook cannot be read, and nothing
-  outside the copy (and the world-writable temp folders, which are swept afterwards)
-  can be written;
+  supplementary groups (a lock file per uid keeps concurrent graders apart). The
+  course folder is mode 0700 and owned by the instructor, so the secret, the solution
+  notebooks and the gradebook cannot be read, and nothing outside the copy (and the
+  world-writable temp folders, which are swept afterwards) can be written;
 * **resource limits** set by the runner on itself before the kernel starts, soft =
   hard so the kernel cannot raise them: address space (``RLIMIT_AS``), CPU seconds
   (``RLIMIT_CPU``), processes (``RLIMIT_NPROC``), file size (``RLIMIT_FSIZE``), no
@@ -37,6 +37,8 @@ True
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import pwd
@@ -47,6 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -138,6 +141,33 @@ def sandbox_uid(slot: int) -> int:
         uid += 1
 
 
+@contextlib.contextmanager
+def _claim_uid(slot: int) -> Iterator[int]:
+    """Hold a sandbox uid no other grading run (in any process) is using.
+
+    Each candidate uid has a lock file in the temp folder; the first one whose
+    ``flock`` succeeds is ours until the run ends (several graders on one machine, e.g.
+    parallel test workers, never share a uid, so one's clean-up cannot kill another's
+    kernels).
+    """
+    for offset in range(256):
+        uid = sandbox_uid(slot + offset)
+        path = Path(tempfile.gettempdir()) / f"crmlab-sandbox-{uid}.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            continue
+        try:
+            yield uid
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return
+    raise RuntimeError("no free sandbox uid: 256 grading runs are already under way")
+
+
 def _kill_uid(uid: int) -> None:
     """SIGKILL every process of ``uid`` (kill(-1) sent by that uid itself)."""
     code = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass"
@@ -166,7 +196,7 @@ def _sweep_temp(uid: int, keep: Path) -> None:
                 pass
 
 
-_INTERPRETERS: dict[int | None, tuple[str, dict[str, str]]] = {}
+_INTERPRETERS: dict[bool, tuple[str, dict[str, str]]] = {}
 
 
 def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
@@ -176,8 +206,8 @@ def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
     virtual environment whose base Python lives in a private home folder), a system
     Python of the same version with the environment's packages on ``PYTHONPATH``.
     """
-    if uid in _INTERPRETERS:
-        return _INTERPRETERS[uid]
+    if (uid is not None) in _INTERPRETERS:  # every sandbox uid has the same rights
+        return _INTERPRETERS[uid is not None]
     import sysconfig
 
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
@@ -197,7 +227,7 @@ def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
         except (OSError, subprocess.TimeoutExpired):
             continue
         if done.returncode == 0:
-            _INTERPRETERS[uid] = (exe, extra)
+            _INTERPRETERS[uid is not None] = (exe, extra)
             return exe, extra
     raise RuntimeError("no Python interpreter that the sandbox user can run has crmlab and "
                        f"nbclient (tried {[c[0] for c in candidates]}); install crmlab where "
@@ -243,13 +273,13 @@ def run_notebook(notebook: Path, files: dict[str, str], identity: dict[str, str]
         The executed notebook's bytes (read back before the sandbox folder is removed)
         and why the run stopped early, if it did.
     """
-    uid = sandbox_uid(slot) if isolation_level() == "uid" else None
-    python, extra_env = _interpreter(uid)
-    work = Path(tempfile.mkdtemp(prefix="crmlab-grade-"))
-    try:
-        return _run_in(work, notebook, files, identity, limits, uid, python, extra_env)
-    finally:
-        cleanup(work)
+    with _claim_uid(slot) if isolation_level() == "uid" else contextlib.nullcontext() as uid:
+        python, extra_env = _interpreter(uid)
+        work = Path(tempfile.mkdtemp(prefix="crmlab-grade-"))
+        try:
+            return _run_in(work, notebook, files, identity, limits, uid, python, extra_env)
+        finally:
+            cleanup(work)
 
 
 def _run_in(work: Path, notebook: Path, files: dict[str, str], identity: dict[str, str],
