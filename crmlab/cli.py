@@ -119,8 +119,11 @@ def _exercises(args: argparse.Namespace) -> int:
         written = grading.feedback(course, args.assignment)
         print(f"wrote feedback for {len(written)} students under {course.root / 'feedback'}")
         return 0
-    from .exercises.sandbox import Limits
+    from .exercises.sandbox import Limits, isolation_level
 
+    if isolation_level() != "uid":
+        sys.stderr.write("crmlab: warning: not running as root, so notebooks run as you with "
+                         "resource limits only (see docs/exercises.md)\n")
     limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=args.memory_mb * 2**20)
     table = grading.grade(course, args.assignment, args.submissions, workers=args.workers,
                           limits=limits)

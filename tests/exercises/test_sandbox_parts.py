@@ -72,3 +72,16 @@ def test_test_cells_that_never_ran_score_zero():
     assert grading._fail_unexecuted(nb) == 1
     assert determine_grade(nb.cells[0])[0] == 2  # ran without error: full points
     assert determine_grade(nb.cells[1])[0] == 0  # never ran: no points
+
+
+def test_grading_refuses_a_course_others_can_read(make_course, tmp_path, capsys):
+    from crmlab.cli import main
+
+    course = make_course()
+    (tmp_path / "inbox").mkdir()
+    course.root.chmod(0o755)
+    assert main(["exercises", "grade", str(course.root), "rfm_concentration",
+                 "--submissions", str(tmp_path / "inbox")]) == 2
+    err = capsys.readouterr().err
+    assert "readable by other users" in err and "chmod 700" in err
+    assert not (course.root / "grades.csv").exists()
