@@ -301,29 +301,34 @@ def _run_in(work: Path, notebook: Path, files: dict[str, str], identity: dict[st
     start = time.perf_counter()
     reason = ""
     kwargs: dict = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
-    proc = subprocess.Popen(cmd, cwd=work, env={**_environment(work, identity, python),
-                                                **extra_env},
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, process_group=0, umask=0o077, **kwargs)
-    try:
-        _, err = proc.communicate(timeout=limits.total_timeout)
-        last = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:]
-        if proc.returncode != 0:
-            reason = f"the notebook runner failed (exit {proc.returncode}" + (
-                f": {last[0][:200]}" if last else "") + ")"
-        elif last and last[0].startswith("kernel stopped:"):
-            reason = last[0][:200]
-    except subprocess.TimeoutExpired:
-        reason = f"stopped after the {limits.total_timeout} s time limit for the whole notebook"
-    finally:
+    # the runner's (and kernel's) stderr goes to an unlinked file, not a pipe: a notebook
+    # flooding stderr is capped by RLIMIT_FSIZE instead of filling the grader's memory
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, cwd=work, env={**_environment(work, identity, python),
+                                                    **extra_env},
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=log, process_group=0, umask=0o077, **kwargs)
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except OSError:
-            pass
-        proc.wait()
-        if uid is not None:
-            _kill_uid(uid)
-            _sweep_temp(uid, work)
+            proc.wait(timeout=limits.total_timeout)
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
+            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            if proc.returncode != 0:
+                reason = f"the notebook runner failed (exit {proc.returncode}" + (
+                    f": {tail[0][:200]}" if tail else "") + ")"
+            elif tail and tail[0].startswith("kernel stopped:"):
+                reason = tail[0][:200]
+        except subprocess.TimeoutExpired:
+            reason = (f"stopped after the {limits.total_timeout} s time limit for the whole "
+                      "notebook")
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+            if uid is not None:
+                _kill_uid(uid)
+                _sweep_temp(uid, work)
     seconds = time.perf_counter() - start
     data = _read_back(out)
     if data is None and not reason:
