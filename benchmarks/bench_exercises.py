@@ -50,6 +50,7 @@ def main() -> None:
     from crmlab.exercises.sandbox import isolation_level
     from crmlab.exercises.student import ENV_ASSIGNMENT, ENV_SEED, ENV_STUDENT
 
+    load_before = os.getloadavg()[0]
     tmp = Path(tempfile.mkdtemp(prefix="crmlab-bench-"))
     try:
         ids = [f"s{i:03d}" for i in range(1, args.students + 1)]
@@ -87,6 +88,7 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
+    load_after = os.getloadavg()[0]
     crm_each = total / len(ids)
     spread = f"{statistics.median(per):.1f} / {min(per):.1f} / {max(per):.1f} s"
     plain_label = f"plain `nbgrader autograde` per student (serial, no sandbox; {len(plain)})"
@@ -94,7 +96,8 @@ def main() -> None:
 Grading {len(ids)} submissions of `{ASSIGNMENT}` (the full solution, so every cell
 runs: a 2,000-customer world, RFM, concentration, hidden checks) with
 `crmlab.exercises.grading.grade`, {args.workers} workers, isolation `{isolation_level()}`
-(each notebook in its own sandbox). Python {platform.python_version()}, {os.cpu_count()} cores.
+(each notebook in its own sandbox). Python {platform.python_version()}, {os.cpu_count()} cores;
+1-minute load average {load_before:.1f} before and {load_after:.1f} after the run.
 
 | | value |
 |---|---|
