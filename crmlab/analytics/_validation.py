@@ -160,6 +160,26 @@ def check_frame_columns(df: Any, columns: Sequence[str | None], name: str = "df"
         raise ValueError(f"{name} is empty: need at least one transaction")
 
 
+def require_columns(df: Any, name: str, columns: Sequence[str]) -> None:
+    """Raise unless ``df`` is a DataFrame holding every one of ``columns``.
+
+    Unlike :func:`check_frame_columns`, an empty frame is allowed.
+
+    Examples
+    --------
+    >>> require_columns(pd.DataFrame({"a": []}), "contacts", ["a"])
+    >>> require_columns(pd.DataFrame({"a": []}), "contacts", ["a", "b"])
+    Traceback (most recent call last):
+    ...
+    ValueError: contacts has no column(s) ['b']; it needs ['a', 'b']
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{name} must be a DataFrame; got {type(df).__name__}")
+    missing = [c for c in columns if c not in df]
+    if missing:
+        raise ValueError(f"{name} has no column(s) {missing}; it needs {list(columns)}")
+
+
 def check_times(values: pd.Series, col: str) -> np.ndarray:
     """Datetime column -> int64 nanoseconds (tz-aware times keep their local wall time).
 

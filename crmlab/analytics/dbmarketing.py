@@ -32,6 +32,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ._validation import require_columns
+
 __all__ = ["FEATURES", "RESPONSE_TYPES", "campaign_features", "response_scores",
            "response_types"]
 
@@ -44,14 +46,6 @@ RESPONSE_TYPES = ("sure thing", "persuadable", "lost cause", "sleeping dog")
 
 #: Days since the last purchase of customers who never bought.
 NEVER = 9999.0
-
-
-def _need(df: pd.DataFrame, name: str, cols: Sequence[str]) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame; got {type(df).__name__}")
-    missing = [c for c in cols if c not in df]
-    if missing:
-        raise ValueError(f"{name} has no column(s) {missing}; it needs {list(cols)}")
 
 
 def campaign_features(campaign_id: str, *, campaigns: pd.DataFrame, customers: pd.DataFrame,
@@ -93,10 +87,10 @@ def campaign_features(campaign_id: str, *, campaigns: pd.DataFrame, customers: p
     >>> list(f.columns) == list(FEATURES), bool((f["tenure_days"] >= 0).all())
     (True, True)
     """
-    _need(campaigns, "campaigns", ["campaign_id", "start_date"])
-    _need(customers, "customers", ["customer_id", "signup_date", "plan"])
-    _need(events, "events", ["customer_id", "timestamp", "amount"])
-    _need(contacts, "contacts", ["customer_id", "timestamp", "group", "responded"])
+    require_columns(campaigns, "campaigns", ["campaign_id", "start_date"])
+    require_columns(customers, "customers", ["customer_id", "signup_date", "plan"])
+    require_columns(events, "events", ["customer_id", "timestamp", "amount"])
+    require_columns(contacts, "contacts", ["customer_id", "timestamp", "group", "responded"])
     if lookback_days <= 0:
         raise ValueError(f"lookback_days must be positive; got {lookback_days}")
     ids = campaigns["campaign_id"].astype(str)
@@ -156,7 +150,7 @@ def response_scores(train: pd.DataFrame, responded: Sequence[bool] | np.ndarray,
     from sklearn.linear_model import LogisticRegression
 
     for name, df in (("train", train), ("score", score)):
-        _need(df, name, FEATURES)
+        require_columns(df, name, FEATURES)
     y = np.asarray(responded, dtype=bool)
     if len(y) != len(train):
         raise ValueError(f"responded must have one value per training row ({len(train)}); "
@@ -188,7 +182,7 @@ def response_types(truth: pd.DataFrame,
     Series
         Counts indexed by :data:`RESPONSE_TYPES`.
     """
-    _need(truth, "truth", ["response_if_contacted", "response_if_not_contacted"])
+    require_columns(truth, "truth", ["response_if_contacted", "response_if_not_contacted"])
     y1 = truth["response_if_contacted"].to_numpy(dtype=bool)
     y0 = truth["response_if_not_contacted"].to_numpy(dtype=bool)
     sel = np.ones(len(truth), bool) if selected is None else np.asarray(selected, dtype=bool)

@@ -36,17 +36,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._validation import require_columns
+
 __all__ = ["gap_within_groups", "loyalty_gap", "member_spending"]
 
 _DAYS_PER_MONTH = 365.25 / 12.0
-
-
-def _need(df: pd.DataFrame, name: str, cols: list[str]) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame; got {type(df).__name__}")
-    missing = [c for c in cols if c not in df]
-    if missing:
-        raise ValueError(f"{name} has no column(s) {missing}; it needs {cols}")
 
 
 def member_spending(customers: pd.DataFrame, events: pd.DataFrame, joins: pd.DataFrame, *,
@@ -76,9 +70,9 @@ def member_spending(customers: pd.DataFrame, events: pd.DataFrame, joins: pd.Dat
         end), ``spend_per_month``, ``before_per_month``, ``after_per_month`` (NaN for
         non-members).
     """
-    _need(customers, "customers", ["customer_id", "signup_date"])
-    _need(events, "events", ["customer_id", "timestamp", "amount"])
-    _need(joins, "joins", ["customer_id", "timestamp"])
+    require_columns(customers, "customers", ["customer_id", "signup_date"])
+    require_columns(events, "events", ["customer_id", "timestamp", "amount"])
+    require_columns(joins, "joins", ["customer_id", "timestamp"])
     if min_months <= 0:
         raise ValueError(f"min_months must be positive; got {min_months}")
     end_ts = pd.Timestamp(end)
@@ -137,7 +131,7 @@ def loyalty_gap(spending: pd.DataFrame) -> pd.DataFrame:
     >>> loyalty_gap(s)["gap"].tolist()
     [10.0, 10.0, 0.0]
     """
-    _need(spending, "spending", ["member", "spend_per_month", "before_per_month",
+    require_columns(spending, "spending", ["member", "spend_per_month", "before_per_month",
                                  "after_per_month"])
     m = spending["member"].to_numpy(dtype=bool)
     if m.all() or not m.any():
@@ -185,7 +179,7 @@ def gap_within_groups(spending: pd.DataFrame, groups: pd.Series | np.ndarray, *,
     >>> t["gap"].tolist(), t.attrs["adjusted_gap"]
     ([0.0, 0.0], 0.0)
     """
-    _need(spending, "spending", ["member", column])
+    require_columns(spending, "spending", ["member", column])
     g = np.asarray(groups)
     if len(g) != len(spending):
         raise ValueError(f"groups must have one label per row ({len(spending)}); got {len(g)}")

@@ -64,8 +64,14 @@ def shipped_assignments(source: str | os.PathLike | None = None) -> list[str]:
                   if p.is_dir() and any(p.glob("*.ipynb")) and not p.name.startswith("."))
 
 
-def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
-    """Write ``text`` atomically with ``mode`` from the start (never world-readable)."""
+def atomic_write_text(path: Path, text: str, *, mode: int = 0o600) -> None:
+    """Write ``text`` to ``path`` atomically, with ``mode`` from the start.
+
+    The text goes to a temporary file beside ``path`` that is renamed over it, so a
+    reader sees the old file or the new one, never half of one; the default mode keeps
+    course files private to the instructor.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(fd, mode)
@@ -213,7 +219,7 @@ def init_course(root: str | os.PathLike, *, students: str | os.PathLike | Sequen
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, stat.S_IRWXU)
     (root / ".crmlab").mkdir(mode=0o700)
-    _write_private(root / ".crmlab" / "secret", (secret or new_secret()) + "\n")
+    atomic_write_text(root / ".crmlab" / "secret", (secret or new_secret()) + "\n")
     (root / "nbgrader_config.py").write_text(
         "# written by `crmlab exercises init`\nc = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {course_id!r}\n", encoding="utf-8")
@@ -222,7 +228,7 @@ def init_course(root: str | os.PathLike, *, students: str | os.PathLike | Sequen
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     writer.writerows(roster)
-    _write_private(root / "students.csv", buf.getvalue())
+    atomic_write_text(root / "students.csv", buf.getvalue())
     for name in chosen:
         shutil.copytree(src / name, root / "source" / name,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))

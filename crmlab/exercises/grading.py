@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas as pd
 
-from .course import Course
+from .course import Course, atomic_write_text
 from .sandbox import Limits, RunResult, run_notebook
 from .student import ENV_ASSIGNMENT, ENV_SEED, ENV_STUDENT, TOKEN_FILE
 
@@ -73,18 +73,6 @@ def _check_private(course: Course) -> None:
         raise ValueError(f"{course.root} is readable by other users (mode {oct(mode)}); run "
                          f"`chmod 700 {course.root}` so graded notebooks cannot read the secret "
                          "or the solutions")
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _read_notebook(path: Path):
@@ -209,8 +197,8 @@ def _prepare(course: Course, assignment: str, student: str, notebooks: list[str]
                                  f"{str(exc).splitlines()[0][:120] if str(exc) else ''})")
             _zero(course, assignment, student, name)
             continue
-        _atomic_write(course.root / "submitted" / student / assignment / f"{name}.ipynb",
-                      nbformat.writes(nb))
+        atomic_write_text(course.root / "submitted" / student / assignment / f"{name}.ipynb",
+                          nbformat.writes(nb))
         try:
             sanitized = _sanitize(nb, _resources(course, assignment, student, name))
         except Exception as exc:
@@ -244,8 +232,9 @@ def _finish(course: Course, assignment: str, job: _Job, state: _Student) -> None
     resources = _resources(course, assignment, job.student, job.notebook)
     nb, _ = _run([IgnorePattern(), LimitOutput(), SaveAutoGrades(), AssignLatePenalties()],
                  nb, resources)
-    _atomic_write(course.root / "autograded" / job.student / assignment / f"{job.notebook}.ipynb",
-                  nbformat.writes(nb))
+    atomic_write_text(
+        course.root / "autograded" / job.student / assignment / f"{job.notebook}.ipynb",
+        nbformat.writes(nb))
 
 
 def _execute(jobs: list[_Job], assignment: str, course: Course, limits: Limits,
@@ -280,7 +269,7 @@ def _write_grades(course: Course, assignment: str, rows: list[dict]) -> pd.DataF
     else:
         merged = table
     merged = merged.sort_values(["assignment", "student_id"], kind="stable")
-    _atomic_write(path, merged.to_csv(index=False, float_format="%.6g"))
+    atomic_write_text(path, merged.to_csv(index=False, float_format="%.6g"))
     return table
 
 

@@ -17,13 +17,13 @@ True
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import ipywidgets as widgets
 import pandas as pd
 
 from ..analytics.billing import suspension_curve, suspension_whatif
+from ._png import figure_png
 
 __all__ = ["CollectionsExplorer", "collections_explorer", "collections_view"]
 
@@ -118,17 +118,12 @@ class CollectionsExplorer(widgets.VBox):
         self._update()
 
     def _update(self, change: Any = None) -> None:
-        import matplotlib.pyplot as plt
-
         numbers, fig = collections_view(*self._tables, suspend_after_days=self.suspend.value,
                                         write_off_after_days=self.write_off.value,
                                         curve=self._curve)
         self.numbers_table, self.figure = numbers, fig
         self.numbers.value = numbers.to_frame().to_html(border=0)
-        buffer = io.BytesIO()  # drawn in the kernel: same in JupyterLab, saved notebooks, tests
-        fig.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
-        plt.close(fig)
+        self.image.value = figure_png(fig)
 
 
 def collections_explorer(world: Any, *, suspend_after_days: int = 45) -> CollectionsExplorer:

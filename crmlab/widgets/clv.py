@@ -25,6 +25,8 @@ import pandas as pd
 
 from crmlab.analytics.clv import BetaGeoResults
 
+from ._png import figure_png
+
 __all__ = ["bgnbd_profile", "clv_explorer"]
 
 _NAMES = ("r", "alpha", "a", "b")
@@ -161,10 +163,7 @@ def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> An
     >>> box.summary.value != before
     True
     """
-    import io
-
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
 
     from crmlab import viz
 
@@ -204,10 +203,7 @@ def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> An
         summary.value = _summary_html(profile["summary"],
                                       None if reference is None else reference["summary"])
         fig = viz.plot_bgnbd_profile(profile, reference=reference)
-        png = io.BytesIO()
-        fig.savefig(png, format="png", metadata={"Software": None})
-        plt.close(fig)
-        image.value = png.getvalue()
+        image.value = figure_png(fig)
 
     for slider in sliders.values():
         slider.observe(redraw, names="value")

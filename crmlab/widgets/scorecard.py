@@ -25,6 +25,7 @@ from ..analytics.scorecard import (
     scorecard_over_time,
     silo_record_agreement,
 )
+from ._png import figure_png
 
 __all__ = ["ScorecardExplorer", "scorecard_explorer", "scorecard_segments",
            "scorecard_view"]
@@ -161,21 +162,18 @@ class ScorecardExplorer(widgets.VBox):
         self._update()
 
     def _update(self, change: Any = None) -> None:
-        import io
-
         from IPython.display import Image
 
         table, fig = scorecard_view(self._world, year=int(self.controls["year"].value),
                                     segment=self.controls["segment"].value,
                                     silo_agreement=self._agreement)
         self.table = table
-        png = io.BytesIO()
-        fig.savefig(png, format="png")
+        png = figure_png(fig)
         # set the outputs directly (not ``with output:``), so they land in the widget
         # whether or not a kernel is capturing, and replace the old ones in one step
         self.output.outputs = ()
         self.output.append_display_data(table)
-        self.output.append_display_data(Image(png.getvalue(), format="png"))
+        self.output.append_display_data(Image(png, format="png"))
 
     def __repr__(self) -> str:
         return (f"ScorecardExplorer(segment={self.controls['segment'].value!r}, "

@@ -18,7 +18,6 @@ True
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from ..analytics.capacity import CapacityWhatIf, capacity_whatif
+from ._png import figure_png
 
 __all__ = ["CapacityExplorer", "capacity_explorer", "capacity_view"]
 
@@ -146,20 +146,13 @@ class CapacityExplorer(widgets.VBox):
         self._update()
 
     def _update(self, change: Any = None) -> None:
-        import matplotlib.pyplot as plt
-
         result, fig = capacity_view(*self._tables, capacity=self._capacity,
                                     share=self.share.value, events=self.events.value,
                                     provinces=self.provinces.value or None,
                                     efficiency=self.efficiency.value)
         self.result, self.figure = result, fig
         self.numbers.value = _summary_html(result)
-        # the figure travels as PNG bytes inside an Image widget: it is drawn in the
-        # kernel, so it looks the same in JupyterLab, in a saved notebook and in tests
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png")
-        self.image.value = buffer.getvalue()
-        plt.close(fig)
+        self.image.value = figure_png(fig)
 
 
 def capacity_explorer(world: Any, *, share: float = 0.5) -> CapacityExplorer:
