@@ -61,9 +61,8 @@ def _cut_billing(data: BlockData, bill, start: pd.Timestamp) -> None:
     """Drop invoices issued after the final churn (or while a won-back customer was
     away), with their payments and collection steps."""
     inv = bill.invoices
-    cust = pd.Index(data.pop.customer_id.to_numpy()).get_indexer(inv["customer_id"].to_numpy())
-    day = ((inv["issue_date"].to_numpy() - np.datetime64(start, "s"))
-           / np.timedelta64(1, "D")).astype(float)
+    # billing left each invoice's customer index and (whole) issue day in ``data``
+    cust, day = data.inv_cust, data.inv_day
     keep = data.active_mask(cust, day)
     bill.invoices = inv[keep].reset_index(drop=True)
     bill.truth_invoices = bill.truth_invoices[keep].reset_index(drop=True)
@@ -132,17 +131,13 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     pop, customers, truth_pop = population.generate_population(
         config, rng_for(seed, "population", block), block)
     data = BlockData(pop=pop)
-    transactions, truth_buy, dropout_day = purchases.generate_purchases(
+    transactions, truth_buy, dropout_day, tx_cust, tx_day = purchases.generate_purchases(
         config, rng_for(seed, "purchases", block), pop)
     bill = billing.generate_billing(config, rng_for(seed, "billing", block), data, wt.tariffs)
     serv = service.generate_service(config, rng_for(seed, "service", block), data,
                                     wt.weather_intensity, wt.load_ratio, bill, dropout_day)
     _cut_billing(data, bill, start)
-    tx_cust = pd.Index(pop.customer_id.to_numpy()).get_indexer(
-        transactions["customer_id"].to_numpy())
-    data.tx_cust = tx_cust
-    data.tx_day = ((transactions["timestamp"].to_numpy() - np.datetime64(start, "s"))
-                   / np.timedelta64(1, "s") / 86_400.0)
+    data.tx_cust, data.tx_day = tx_cust, tx_day
     data.tx_amount = transactions["amount"].to_numpy()
 
     contacts, truth_contacts = marketing.generate_marketing(
@@ -179,10 +174,9 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
         counts = np.bincount(data.inv_cust, minlength=pop.n)
         margin = np.divide(sums, counts, out=np.zeros(pop.n), where=counts > 0)
     truth_customers["true_clv_3y"] = _true_clv(config, data, truth_customers, margin)
-    for extra in (truth_loyalty, truth_social):
-        cols = [c for c in extra.columns if c != "customer_id"]
-        truth_customers = truth_customers.join(
-            extra.set_index("customer_id")[cols], on="customer_id")
+    for extra in (truth_loyalty, truth_social):  # one row per customer, in block order
+        for col in extra.columns.drop("customer_id"):
+            truth_customers[col] = extra[col].array
 
     tables = {
         "customers": customers,

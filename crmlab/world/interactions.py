@@ -55,8 +55,6 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     churn and win-back).
     """
     pop = data.pop
-    ids = pop.customer_id.to_numpy()
-    index = pd.Index(ids)
     parts: list[tuple] = []  # (cust idx, day, purpose, channel, system, reference ids)
 
     def add(cust, day, purpose, channel, system, ref=None):
@@ -68,7 +66,7 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
 
     def rows(table: pd.DataFrame, mask=None):
         t = table if mask is None else table[mask]
-        return index.get_indexer(t["customer_id"].to_numpy()), t
+        return pop.index_of(t["customer_id"]), t
 
     add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
     cust, t = rows(transactions, (transactions["channel"] == "store").to_numpy())

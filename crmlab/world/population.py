@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import segments as seg
 from ._common import categorical, choose_rows, days_to_timestamps, format_ids, strings
@@ -53,6 +55,17 @@ class Population:
     @property
     def n(self) -> int:
         return len(self.number)
+
+    def index_of(self, ids: pd.Series) -> np.ndarray:
+        """Block-local indices of this block's customer ids (``C0000042`` -> 41 - first).
+
+        Reads the number behind the ``C`` prefix with Arrow instead of hashing strings.
+        """
+        if len(ids) == 0:
+            return np.empty(0, np.int64)
+        digits = pc.utf8_slice_codeunits(pa.array(ids.array), 1)
+        numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+        return numbers - self.number[0]
 
 
 def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float) -> np.ndarray:
