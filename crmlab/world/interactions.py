@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, strings, take_strings
+from ._common import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    sort_events,
+    strings,
+    take_strings,
+)
 
 __all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
 
@@ -101,7 +108,7 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     inside = day < horizon  # follow-ups (escalations, calls) of the last day's cases
     cust, day, purpose, channel = cust[inside], day[inside], purpose[inside], channel[inside]
     system, ref = system[inside], ref[inside]
-    order = np.lexsort((purpose, day, cust))
+    order = sort_events(cust, day, then=purpose)
     return pd.DataFrame({
         "interaction_id": event_ids("N", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust[order]),

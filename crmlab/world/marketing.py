@@ -29,7 +29,15 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, format_ids, strings, take_strings
+from ._common import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    format_ids,
+    sort_events,
+    strings,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 
@@ -121,7 +129,7 @@ class _LastBefore:
     """
 
     def __init__(self, cust: np.ndarray, day: np.ndarray, n: int) -> None:
-        order = np.lexsort((day, cust))
+        order = sort_events(cust, day)
         self.cust, self.day, self.n = cust, day, n
         self.sorted_day = day[order]
         self.first = np.searchsorted(cust[order], np.arange(n))
@@ -328,7 +336,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     earn = ev_day > join_at[ev_cust]
     e_cust, e_day = ev_cust[earn], ev_day[earn]
     e_pts = np.floor(ev_amount[earn] / scale).astype(np.int64)
-    order = np.lexsort((e_day, e_cust))
+    order = sort_events(e_cust, e_day)
     e_cust, e_day, e_pts = e_cust[order], e_day[order], e_pts[order]
     # redemptions: each time a member's cumulative points pass a multiple of the chunk
     own = _group_cumsum(e_pts, e_cust)  # cumulative points within the customer

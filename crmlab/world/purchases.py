@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from . import segments as seg
-from ._common import categorical, days_to_timestamps, event_ids, repeat_index, take_strings
+from ._common import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    repeat_index,
+    sort_events,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 from .population import Population
@@ -84,7 +91,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     first_idx = np.flatnonzero(prepaid)
     cust = np.concatenate([first_idx, owner])
     day = np.concatenate([pop.signup_day[first_idx], repeat_day])
-    order = np.lexsort((day, cust))
+    order = sort_events(cust, day)
     cust, day = cust[order], day[order]
 
     amount = rng.gamma(seg.column("gg_p", s)[cust], 1.0 / nu[cust])

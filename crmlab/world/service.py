@@ -45,6 +45,7 @@ from ._common import (
     event_ids,
     format_ids,
     repeat_index,
+    sort_events,
     take_strings,
 )
 from .billing import BillingResult
@@ -287,7 +288,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
                                  np.ones(len(loud), bool)])
     inside = day < horizon
     cust, day, cat, is_failure = cust[inside], day[inside], cat[inside], is_failure[inside]
-    order = np.lexsort((day, cust))
+    order = sort_events(cust, day)
     cust, day, cat, is_failure = cust[order], day[order], cat[order], is_failure[order]
     m = len(cust)
 
