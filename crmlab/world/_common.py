@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 __all__ = [
     "COMPONENTS", "categorical", "choose_rows", "days_to_timestamps", "format_ids",
-    "rng_for", "sort_events", "strings", "take_strings",
+    "join_strings", "number_strings", "rng_for", "sort_events", "strings", "take_strings",
 ]
 
 #: Stable stream codes. Append new components; never renumber.
@@ -98,6 +98,33 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
     return strings(array)
+
+
+def join_strings(*parts: pa.Array | str, sep: str = "") -> pa.Array:
+    """Element-wise concatenation of Arrow string arrays and literals (``sep`` between).
+
+    Examples
+    --------
+    >>> join_strings(pa.array(["a", "b"]), "@", pa.array(["x", "y"])).to_pylist()
+    ['a@x', 'b@y']
+    """
+    def arrow(part):
+        if isinstance(part, str):
+            return pa.scalar(part, pa.large_string())
+        return part if part.type == pa.large_string() else pc.cast(part, pa.large_string())
+    return pc.binary_join_element_wise(*map(arrow, parts), arrow(sep))
+
+
+def number_strings(numbers: np.ndarray, width: int = 0) -> pa.Array:
+    """Non-negative integers as Arrow strings, zero-padded to ``width`` like ``str.zfill``.
+
+    Examples
+    --------
+    >>> number_strings(np.array([7, 1234]), 3).to_pylist()
+    ['007', '1234']
+    """
+    text = pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.large_string())
+    return pc.utf8_lpad(text, width, "0") if width else text
 
 
 def take_strings(values: pd.Series, index: np.ndarray) -> pd.Series:

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._block import BlockData
-from ._common import categorical, format_ids, strings, take_strings
+from ._common import categorical, format_ids, join_strings, strings, take_strings
 from .config import WorldConfig
 from .names import pools
 
@@ -127,25 +127,18 @@ def _arrow(column: pd.Series) -> pa.Array:
     return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
-def _join(*parts: pa.Array | str, sep: str = "") -> pa.Array:
-    """Element-wise concatenation of Arrow strings and literals."""
-    def arrow(part):
-        return pa.scalar(part, pa.large_string()) if isinstance(part, str) else part
-    return pc.binary_join_element_wise(*map(arrow, parts), arrow(sep))
-
-
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     """The sales, service and billing systems' spellings of the customers' phones."""
     digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
     if fa:  # "0912 345 6789"
         return (digits,
-                _join("+98 ", pc.utf8_slice_codeunits(phone, 1)),
+                join_strings("+98 ", pc.utf8_slice_codeunits(phone, 1)),
                 pc.replace_substring(phone, " ", "-"))
     # "+1 415 555 0123"
     area, exchange, line = (pc.utf8_slice_codeunits(digits, 1, 4),
                             pc.utf8_slice_codeunits(digits, 4, 7),
                             pc.utf8_slice_codeunits(digits, 7))
-    sales = _join("(", area, ") ", exchange, "-", line)
+    sales = join_strings("(", area, ") ", exchange, "-", line)
     return sales, phone, pc.utf8_slice_codeunits(digits, 1)
 
 
@@ -215,7 +208,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             stale = moved[rows]
             table = pd.DataFrame({
                 "account_no": keys,
-                "full_name": pick(_join(f, l_, sep=" "), order),
+                "full_name": pick(join_strings(f, l_, sep=" "), order),
                 "phone": pick(phone_sales, sel),
                 "address": pick(address, sel),
                 "city": pick(customers["city"], sel),
@@ -224,7 +217,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 "plan": pick(customers["plan"], sel),
             })
         elif silo == "service":
-            name = _join(l_, f, sep=" ") if fa else _join(pc.utf8_upper(l_), f, sep=", ")
+            name = (join_strings(l_, f, sep=" ") if fa
+                    else join_strings(pc.utf8_upper(l_), f, sep=", "))
             missing = rng.random(len(rows)) < MISSING_EMAIL_RATE
             table = pd.DataFrame({
                 "contact_id": keys,
