@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "COMPONENTS", "categorical", "choose_rows", "days_to_timestamps", "format_ids",
+    "COMPONENTS", "arrow_strings", "categorical", "choose_rows", "days_to_timestamps", "format_ids",
     "join_strings", "number_strings", "rng_for", "sort_events", "strings", "take_strings",
 ]
 
@@ -98,6 +98,13 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
     return strings(array)
+
+
+def arrow_strings(values: pd.Series) -> pa.Array:
+    """The Arrow strings behind a ``str`` Series, as one large_string array."""
+    array = pa.array(values.array)
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
 
 
 def join_strings(*parts: pa.Array | str, sep: str = "") -> pa.Array:

@@ -197,7 +197,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     invoices = pd.DataFrame({
         "invoice_id": inv_ids,
         "customer_id": take_strings(pop.customer_id, cust),
-        "tariff_id": tariffs["tariff_id"].to_numpy()[t],
+        "tariff_id": take_strings(tariffs["tariff_id"], t),
         "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
         "issue_date": days_to_timestamps(start, np.floor(issue)),
         "due_date": days_to_timestamps(start, np.floor(issue) + DUE_DAYS),
@@ -208,8 +208,6 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "status": categorical(status, INVOICE_STATUSES),
         "collection_step": categorical(steps_reached, ("none", *COLLECTION_STEPS)),
     })
-    for col in ("customer_id", "tariff_id"):
-        invoices[col] = invoices[col].astype("str")
     truth_invoices = pd.DataFrame({
         "invoice_id": inv_ids,
         "correct_amount": correct,
@@ -221,26 +219,22 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     pidx = np.flatnonzero(paid)
     payments = pd.DataFrame({
         "payment_id": event_ids("P", pop.block, len(pidx)),
-        "invoice_id": inv_ids.to_numpy()[pidx],
+        "invoice_id": take_strings(inv_ids, pidx),
         "customer_id": take_strings(pop.customer_id, cust[pidx]),
         "timestamp": days_to_timestamps(start, pay_day[pidx]),
         "amount": np.round(owed[pidx], 2),
         "method": categorical(method[cust[pidx]], PAYMENT_METHODS),
     })
-    for col in ("invoice_id", "customer_id"):
-        payments[col] = payments[col].astype("str")
 
     inv_rep, step = np.nonzero(reached)
     collections = pd.DataFrame({
         "collection_id": event_ids("D", pop.block, len(inv_rep)),
-        "invoice_id": inv_ids.to_numpy()[inv_rep],
+        "invoice_id": take_strings(inv_ids, inv_rep),
         "customer_id": take_strings(pop.customer_id, cust[inv_rep]),
         "timestamp": days_to_timestamps(start, np.floor(step_days[inv_rep, step]) + 0.375),
         "step": categorical(step, COLLECTION_STEPS),
         "amount_due": np.round(owed[inv_rep], 2),
     })
-    for col in ("invoice_id", "customer_id"):
-        collections[col] = collections[col].astype("str")
 
     data.inv_cust, data.inv_day, data.inv_amount = cust, np.floor(issue), owed
     d = np.flatnonzero(disputed)

@@ -28,7 +28,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._block import BlockData
-from ._common import categorical, format_ids, join_strings, strings, take_strings
+from ._common import (
+    arrow_strings,
+    categorical,
+    format_ids,
+    join_strings,
+    strings,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 
@@ -121,12 +128,6 @@ def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
     return format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10), np.argsort(perm)
 
 
-def _arrow(column: pd.Series) -> pa.Array:
-    """The Arrow strings behind a ``str`` column (one chunk)."""
-    array = pa.array(column.array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-
-
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     """The sales, service and billing systems' spellings of the customers' phones."""
     digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
@@ -157,8 +158,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     n = pop.n
     fa = config.locale == "fa_IR"
     loc = pools(config.locale)
-    first, last = _arrow(customers["first_name"]), _arrow(customers["last_name"])
-    email = _arrow(customers["email"])
+    first, last = arrow_strings(customers["first_name"]), arrow_strings(customers["last_name"])
+    email = arrow_strings(customers["email"])
     moved = rng.random(n) < MOVED_RATE
     new_house = rng.integers(1, 400, n)
     new_street = rng.choice(loc.streets, n)
@@ -167,10 +168,10 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                            new_kind[moved])
     new_address = (kind + " " + street + "، پلاک " + house) if fa else \
         (house + " " + street + " " + kind)
-    address = _arrow(customers["address"])
+    address = arrow_strings(customers["address"])
     current = pc.replace_with_mask(address, pa.array(moved),
                                    pa.array(new_address, type=address.type))
-    phone_sales, phone_service, phone_billing = _phones(_arrow(customers["phone"]), fa)
+    phone_sales, phone_service, phone_billing = _phones(arrow_strings(customers["phone"]), fa)
 
     def pick(column: pd.Series | pa.Array, sel: np.ndarray) -> pd.Series:
         if isinstance(column, pd.Series):
