@@ -55,11 +55,16 @@ def rng_for(seed: int, component: str, block: int | None = None) -> np.random.Ge
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
 
 
+#: pandas' default ``str`` dtype (Arrow storage, NaN for missing), built once: looking
+#: the name "str" up goes through every registered dtype, on every call.
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def strings(values: pa.Array | Sequence[str] | np.ndarray) -> pd.Series:
     """A pandas ``str`` Series (Arrow-backed) from Arrow or Python strings."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(np.asarray(values, dtype=object), type=pa.string())
-    return pd.Series(pd.array(values, dtype="str"))
+    return pd.Series(pd.array(values, dtype=STR))
 
 
 #: The four ASCII digits of 0..9999, each packed in one uint32 (bytes in text order).

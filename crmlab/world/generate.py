@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import billing, interactions, marketing, population, purchases, service, silos, social
 from ._block import BlockData, WorldTables
-from ._common import days_to_timestamps, rng_for
+from ._common import categorical, days_to_timestamps, rng_for, take_strings
 from .config import WorldConfig
 
 __all__ = ["BlockOutput", "generate_block", "world_tables"]
@@ -147,12 +147,11 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
 
     # observable churn: postpaid contracts end visibly; a prepaid dropout is never seen
     post = pop.postpaid
-    customers["tariff_id"] = pd.Series(
-        np.where(post, wt.tariffs["tariff_id"].to_numpy()[bill.tariff], None), dtype="str")
+    tariff = take_strings(wt.tariffs["tariff_id"], bill.tariff)
+    customers["tariff_id"] = tariff.where(post)  # prepaid customers have none
     status = np.where(~post, 3, np.where(~np.isnan(data.winback_day), 2,
                                          np.where(np.isnan(data.churn_day), 0, 1)))
-    customers["status"] = pd.Categorical.from_codes(
-        status, categories=pd.Index(["active", "churned", "won_back", "no_contract"], dtype="str"))
+    customers["status"] = categorical(status, ("active", "churned", "won_back", "no_contract"))
     customers["churn_date"] = days_to_timestamps(start, np.where(post, data.churn_day, np.nan))
     customers["winback_date"] = days_to_timestamps(start, data.winback_day)
 

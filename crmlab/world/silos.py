@@ -258,7 +258,4 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             "name_variant": variant[order],
             "stale_address": stale[order],
         }))
-    mapping = pd.concat(truth_parts, ignore_index=True)
-    for col in ("record_key", "customer_id"):
-        mapping[col] = mapping[col].astype("str")
-    return silos, mapping
+    return silos, pd.concat(truth_parts, ignore_index=True)
