@@ -64,7 +64,7 @@ def strings(values: pa.Array | Sequence[str] | np.ndarray) -> pd.Series:
     """A pandas ``str`` Series (Arrow-backed) from Arrow or Python strings."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(np.asarray(values, dtype=object), type=pa.string())
-    return pd.Series(pd.array(values, dtype=STR))
+    return pd.Series(pd.arrays.ArrowStringArray(values, dtype=STR))
 
 
 #: The four ASCII digits of 0..9999, each packed in one uint32 (bytes in text order).

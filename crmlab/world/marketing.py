@@ -353,7 +353,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
                             np.full(len(r_cust), 2)])
     points = np.concatenate([np.zeros(len(joined), np.int64), e_pts,
                              np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])
-    order = np.lexsort((event, day, cust))
+    order = sort_events(cust, day, then=event)
     cust, day, event, points = cust[order], day[order], event[order], points[order]
     balance = _group_cumsum(points, cust)
     loyalty = pd.DataFrame({
