@@ -145,12 +145,23 @@ def take_strings(values: pd.Series, index: np.ndarray) -> pd.Series:
     return strings(pc.take(array, pa.array(np.asarray(index, dtype=np.int64))))
 
 
-def event_ids(prefix: str, block: int, n: int) -> pd.Series:
+def event_ids(prefix: str, block: int, n: int | None = None, *,
+              rows: np.ndarray | None = None) -> pd.Series:
     """Ids of a block's events: prefix, 4-digit block, 8-digit sequence (``T000300000017``).
 
     Independent of every other block, so blocks can be made anywhere in any order.
+    ``n`` numbers events ``1..n``; ``rows`` gives the ids of chosen event positions
+    (0-based) of such a numbering, for events that were dropped after being drawn.
+
+    Examples
+    --------
+    >>> event_ids("T", 3, 2).tolist()
+    ['T000300000001', 'T000300000002']
+    >>> event_ids("T", 3, rows=np.array([4])).tolist()
+    ['T000300000005']
     """
-    return format_ids(prefix, block * 100_000_000 + np.arange(1, n + 1, dtype=np.int64), 12)
+    positions = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    return format_ids(prefix, block * 100_000_000 + positions + 1, 12)
 
 
 @cache

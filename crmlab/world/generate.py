@@ -57,20 +57,18 @@ def world_tables(config: WorldConfig, seed: int) -> WorldTables:
     )
 
 
-def _cut_billing(data: BlockData, bill, start: pd.Timestamp) -> None:
-    """Drop invoices issued after the final churn (or while a won-back customer was
-    away), with their payments and collection steps."""
-    inv = bill.invoices
+def _cut_billing(data: BlockData, bills: billing.Bills
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The billing tables without the invoices issued after the final churn (or while a
+    won-back customer was away), nor their payments and collection steps: invoices,
+    payments, collections and the invoices' truth."""
     # billing left each invoice's customer index and (whole) issue day in ``data``
     cust, day = data.inv_cust, data.inv_day
     keep = data.active_mask(cust, day)
-    bill.invoices = inv[keep].reset_index(drop=True)
-    bill.truth_invoices = bill.truth_invoices[keep].reset_index(drop=True)
-    # payments and collection steps follow their invoice (linked by position)
-    bill.payments = bill.payments[keep[bill.payment_invoice]].reset_index(drop=True)
-    bill.collections = bill.collections[keep[bill.collection_invoice]].reset_index(drop=True)
     data.inv_cust, data.inv_day = cust[keep], day[keep]
-    data.inv_amount = (bill.invoices["amount"] + bill.invoices["adjustment"]).to_numpy()
+    inv = bills.invoice
+    data.inv_amount = inv["billed"][keep] + np.round(inv["adjustment"][keep], 2)
+    return bills.tables(keep)
 
 
 def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
@@ -136,7 +134,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     bill = billing.generate_billing(config, rng_for(seed, "billing", block), data, wt.tariffs)
     serv = service.generate_service(config, rng_for(seed, "service", block), data,
                                     wt.weather_intensity, wt.load_ratio, bill, dropout_day)
-    _cut_billing(data, bill, start)
+    invoices, payments, collections, truth_invoices = _cut_billing(data, bill.bills)
     data.tx_cust, data.tx_day = tx_cust, tx_day
     data.tx_amount = transactions["amount"].to_numpy()
 
@@ -161,7 +159,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
         config, rng_for(seed, "silos", block), data, customers)
     inter = interactions.build_interactions(
         data, start=start, horizon=float(config.n_days), transactions=transactions,
-        complaints=serv.complaints, collections=bill.collections, contacts=contacts)
+        complaints=serv.complaints, collections=collections, contacts=contacts)
 
     truth_customers = pd.concat(
         [truth_pop, truth_buy, bill.truth_customers, serv.truth_customers], axis=1)
@@ -180,9 +178,9 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     tables = {
         "customers": customers,
         "transactions": transactions,
-        "invoices": bill.invoices,
-        "payments": bill.payments,
-        "collections": bill.collections,
+        "invoices": invoices,
+        "payments": payments,
+        "collections": collections,
         "complaints": serv.complaints,
         "interactions": inter,
         "contacts": contacts,
@@ -193,7 +191,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     truth = {
         "customers": truth_customers,
         "contacts": truth_contacts,
-        "invoices": bill.truth_invoices,
+        "invoices": truth_invoices,
         "complaints": serv.truth_complaints,
         "silo_mapping": truth_mapping,
     }
