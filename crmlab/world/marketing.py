@@ -112,33 +112,51 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     })
 
 
-def _window_sums(cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int,
-                 lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Count and sum of each customer's events with ``lo <= day < hi``."""
-    inside = (day >= lo) & (day < hi)
-    count = np.bincount(cust[inside], minlength=n)
-    total = np.bincount(cust[inside], weights=amount[inside], minlength=n)
-    return count, total
+class _History:
+    """Each customer's purchases as a campaign starting at day ``t`` sees them: count
+    and total in a look-back window, and the last purchase day before ``t``.
 
-
-class _LastBefore:
-    """Each customer's last event day before a time ``t`` (-inf if none).
-
-    The events are sorted by customer and day once; for any ``t`` a customer's events
-    before it are the first ``count`` of theirs, so one bincount finds the last one.
+    The events are sorted by day once, so the events before ``t`` are a prefix and a
+    window is a slice (no mask over every event per campaign). Each customer's events
+    arrive in time order (purchases and invoices are made per customer, in order), so a
+    customer's amounts are added in the same order as a masked bincount would add them,
+    and the sums are identical; if that ever stops holding, masks are used instead.
     """
 
-    def __init__(self, cust: np.ndarray, day: np.ndarray, n: int) -> None:
-        order = sort_events(cust, day)
-        self.cust, self.day, self.n = cust, day, n
-        self.sorted_day = day[order]
-        self.first = np.searchsorted(cust[order], np.arange(n))
+    def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int
+                 ) -> None:
+        self.cust, self.day, self.amount, self.n = cust, day, amount, n
+        by_cust = sort_events(cust, day)
+        self.first = np.searchsorted(cust[by_cust], np.arange(n))
+        self.day_by_cust = day[by_cust]
+        self.in_order = np.array_equal(by_cust, np.argsort(cust, kind="stable"))
+        if self.in_order:
+            by_day = np.argsort(day, kind="stable")
+            self.sorted_day, self.cust_by_day = day[by_day], cust[by_day]
+            self.amount_by_day = amount[by_day]
 
-    def __call__(self, t: float) -> np.ndarray:
-        count = np.bincount(self.cust[self.day < t], minlength=self.n)
+    def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """Count and sum of each customer's events with ``lo <= day < hi``."""
+        if self.in_order:
+            a, b = np.searchsorted(self.sorted_day, [lo, hi])
+            cust, amount = self.cust_by_day[a:b], self.amount_by_day[a:b]
+        else:
+            inside = (self.day >= lo) & (self.day < hi)
+            cust, amount = self.cust[inside], self.amount[inside]
+        return (np.bincount(cust, minlength=self.n),
+                np.bincount(cust, weights=amount, minlength=self.n))
+
+    def last_before(self, t: float) -> np.ndarray:
+        """Each customer's last event day before ``t`` (-inf if none): a customer's
+        events before ``t`` are the first ``count`` of theirs in day order."""
+        if self.in_order:
+            before = self.cust_by_day[:np.searchsorted(self.sorted_day, t)]
+        else:
+            before = self.cust[self.day < t]
+        count = np.bincount(before, minlength=self.n)
         out = np.full(self.n, -np.inf)
         has = count > 0
-        out[has] = self.sorted_day[self.first[has] + count[has] - 1]
+        out[has] = self.day_by_cust[self.first[has] + count[has] - 1]
         return out
 
 
@@ -171,7 +189,7 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     churn = np.where(np.isnan(data.churn_day), np.inf, data.churn_day)
     observed_end = np.where(pop.postpaid, churn, np.inf)  # what the company can see
 
-    last_before = _LastBefore(ev_cust, ev_day, n)
+    history = _History(ev_cust, ev_day, ev_amount, n)
     contact_parts: dict[str, list[np.ndarray]] = {}
     truth_parts: dict[str, list[np.ndarray]] = {}
     # a dozen campaigns, not customers
@@ -179,8 +197,8 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
         t = float((row.start_date - config.start_ts).days)
         duration = float((row.end_date - row.start_date).days) + 1.0
         kind = row.kind
-        count, spend = _window_sums(ev_cust, ev_day, ev_amount, n, t - LOOKBACK_DAYS, t)
-        last = last_before(t)
+        count, spend = history.window(t - LOOKBACK_DAYS, t)
+        last = history.last_before(t)
         signed = pop.signup_day < t
         plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid,
                    "all": np.ones(n, bool)}[row.target_plan]
