@@ -49,3 +49,24 @@ def test_categorical_matches_from_strings():
                                     categories=pd.Index(["a", "b", "c"], dtype="str")))
     pd.testing.assert_series_equal(got, want)
     assert got.cat.codes.dtype == want.cat.codes.dtype
+
+
+@settings(max_examples=200, deadline=None)
+@given(events(), st.floats(-1.0, 10.0), st.floats(0.0, 8.0))
+def test_purchase_history_matches_masks(ev, t, lookback):
+    from crmlab.world.marketing import _History
+
+    cust, day, _ = ev
+    day = np.nan_to_num(day, nan=2.0)
+    amount = np.linspace(0.1, 9.7, len(cust)) ** 2  # sums that depend on their order
+    n = 7
+    history = _History(cust, day, amount, n)
+    inside = (day >= t - lookback) & (day < t)
+    count, total = history.window(t - lookback, t)
+    assert count.tolist() == np.bincount(cust[inside], minlength=n).tolist()
+    # bit-identical, not just close: the data must not change
+    assert total.tolist() == np.bincount(cust[inside], weights=amount[inside],
+                                         minlength=n).tolist()
+    last = np.full(n, -np.inf)
+    np.maximum.at(last, cust[day < t], day[day < t])
+    assert history.last_before(t).tolist() == last.tolist()
