@@ -112,6 +112,19 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     })
 
 
+def _stable_day_order(day: np.ndarray) -> np.ndarray:
+    """``np.argsort(day, kind="stable")``, faster for days recorded to the second.
+
+    Such days are ``k / 86400`` exactly, so ``k * len(day) + position`` is a unique
+    integer key in the same order, and unique keys need no stable sort.
+    """
+    seconds = np.round(day * 86_400.0)
+    if len(day) and (np.array_equal(seconds / 86_400.0, day)
+                     and np.abs(seconds).max() * len(day) < 2**62):
+        return np.argsort(seconds.astype(np.int64) * len(day) + np.arange(len(day)))
+    return np.argsort(day, kind="stable")
+
+
 class _History:
     """Each customer's purchases as a campaign starting at day ``t`` sees them: count
     and total in a look-back window, and the last purchase day before ``t``.
@@ -131,7 +144,7 @@ class _History:
         self.day_by_cust = day[by_cust]
         self.in_order = np.array_equal(by_cust, np.argsort(cust, kind="stable"))
         if self.in_order:
-            by_day = np.argsort(day, kind="stable")
+            by_day = _stable_day_order(day)
             self.sorted_day, self.cust_by_day = day[by_day], cust[by_day]
             self.amount_by_day = amount[by_day]
 
