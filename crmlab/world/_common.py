@@ -13,6 +13,7 @@ them into ``datetime64[s]`` timestamps only at the end.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -20,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 __all__ = [
-    "COMPONENTS", "categorical", "choose_rows", "days_to_timestamps", "format_ids",
-    "rng_for", "strings", "take_strings",
+    "COMPONENTS", "arrow_strings", "categorical", "choose_rows", "days_to_timestamps", "format_ids",
+    "join_strings", "number_strings", "rng_for", "sort_events", "strings", "take_strings",
 ]
 
 #: Stable stream codes. Append new components; never renumber.
@@ -54,22 +55,30 @@ def rng_for(seed: int, component: str, block: int | None = None) -> np.random.Ge
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(int(seed), spawn_key=key)))
 
 
+#: pandas' default ``str`` dtype (Arrow storage, NaN for missing), built once: looking
+#: the name "str" up goes through every registered dtype, on every call.
+STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def strings(values: pa.Array | Sequence[str] | np.ndarray) -> pd.Series:
     """A pandas ``str`` Series (Arrow-backed) from Arrow or Python strings."""
     if not isinstance(values, pa.Array | pa.ChunkedArray):
         values = pa.array(np.asarray(values, dtype=object), type=pa.string())
-    return pd.Series(pd.array(values, dtype="str"))
+    return pd.Series(pd.arrays.ArrowStringArray(values, dtype=STR))
 
 
-_THREE_DIGITS = np.array([list(f"{i:03d}".encode()) for i in range(1000)], dtype=np.uint8)
+#: The four ASCII digits of 0..9999, each packed in one uint32 (bytes in text order).
+_FOUR_DIGITS = np.array([list(f"{i:04d}".encode()) for i in range(10_000)],
+                        dtype=np.uint8).view(np.uint32).ravel()
 
 
 def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     """Zero-padded string ids such as ``C0000042``.
 
     The characters are written straight into an Arrow string buffer (every id has the
-    same length), so a million ids cost a few milliseconds and no Python objects.
-    Numbers wider than ``width`` digits are an error.
+    same length), four digits at a time from a lookup table, so a million ids cost a
+    few milliseconds and no Python objects. Numbers wider than ``width`` digits are an
+    error.
 
     Examples
     --------
@@ -79,21 +88,55 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     numbers = np.asarray(numbers, dtype=np.int64)
     if len(numbers) and (numbers.min() < 0 or numbers.max() >= 10**width):
         raise ValueError(f"ids need 0 <= number < 10**{width}")
+    n = len(numbers)
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    groups = -(-width // 3)  # digits are made three at a time from a lookup table
-    digits = np.empty((len(numbers), groups * 3), dtype=np.uint8)
-    rest = numbers.copy()
-    for g in range(groups - 1, -1, -1):  # one pass per 3 digits, not per id
-        rest, chunk = np.divmod(rest, 1000)
-        digits[:, 3 * g:3 * g + 3] = _THREE_DIGITS[chunk]
+    groups = -(-width // 4)
+    quads = np.empty((n, groups), dtype=np.uint32)
+    rest = numbers
+    for g in range(groups - 1, -1, -1):  # one pass per 4 digits, not per id
+        rest, chunk = np.divmod(rest, 10_000)
+        quads[:, g] = _FOUR_DIGITS[chunk]
     size = len(head) + width
-    chars = np.empty((len(numbers), size), dtype=np.uint8)
+    chars = np.empty((n, size), dtype=np.uint8)
     chars[:, :len(head)] = head
-    chars[:, len(head):] = digits[:, groups * 3 - width:]
-    offsets = np.arange(len(numbers) + 1, dtype=np.int32) * size
-    array = pa.StringArray.from_buffers(len(numbers), pa.py_buffer(offsets),
-                                        pa.py_buffer(np.ascontiguousarray(chars)))
+    chars[:, len(head):] = quads.view(np.uint8)[:, groups * 4 - width:]
+    offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64)
+    array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
     return strings(array)
+
+
+def arrow_strings(values: pd.Series) -> pa.Array:
+    """The Arrow strings behind a ``str`` Series, as one large_string array."""
+    array = pa.array(values.array)
+    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return array if array.type == pa.large_string() else pc.cast(array, pa.large_string())
+
+
+def join_strings(*parts: pa.Array | str, sep: str = "") -> pa.Array:
+    """Element-wise concatenation of Arrow string arrays and literals (``sep`` between).
+
+    Examples
+    --------
+    >>> join_strings(pa.array(["a", "b"]), "@", pa.array(["x", "y"])).to_pylist()
+    ['a@x', 'b@y']
+    """
+    def arrow(part):
+        if isinstance(part, str):
+            return pa.scalar(part, pa.large_string())
+        return part if part.type == pa.large_string() else pc.cast(part, pa.large_string())
+    return pc.binary_join_element_wise(*map(arrow, parts), arrow(sep))
+
+
+def number_strings(numbers: np.ndarray, width: int = 0) -> pa.Array:
+    """Non-negative integers as Arrow strings, zero-padded to ``width`` like ``str.zfill``.
+
+    Examples
+    --------
+    >>> number_strings(np.array([7, 1234]), 3).to_pylist()
+    ['007', '1234']
+    """
+    text = pc.cast(pa.array(np.asarray(numbers, dtype=np.int64)), pa.large_string())
+    return pc.utf8_lpad(text, width, "0") if width else text
 
 
 def take_strings(values: pd.Series, index: np.ndarray) -> pd.Series:
@@ -102,18 +145,37 @@ def take_strings(values: pd.Series, index: np.ndarray) -> pd.Series:
     return strings(pc.take(array, pa.array(np.asarray(index, dtype=np.int64))))
 
 
-def event_ids(prefix: str, block: int, n: int) -> pd.Series:
+def event_ids(prefix: str, block: int, n: int | None = None, *,
+              rows: np.ndarray | None = None) -> pd.Series:
     """Ids of a block's events: prefix, 4-digit block, 8-digit sequence (``T000300000017``).
 
     Independent of every other block, so blocks can be made anywhere in any order.
+    ``n`` numbers events ``1..n``; ``rows`` gives the ids of chosen event positions
+    (0-based) of such a numbering, for events that were dropped after being drawn.
+
+    Examples
+    --------
+    >>> event_ids("T", 3, 2).tolist()
+    ['T000300000001', 'T000300000002']
+    >>> event_ids("T", 3, rows=np.array([4])).tolist()
+    ['T000300000005']
     """
-    return format_ids(prefix, block * 100_000_000 + np.arange(1, n + 1, dtype=np.int64), 12)
+    positions = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    return format_ids(prefix, block * 100_000_000 + positions + 1, 12)
+
+
+@cache
+def _categorical_dtype(categories: tuple[str, ...]) -> pd.CategoricalDtype:
+    return pd.CategoricalDtype(pd.Index(list(categories), dtype="str"))
 
 
 def categorical(codes: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
-    """A pandas Categorical from integer codes and a fixed category list."""
+    """A pandas Categorical from integer codes and a fixed category list.
+
+    The dtype is built once per category list (building it is what costs time).
+    """
     return pd.Categorical.from_codes(np.asarray(codes, dtype=np.int16),
-                                     categories=pd.Index(list(categories), dtype="str"))
+                                     dtype=_categorical_dtype(tuple(categories)))
 
 
 def choose_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
@@ -154,3 +216,46 @@ def repeat_index(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     starts = np.cumsum(counts) - counts
     rank = np.arange(len(owner)) - np.repeat(starts, counts)
     return owner, rank
+
+
+def sort_events(cust: np.ndarray, day: np.ndarray, then: np.ndarray | None = None
+                ) -> np.ndarray:
+    """The order of events by customer, then day, then ``then`` (if given), then
+    position: exactly ``np.lexsort((then, day, cust))``.
+
+    Two-key sorts are slow, so two cheap candidates are tried first and checked:
+    events that arrive grouped by customer with ascending days need only a stable sort
+    by customer (a merge of the sorted runs); otherwise one fast sort of the number
+    ``cust * span + day`` usually gets it right. The check that consecutive events
+    strictly ascend in (customer, day, then, position) proves a candidate is the
+    lexsort order; if neither passes (rounding, exact ties), lexsort decides.
+
+    Examples
+    --------
+    >>> sort_events(np.array([1, 0, 1, 0]), np.array([5.0, 2.0, 7.0, 3.0])).tolist()
+    [1, 3, 0, 2]
+    """
+    cust, day = np.asarray(cust), np.asarray(day, dtype=float)
+    if len(cust) < 2:
+        return np.arange(len(cust))
+    grouped = np.argsort(cust, kind="stable")
+    if _ascending(grouped, cust, day, then):
+        return grouped
+    if np.isfinite(day).all():
+        low = day.min()
+        guess = np.argsort(cust * (day.max() - low + 1.0) + (day - low))
+        if _ascending(guess, cust, day, then):
+            return guess
+    return np.lexsort((day, cust) if then is None else (then, day, cust))
+
+
+def _ascending(order: np.ndarray, cust: np.ndarray, day: np.ndarray,
+               then: np.ndarray | None) -> bool:
+    """True if (cust, day, then, position) strictly ascend along ``order``."""
+    c, d = cust[order], day[order]
+    later = order[1:] > order[:-1]
+    if then is not None:
+        t = then[order]
+        later = (t[1:] > t[:-1]) | ((t[1:] == t[:-1]) & later)
+    after = (d[1:] > d[:-1]) | ((d[1:] == d[:-1]) & later)
+    return bool(np.all((c[1:] > c[:-1]) | ((c[1:] == c[:-1]) & after)))

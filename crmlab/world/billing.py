@@ -37,7 +37,7 @@ from .config import WorldConfig
 from .names import pools
 
 __all__ = [
-    "COLLECTION_STEPS", "INVOICE_STATUSES", "PAYMENT_METHODS", "BillingResult",
+    "COLLECTION_STEPS", "INVOICE_STATUSES", "PAYMENT_METHODS", "BillingResult", "Bills",
     "generate_billing", "make_tariffs",
 ]
 
@@ -80,18 +80,93 @@ def make_tariffs(config: WorldConfig) -> pd.DataFrame:
 
 
 @dataclass
-class BillingResult:
-    """Tables and arrays produced by :func:`generate_billing` (internal).
+class Bills:
+    """Every invoice drawn for a block, with its payment and collection steps, as
+    arrays by position (internal).
 
-    Arrays ending in ``_cust`` are block-local customer indices; ``_day`` are days
-    since the start; ``payment_invoice`` and ``collection_invoice`` give each payment's
-    and collection step's invoice by position in ``invoices``.
+    Churn is decided after billing (service may end a contract early), so the tables
+    are made by :meth:`tables` once it is known which invoices were really issued;
+    ids keep the numbers they had among all drawn rows.
     """
 
-    invoices: pd.DataFrame
-    payments: pd.DataFrame
-    collections: pd.DataFrame
-    truth_invoices: pd.DataFrame
+    block: int
+    start: pd.Timestamp
+    customer_id: pd.Series  # the block's customer ids
+    tariff_id: pd.Series  # the world's tariff ids
+    invoice: dict[str, np.ndarray]  # per invoice: cust, tariff, issue, usage, ...
+    payment_invoice: np.ndarray  # each payment's invoice (position)
+    pay_day: np.ndarray  # per invoice (inf if never paid)
+    owed: np.ndarray  # per invoice, after any dispute adjustment
+    method: np.ndarray  # payment method per customer
+    collection_invoice: np.ndarray  # each collection step's invoice (position)
+    collection_step: np.ndarray  # 0 reminder .. 3 write-off
+    collection_day: np.ndarray
+
+    def tables(self, keep: np.ndarray
+               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Invoices, payments, collections and the invoices' truth, for the invoices
+        where ``keep`` is true (with their payments and collection steps)."""
+        rows = np.flatnonzero(keep)
+        inv = {name: values[rows] for name, values in self.invoice.items()}
+        cust, issue = inv["cust"], inv["issue"]
+        start = self.start
+        inv_ids = event_ids("I", self.block, rows=rows)
+        invoices = pd.DataFrame({
+            "invoice_id": inv_ids,
+            "customer_id": take_strings(self.customer_id, cust),
+            "tariff_id": take_strings(self.tariff_id, inv["tariff"]),
+            "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
+            "issue_date": days_to_timestamps(start, np.floor(issue)),
+            "due_date": days_to_timestamps(start, np.floor(issue) + DUE_DAYS),
+            "usage_gb": np.round(inv["usage"], 2),
+            "amount": inv["billed"],
+            "adjustment": np.round(inv["adjustment"], 2),
+            "disputed": inv["disputed"],
+            "status": categorical(inv["status"], INVOICE_STATUSES),
+            "collection_step": categorical(inv["steps_reached"], ("none", *COLLECTION_STEPS)),
+        })
+        truth_invoices = pd.DataFrame({
+            "invoice_id": inv_ids,
+            "correct_amount": inv["correct"],
+            "billing_error": categorical(inv["error"], ("none", "overcharge", "undercharge")),
+            "error_amount": np.round(inv["billed"] - inv["correct"], 2),
+        })
+
+        kept = np.flatnonzero(keep[self.payment_invoice])
+        pinv = self.payment_invoice[kept]
+        payments = pd.DataFrame({
+            "payment_id": event_ids("P", self.block, rows=kept),
+            "invoice_id": event_ids("I", self.block, rows=pinv),
+            "customer_id": take_strings(self.customer_id, self.invoice["cust"][pinv]),
+            "timestamp": days_to_timestamps(start, self.pay_day[pinv]),
+            "amount": np.round(self.owed[pinv], 2),
+            "method": categorical(self.method[self.invoice["cust"][pinv]], PAYMENT_METHODS),
+        })
+
+        kept = np.flatnonzero(keep[self.collection_invoice])
+        cinv = self.collection_invoice[kept]
+        collections = pd.DataFrame({
+            "collection_id": event_ids("D", self.block, rows=kept),
+            "invoice_id": event_ids("I", self.block, rows=cinv),
+            "customer_id": take_strings(self.customer_id, self.invoice["cust"][cinv]),
+            "timestamp": days_to_timestamps(start,
+                                            np.floor(self.collection_day[kept]) + 0.375),
+            "step": categorical(self.collection_step[kept], COLLECTION_STEPS),
+            "amount_due": np.round(self.owed[cinv], 2),
+        })
+        return invoices, payments, collections, truth_invoices
+
+
+@dataclass
+class BillingResult:
+    """What :func:`generate_billing` hands on (internal).
+
+    Arrays ending in ``_cust`` are block-local customer indices; ``_day`` are days
+    since the start. The tables are in ``bills`` until churn decides which invoices
+    exist (see :meth:`Bills.tables`).
+    """
+
+    bills: Bills
     truth_customers: pd.DataFrame
     end_day: np.ndarray  # contract end per customer (NaN if billed to the end)
     involuntary: np.ndarray  # the contract ended by suspension for non-payment
@@ -101,8 +176,6 @@ class BillingResult:
     collection_cust: np.ndarray
     collection_day: np.ndarray
     collection_step: np.ndarray  # 0 reminder .. 3 write-off
-    payment_invoice: np.ndarray
-    collection_invoice: np.ndarray
 
 
 def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -192,55 +265,19 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     status = np.where(paid & (pay_day <= due), 0,
                       np.where(paid, 1, np.where(steps_reached == 4, 2, 3)))
 
-    start = config.start_ts
-    inv_ids = event_ids("I", pop.block, len(cust))
-    invoices = pd.DataFrame({
-        "invoice_id": inv_ids,
-        "customer_id": take_strings(pop.customer_id, cust),
-        "tariff_id": tariffs["tariff_id"].to_numpy()[t],
-        "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
-        "issue_date": days_to_timestamps(start, np.floor(issue)),
-        "due_date": days_to_timestamps(start, np.floor(issue) + DUE_DAYS),
-        "usage_gb": np.round(usage, 2),
-        "amount": billed,
-        "adjustment": np.round(adjustment, 2),
-        "disputed": disputed,
-        "status": categorical(status, INVOICE_STATUSES),
-        "collection_step": categorical(steps_reached, ("none", *COLLECTION_STEPS)),
-    })
-    for col in ("customer_id", "tariff_id"):
-        invoices[col] = invoices[col].astype("str")
-    truth_invoices = pd.DataFrame({
-        "invoice_id": inv_ids,
-        "correct_amount": correct,
-        "billing_error": categorical(np.where(overcharge, 1, np.where(wrong, 2, 0)),
-                                     ("none", "overcharge", "undercharge")),
-        "error_amount": np.round(billed - correct, 2),
-    })
-
     pidx = np.flatnonzero(paid)
-    payments = pd.DataFrame({
-        "payment_id": event_ids("P", pop.block, len(pidx)),
-        "invoice_id": inv_ids.to_numpy()[pidx],
-        "customer_id": take_strings(pop.customer_id, cust[pidx]),
-        "timestamp": days_to_timestamps(start, pay_day[pidx]),
-        "amount": np.round(owed[pidx], 2),
-        "method": categorical(method[cust[pidx]], PAYMENT_METHODS),
-    })
-    for col in ("invoice_id", "customer_id"):
-        payments[col] = payments[col].astype("str")
-
     inv_rep, step = np.nonzero(reached)
-    collections = pd.DataFrame({
-        "collection_id": event_ids("D", pop.block, len(inv_rep)),
-        "invoice_id": inv_ids.to_numpy()[inv_rep],
-        "customer_id": take_strings(pop.customer_id, cust[inv_rep]),
-        "timestamp": days_to_timestamps(start, np.floor(step_days[inv_rep, step]) + 0.375),
-        "step": categorical(step, COLLECTION_STEPS),
-        "amount_due": np.round(owed[inv_rep], 2),
-    })
-    for col in ("invoice_id", "customer_id"):
-        collections[col] = collections[col].astype("str")
+    bills = Bills(
+        block=pop.block, start=config.start_ts, customer_id=pop.customer_id,
+        tariff_id=tariffs["tariff_id"],
+        invoice=dict(cust=cust, tariff=t, issue=issue, usage=usage, billed=billed,
+                     adjustment=adjustment, disputed=disputed, status=status,
+                     steps_reached=steps_reached, correct=correct,
+                     error=np.where(overcharge, 1, np.where(wrong, 2, 0))),
+        payment_invoice=pidx, pay_day=pay_day, owed=owed, method=method,
+        collection_invoice=inv_rep, collection_step=step,
+        collection_day=step_days[inv_rep, step],
+    )
 
     data.inv_cust, data.inv_day, data.inv_amount = cust, np.floor(issue), owed
     d = np.flatnonzero(disputed)
@@ -250,12 +287,11 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "default_risk": np.where(post, default_risk, np.nan),
     })
     return BillingResult(
-        invoices=invoices, payments=payments, collections=collections,
-        truth_invoices=truth_invoices, truth_customers=truth_customers,
+        bills=bills, truth_customers=truth_customers,
         end_day=np.where(np.isfinite(end_day), end_day, np.nan),
         involuntary=post & involuntary & np.isfinite(end_day),
         tariff=tariff,
         dispute_cust=cust[d], dispute_day=dispute_day[d],
         collection_cust=cust[inv_rep], collection_day=step_days[inv_rep, step],
-        collection_step=step, payment_invoice=pidx, collection_invoice=inv_rep,
+        collection_step=step,
     )

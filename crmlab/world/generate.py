@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import billing, interactions, marketing, population, purchases, service, silos, social
 from ._block import BlockData, WorldTables
-from ._common import days_to_timestamps, rng_for
+from ._common import categorical, days_to_timestamps, rng_for, take_strings
 from .config import WorldConfig
 
 __all__ = ["BlockOutput", "generate_block", "world_tables"]
@@ -57,21 +57,18 @@ def world_tables(config: WorldConfig, seed: int) -> WorldTables:
     )
 
 
-def _cut_billing(data: BlockData, bill, start: pd.Timestamp) -> None:
-    """Drop invoices issued after the final churn (or while a won-back customer was
-    away), with their payments and collection steps."""
-    inv = bill.invoices
-    cust = pd.Index(data.pop.customer_id.to_numpy()).get_indexer(inv["customer_id"].to_numpy())
-    day = ((inv["issue_date"].to_numpy() - np.datetime64(start, "s"))
-           / np.timedelta64(1, "D")).astype(float)
+def _cut_billing(data: BlockData, bills: billing.Bills
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The billing tables without the invoices issued after the final churn (or while a
+    won-back customer was away), nor their payments and collection steps: invoices,
+    payments, collections and the invoices' truth."""
+    # billing left each invoice's customer index and (whole) issue day in ``data``
+    cust, day = data.inv_cust, data.inv_day
     keep = data.active_mask(cust, day)
-    bill.invoices = inv[keep].reset_index(drop=True)
-    bill.truth_invoices = bill.truth_invoices[keep].reset_index(drop=True)
-    # payments and collection steps follow their invoice (linked by position)
-    bill.payments = bill.payments[keep[bill.payment_invoice]].reset_index(drop=True)
-    bill.collections = bill.collections[keep[bill.collection_invoice]].reset_index(drop=True)
     data.inv_cust, data.inv_day = cust[keep], day[keep]
-    data.inv_amount = (bill.invoices["amount"] + bill.invoices["adjustment"]).to_numpy()
+    inv = bills.invoice
+    data.inv_amount = inv["billed"][keep] + np.round(inv["adjustment"][keep], 2)
+    return bills.tables(keep)
 
 
 def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
@@ -132,17 +129,13 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     pop, customers, truth_pop = population.generate_population(
         config, rng_for(seed, "population", block), block)
     data = BlockData(pop=pop)
-    transactions, truth_buy, dropout_day = purchases.generate_purchases(
+    transactions, truth_buy, dropout_day, tx_cust, tx_day = purchases.generate_purchases(
         config, rng_for(seed, "purchases", block), pop)
     bill = billing.generate_billing(config, rng_for(seed, "billing", block), data, wt.tariffs)
     serv = service.generate_service(config, rng_for(seed, "service", block), data,
                                     wt.weather_intensity, wt.load_ratio, bill, dropout_day)
-    _cut_billing(data, bill, start)
-    tx_cust = pd.Index(pop.customer_id.to_numpy()).get_indexer(
-        transactions["customer_id"].to_numpy())
-    data.tx_cust = tx_cust
-    data.tx_day = ((transactions["timestamp"].to_numpy() - np.datetime64(start, "s"))
-                   / np.timedelta64(1, "s") / 86_400.0)
+    invoices, payments, collections, truth_invoices = _cut_billing(data, bill.bills)
+    data.tx_cust, data.tx_day = tx_cust, tx_day
     data.tx_amount = transactions["amount"].to_numpy()
 
     contacts, truth_contacts = marketing.generate_marketing(
@@ -152,12 +145,11 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
 
     # observable churn: postpaid contracts end visibly; a prepaid dropout is never seen
     post = pop.postpaid
-    customers["tariff_id"] = pd.Series(
-        np.where(post, wt.tariffs["tariff_id"].to_numpy()[bill.tariff], None), dtype="str")
+    tariff = take_strings(wt.tariffs["tariff_id"], bill.tariff)
+    customers["tariff_id"] = tariff.where(post)  # prepaid customers have none
     status = np.where(~post, 3, np.where(~np.isnan(data.winback_day), 2,
                                          np.where(np.isnan(data.churn_day), 0, 1)))
-    customers["status"] = pd.Categorical.from_codes(
-        status, categories=pd.Index(["active", "churned", "won_back", "no_contract"], dtype="str"))
+    customers["status"] = categorical(status, ("active", "churned", "won_back", "no_contract"))
     customers["churn_date"] = days_to_timestamps(start, np.where(post, data.churn_day, np.nan))
     customers["winback_date"] = days_to_timestamps(start, data.winback_day)
 
@@ -167,7 +159,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
         config, rng_for(seed, "silos", block), data, customers)
     inter = interactions.build_interactions(
         data, start=start, horizon=float(config.n_days), transactions=transactions,
-        complaints=serv.complaints, collections=bill.collections, contacts=contacts)
+        complaints=serv.complaints, collections=collections, contacts=contacts)
 
     truth_customers = pd.concat(
         [truth_pop, truth_buy, bill.truth_customers, serv.truth_customers], axis=1)
@@ -179,17 +171,16 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
         counts = np.bincount(data.inv_cust, minlength=pop.n)
         margin = np.divide(sums, counts, out=np.zeros(pop.n), where=counts > 0)
     truth_customers["true_clv_3y"] = _true_clv(config, data, truth_customers, margin)
-    for extra in (truth_loyalty, truth_social):
-        cols = [c for c in extra.columns if c != "customer_id"]
-        truth_customers = truth_customers.join(
-            extra.set_index("customer_id")[cols], on="customer_id")
+    for extra in (truth_loyalty, truth_social):  # one row per customer, in block order
+        for col in extra.columns.drop("customer_id"):
+            truth_customers[col] = extra[col].array
 
     tables = {
         "customers": customers,
         "transactions": transactions,
-        "invoices": bill.invoices,
-        "payments": bill.payments,
-        "collections": bill.collections,
+        "invoices": invoices,
+        "payments": payments,
+        "collections": collections,
         "complaints": serv.complaints,
         "interactions": inter,
         "contacts": contacts,
@@ -200,7 +191,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     truth = {
         "customers": truth_customers,
         "contacts": truth_contacts,
-        "invoices": bill.truth_invoices,
+        "invoices": truth_invoices,
         "complaints": serv.truth_complaints,
         "silo_mapping": truth_mapping,
     }

@@ -13,9 +13,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, strings, take_strings
+from ._common import (
+    arrow_strings,
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    sort_events,
+    strings,
+    take_strings,
+)
 
 __all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
 
@@ -55,33 +64,35 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     churn and win-back).
     """
     pop = data.pop
-    ids = pop.customer_id.to_numpy()
-    index = pd.Index(ids)
     parts: list[tuple] = []  # (cust idx, day, purpose, channel, system, reference ids)
 
     def add(cust, day, purpose, channel, system, ref=None):
         cust = np.asarray(cust, dtype=np.int64)
-        ref = np.full(len(cust), None, dtype=object) if ref is None else np.asarray(ref, object)
+        if ref is None:
+            ref = pa.nulls(len(cust), pa.large_string())
+        elif isinstance(ref, pd.Series):
+            ref = arrow_strings(ref)
         parts.append((cust, np.asarray(day, float), np.full(len(cust), PURPOSES.index(purpose)),
                       np.broadcast_to(channel, len(cust)).astype(np.int64),
                       np.full(len(cust), SOURCE_SYSTEMS.index(system)), ref))
 
     def rows(table: pd.DataFrame, mask=None):
         t = table if mask is None else table[mask]
-        return index.get_indexer(t["customer_id"].to_numpy()), t
+        return pop.index_of(t["customer_id"]), t
 
     add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
     cust, t = rows(transactions, (transactions["channel"] == "store").to_numpy())
     add(cust, _days(t["timestamp"], start), "store_visit", 0, "sales", t["transaction_id"])
     cust, t = rows(complaints)
     day, chan = _days(t["opened_at"], start), _CMP_TO_CHANNEL[t["channel"].cat.codes.to_numpy()]
-    ref, level = t["complaint_id"].to_numpy(), t["escalation_level"].to_numpy()
+    ref, level = arrow_strings(t["complaint_id"]), t["escalation_level"].to_numpy()
     add(cust, day, "complaint", chan, "service", ref)
     esc, top = level >= 1, level == 3
-    add(cust[esc], day[esc] + 0.5, "escalation", 2, "service", ref[esc])
-    add(cust[top], day[top] + 1.0, "executive_call", 7, "service", ref[top])
+    add(cust[esc], day[esc] + 0.5, "escalation", 2, "service", ref.filter(pa.array(esc)))
+    add(cust[top], day[top] + 1.0, "executive_call", 7, "service", ref.filter(pa.array(top)))
     dis = (t["category"] == "billing_error").to_numpy()
-    add(cust[dis], day[dis] + 0.01, "billing_dispute", chan[dis], "billing", ref[dis])
+    add(cust[dis], day[dis] + 0.01, "billing_dispute", chan[dis], "billing",
+        ref.filter(pa.array(dis)))
     cust, t = rows(collections)
     add(cust, _days(t["timestamp"], start), "collections", 7, "billing", t["collection_id"])
     if len(contacts):
@@ -99,11 +110,11 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     purpose = np.concatenate([p[2] for p in parts])
     channel = np.concatenate([p[3] for p in parts])
     system = np.concatenate([p[4] for p in parts])
-    ref = np.concatenate([p[5] for p in parts])
-    inside = day < horizon  # follow-ups (escalations, calls) of the last day's cases
+    ref = pa.concat_arrays([p[5] for p in parts])
+    inside = np.flatnonzero(day < horizon)  # follow-ups of the last day's cases leave
     cust, day, purpose, channel = cust[inside], day[inside], purpose[inside], channel[inside]
-    system, ref = system[inside], ref[inside]
-    order = np.lexsort((purpose, day, cust))
+    system = system[inside]
+    order = sort_events(cust, day, then=purpose)
     return pd.DataFrame({
         "interaction_id": event_ids("N", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust[order]),
@@ -111,5 +122,5 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
         "purpose": categorical(purpose[order], PURPOSES),
         "channel": categorical(channel[order], INTERACTION_CHANNELS),
         "source_system": categorical(system[order], SOURCE_SYSTEMS),
-        "reference_id": strings(ref[order]),
+        "reference_id": strings(ref.take(pa.array(inside[order]))),
     })

@@ -29,7 +29,15 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, event_ids, format_ids, strings, take_strings
+from ._common import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    format_ids,
+    sort_events,
+    strings,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 
@@ -104,21 +112,65 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     })
 
 
-def _window_sums(cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int,
-                 lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-    """Count and sum of each customer's events with ``lo <= day < hi``."""
-    inside = (day >= lo) & (day < hi)
-    count = np.bincount(cust[inside], minlength=n)
-    total = np.bincount(cust[inside], weights=amount[inside], minlength=n)
-    return count, total
+def _stable_day_order(day: np.ndarray) -> np.ndarray:
+    """``np.argsort(day, kind="stable")``, faster for days recorded to the second.
+
+    Such days are ``k / 86400`` exactly, so ``k * len(day) + position`` is a unique
+    integer key in the same order, and unique keys need no stable sort.
+    """
+    seconds = np.round(day * 86_400.0)
+    if len(day) and (np.array_equal(seconds / 86_400.0, day)
+                     and np.abs(seconds).max() * len(day) < 2**62):
+        return np.argsort(seconds.astype(np.int64) * len(day) + np.arange(len(day)))
+    return np.argsort(day, kind="stable")
 
 
-def _last_before(cust: np.ndarray, day: np.ndarray, n: int, t: float) -> np.ndarray:
-    """Each customer's last event day before ``t`` (-inf if none)."""
-    out = np.full(n, -np.inf)
-    before = day < t
-    np.maximum.at(out, cust[before], day[before])
-    return out
+class _History:
+    """Each customer's purchases as a campaign starting at day ``t`` sees them: count
+    and total in a look-back window, and the last purchase day before ``t``.
+
+    The events are sorted by day once, so the events before ``t`` are a prefix and a
+    window is a slice (no mask over every event per campaign). Each customer's events
+    arrive in time order (purchases and invoices are made per customer, in order), so a
+    customer's amounts are added in the same order as a masked bincount would add them,
+    and the sums are identical; if that ever stops holding, masks are used instead.
+    """
+
+    def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int
+                 ) -> None:
+        self.cust, self.day, self.amount, self.n = cust, day, amount, n
+        by_cust = sort_events(cust, day)
+        self.first = np.searchsorted(cust[by_cust], np.arange(n))
+        self.day_by_cust = day[by_cust]
+        self.in_order = np.array_equal(by_cust, np.argsort(cust, kind="stable"))
+        if self.in_order:
+            by_day = _stable_day_order(day)
+            self.sorted_day, self.cust_by_day = day[by_day], cust[by_day]
+            self.amount_by_day = amount[by_day]
+
+    def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        """Count and sum of each customer's events with ``lo <= day < hi``."""
+        if self.in_order:
+            a, b = np.searchsorted(self.sorted_day, [lo, hi])
+            cust, amount = self.cust_by_day[a:b], self.amount_by_day[a:b]
+        else:
+            inside = (self.day >= lo) & (self.day < hi)
+            cust, amount = self.cust[inside], self.amount[inside]
+        return (np.bincount(cust, minlength=self.n),
+                np.bincount(cust, weights=amount, minlength=self.n))
+
+    def last_before(self, t: float) -> np.ndarray:
+        """Each customer's last event day before ``t`` (-inf if none): a customer's
+        events before ``t`` are the first ``count`` of theirs in day order."""
+        if self.in_order:
+            before = self.cust_by_day[:np.searchsorted(self.sorted_day, t)]
+        else:
+            before = self.cust[self.day < t]
+        count = np.bincount(before, minlength=self.n)
+        out = np.full(self.n, -np.inf)
+        has = count > 0
+        out[has] = self.day_by_cust[self.first[has] + count[has] - 1]
+        return out
 
 
 def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -150,13 +202,16 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     churn = np.where(np.isnan(data.churn_day), np.inf, data.churn_day)
     observed_end = np.where(pop.postpaid, churn, np.inf)  # what the company can see
 
-    contact_parts, truth_parts = [], []
-    for row in campaigns.itertuples(index=False):  # a dozen campaigns, not customers
+    history = _History(ev_cust, ev_day, ev_amount, n)
+    contact_parts: dict[str, list[np.ndarray]] = {}
+    truth_parts: dict[str, list[np.ndarray]] = {}
+    # a dozen campaigns, not customers
+    for code, row in enumerate(campaigns.itertuples(index=False)):
         t = float((row.start_date - config.start_ts).days)
         duration = float((row.end_date - row.start_date).days) + 1.0
         kind = row.kind
-        count, spend = _window_sums(ev_cust, ev_day, ev_amount, n, t - LOOKBACK_DAYS, t)
-        last = _last_before(ev_cust, ev_day, n, t)
+        count, spend = history.window(t - LOOKBACK_DAYS, t)
+        last = history.last_before(t)
         signed = pop.signup_day < t
         plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid,
                    "all": np.ones(n, bool)}[row.target_plan]
@@ -207,63 +262,59 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
         contacted[idx[pick[~control]]] += 1
         responded_before[idx[pick[~control]]] += resp[~control]
         contact_day = t + rng.uniform(0.0, duration * 0.5, k)
-        contact_parts.append(pd.DataFrame({
-            "campaign_id": row.campaign_id,
-            "customer_index": idx[pick],
-            "day": contact_day,
-            "group": control.astype(np.int8),
-            "channel": row.channel,
-            "responded": resp,
-            "revenue": np.where(resp, value[pick], 0.0),
-            "offer_cost": np.where(resp & ~control, row.offer_value, 0.0),
-            "contact_cost": np.where(control, 0.0, row.cost_per_contact),
-        }))
-        truth_parts.append(pd.DataFrame({
-            "campaign_id": row.campaign_id,
-            "customer_index": idx,
-            "response_if_contacted": y1.astype(np.int8),
-            "response_if_not_contacted": y0.astype(np.int8),
-            "value_if_responds": value,
-            "uplift_probability": np.round(p1 - p0, 4).astype(np.float32),
-        }))
+        for name, values in (
+            ("campaign", np.full(k, code)),
+            ("customer_index", idx[pick]),
+            ("day", contact_day),
+            ("group", control.astype(np.int8)),
+            ("channel", np.full(k, CAMPAIGN_CHANNELS.index(row.channel))),
+            ("responded", resp),
+            ("revenue", np.where(resp, value[pick], 0.0)),
+            ("offer_cost", np.where(resp & ~control, row.offer_value, 0.0)),
+            ("contact_cost", np.where(control, 0.0, row.cost_per_contact)),
+        ):
+            contact_parts.setdefault(name, []).append(values)
+        for name, values in (
+            ("campaign", np.full(len(idx), code)),
+            ("customer_index", idx),
+            ("response_if_contacted", y1.astype(np.int8)),
+            ("response_if_not_contacted", y0.astype(np.int8)),
+            ("value_if_responds", value),
+            ("uplift_probability", np.round(p1 - p0, 4).astype(np.float32)),
+        ):
+            truth_parts.setdefault(name, []).append(values)
 
+    def column(parts: dict[str, list[np.ndarray]], name: str, dtype) -> np.ndarray:
+        return np.concatenate(parts[name]).astype(dtype, copy=False) if parts else \
+            np.empty(0, dtype)
+
+    c = {name: column(contact_parts, name, dtype) for name, dtype in (
+        ("campaign", np.int64), ("customer_index", np.int64), ("day", float),
+        ("group", np.int8), ("channel", np.int64), ("responded", bool), ("revenue", float),
+        ("offer_cost", float), ("contact_cost", float))}
+    order = np.lexsort((c["customer_index"], c["campaign"]))  # by campaign, then customer
+    c = {name: values[order] for name, values in c.items()}
     campaign_ids = campaigns["campaign_id"].astype(str).tolist()
-    if contact_parts:
-        c = pd.concat(contact_parts, ignore_index=True)
-        c = c.sort_values(["campaign_id", "customer_index"], kind="stable", ignore_index=True)
-        tr = pd.concat(truth_parts, ignore_index=True)
-    else:
-        c = pd.DataFrame({k: [] for k in ("campaign_id", "customer_index", "day", "group",
-                                          "channel", "responded", "revenue", "offer_cost",
-                                          "contact_cost")})
-        tr = pd.DataFrame({k: [] for k in ("campaign_id", "customer_index",
-                                           "response_if_contacted",
-                                           "response_if_not_contacted", "value_if_responds",
-                                           "uplift_probability")})
-    cidx = c["customer_index"].to_numpy(dtype=np.int64)
     contacts = pd.DataFrame({
-        "contact_id": event_ids("X", pop.block, len(c)),
-        "campaign_id": pd.Categorical(c["campaign_id"].astype(str),
-                                      categories=pd.Index(campaign_ids, dtype="str")),
-        "customer_id": take_strings(pop.customer_id, cidx),
-        "timestamp": days_to_timestamps(config.start_ts, c["day"].to_numpy(dtype=float)),
-        "group": categorical(c["group"].to_numpy(dtype=int), ("treatment", "control")),
-        "channel": pd.Categorical(c["channel"].astype(str),
-                                  categories=pd.Index(CAMPAIGN_CHANNELS, dtype="str")),
-        "responded": c["responded"].to_numpy(dtype=bool),
-        "revenue": c["revenue"].to_numpy(dtype=float),
-        "offer_cost": c["offer_cost"].to_numpy(dtype=float),
-        "contact_cost": c["contact_cost"].to_numpy(dtype=float),
+        "contact_id": event_ids("X", pop.block, len(order)),
+        "campaign_id": categorical(c["campaign"], campaign_ids),
+        "customer_id": take_strings(pop.customer_id, c["customer_index"]),
+        "timestamp": days_to_timestamps(config.start_ts, c["day"]),
+        "group": categorical(c["group"], ("treatment", "control")),
+        "channel": categorical(c["channel"], CAMPAIGN_CHANNELS),
+        "responded": c["responded"],
+        "revenue": c["revenue"],
+        "offer_cost": c["offer_cost"],
+        "contact_cost": c["contact_cost"],
     })
-    tidx = tr["customer_index"].to_numpy(dtype=np.int64)
     truth = pd.DataFrame({
-        "campaign_id": pd.Categorical(tr["campaign_id"].astype(str),
-                                      categories=pd.Index(campaign_ids, dtype="str")),
-        "customer_id": take_strings(pop.customer_id, tidx),
-        "response_if_contacted": tr["response_if_contacted"].to_numpy(dtype=np.int8),
-        "response_if_not_contacted": tr["response_if_not_contacted"].to_numpy(dtype=np.int8),
-        "value_if_responds": tr["value_if_responds"].to_numpy(dtype=float),
-        "uplift_probability": tr["uplift_probability"].to_numpy(dtype=np.float32),
+        "campaign_id": categorical(column(truth_parts, "campaign", np.int64), campaign_ids),
+        "customer_id": take_strings(pop.customer_id,
+                                    column(truth_parts, "customer_index", np.int64)),
+        "response_if_contacted": column(truth_parts, "response_if_contacted", np.int8),
+        "response_if_not_contacted": column(truth_parts, "response_if_not_contacted", np.int8),
+        "value_if_responds": column(truth_parts, "value_if_responds", float),
+        "uplift_probability": column(truth_parts, "uplift_probability", np.float32),
     })
     return contacts, truth
 
@@ -316,7 +367,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     earn = ev_day > join_at[ev_cust]
     e_cust, e_day = ev_cust[earn], ev_day[earn]
     e_pts = np.floor(ev_amount[earn] / scale).astype(np.int64)
-    order = np.lexsort((e_day, e_cust))
+    order = sort_events(e_cust, e_day)
     e_cust, e_day, e_pts = e_cust[order], e_day[order], e_pts[order]
     # redemptions: each time a member's cumulative points pass a multiple of the chunk
     own = _group_cumsum(e_pts, e_cust)  # cumulative points within the customer
@@ -333,7 +384,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
                             np.full(len(r_cust), 2)])
     points = np.concatenate([np.zeros(len(joined), np.int64), e_pts,
                              np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])
-    order = np.lexsort((event, day, cust))
+    order = sort_events(cust, day, then=event)
     cust, day, event, points = cust[order], day[order], event[order], points[order]
     balance = _group_cumsum(points, cust)
     loyalty = pd.DataFrame({

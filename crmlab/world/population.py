@@ -14,9 +14,19 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import segments as seg
-from ._common import categorical, choose_rows, days_to_timestamps, format_ids, strings
+from ._common import (
+    categorical,
+    choose_rows,
+    days_to_timestamps,
+    format_ids,
+    join_strings,
+    number_strings,
+    strings,
+)
 from .config import SEGMENTS, WorldConfig
 from .names import pools
 
@@ -54,6 +64,17 @@ class Population:
     def n(self) -> int:
         return len(self.number)
 
+    def index_of(self, ids: pd.Series) -> np.ndarray:
+        """Block-local indices of this block's customer ids (``C0000042`` -> 41 - first).
+
+        Reads the number behind the ``C`` prefix with Arrow instead of hashing strings.
+        """
+        if len(ids) == 0:
+            return np.empty(0, np.int64)
+        digits = pc.utf8_slice_codeunits(pa.array(ids.array), 1)
+        numbers = pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+        return numbers - self.number[0]
+
 
 def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float) -> np.ndarray:
     """Sign-up days on [0, horizon) with a density growing by ``growth`` a year."""
@@ -78,6 +99,11 @@ def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndar
         pos = np.searchsorted(cum, target, side="right")
         out[idx] = order[np.minimum(pos, rank[idx] - 1)]
     return out
+
+
+def _take(pool: np.ndarray, codes: np.ndarray) -> pa.Array:
+    """``pool[codes]`` as Arrow strings, without a Python object per row."""
+    return pc.take(pa.array(pool, type=pa.large_string()), pa.array(codes))
 
 
 def generate_population(config: WorldConfig, rng: np.random.Generator, block: int
@@ -125,30 +151,34 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     birth_day = np.floor(signup_day - age * 365.25)
 
     female = gender == 0
-    first_name = np.empty(n, dtype=object)
-    first_name[female] = rng.choice(loc.first_female, size=int(female.sum()), p=loc.first_female_p)
-    first_name[~female] = rng.choice(loc.first_male, size=int((~female).sum()), p=loc.first_male_p)
-    last_name = rng.choice(loc.last, size=n, p=loc.last_p)
+    # names are drawn as positions in the pools and taken from them with Arrow
+    first_code = np.empty(n, dtype=np.int64)
+    first_code[female] = rng.choice(len(loc.first_female), size=int(female.sum()),
+                                    p=loc.first_female_p)
+    first_code[~female] = len(loc.first_female) + rng.choice(
+        len(loc.first_male), size=int((~female).sum()), p=loc.first_male_p)
+    first_name = _take(np.concatenate([loc.first_female, loc.first_male]), first_code)
+    last_name = _take(loc.last, rng.choice(len(loc.last), size=n, p=loc.last_p))
 
-    city_names = np.array([p.cities for p in loc.provinces], dtype=object)
-    house = rng.integers(1, 400, n).astype(str).astype(object)
-    street = rng.choice(loc.streets, size=n)
-    kind = rng.choice(loc.street_kinds, size=n)
+    city_names = np.array([c for p in loc.provinces for c in p.cities], dtype=object)
+    house = number_strings(rng.integers(1, 400, n))
+    street = _take(loc.streets, rng.choice(len(loc.streets), size=n))
+    kind = _take(loc.street_kinds, rng.choice(len(loc.street_kinds), size=n))
     local = rng.integers(0, 10_000_000, n)
-    prefix = rng.choice(loc.mobile_prefixes, size=n)
-    exchange = np.char.zfill((local // 10_000).astype(str), 3).astype(object)
-    line = np.char.zfill((local % 10_000).astype(str), 4).astype(object)
-    handle_n = rng.integers(1, 100, n).astype(str).astype(object)
-    domain = rng.choice(loc.email_domains, size=n)
+    prefix = _take(loc.mobile_prefixes, rng.choice(len(loc.mobile_prefixes), size=n))
+    exchange = number_strings(local // 10_000, 3)
+    line = number_strings(local % 10_000, 4)
+    handle_n = number_strings(rng.integers(1, 100, n))
+    domain = _take(loc.email_domains, rng.choice(len(loc.email_domains), size=n))
     if config.locale == "fa_IR":
-        address = kind + " " + street + "، پلاک " + house
-        phone = prefix + " " + exchange + " " + line
-        email = "user" + number.astype(str).astype(object) + "." + handle_n + "@" + domain
+        address = join_strings(kind, " ", street, "، پلاک ", house)
+        phone = join_strings(prefix, " ", exchange, " ", line)
+        email = join_strings("user", number_strings(number), ".", handle_n, "@", domain)
     else:
-        address = house + " " + street + " " + kind
-        phone = "+1 " + prefix + " " + exchange + " " + line
-        email = (np.char.lower(first_name.astype(str)).astype(object) + "."
-                 + np.char.lower(last_name.astype(str)).astype(object) + handle_n + "@" + domain)
+        address = join_strings(house, " ", street, " ", kind)
+        phone = join_strings("+1 ", prefix, " ", exchange, " ", line)
+        email = join_strings(pc.utf8_lower(first_name), ".", pc.utf8_lower(last_name),
+                             handle_n, "@", domain)
 
     start = config.start_ts
     customers = pd.DataFrame({
@@ -158,7 +188,7 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
         "gender": categorical(gender, GENDERS),
         "birth_date": days_to_timestamps(start, birth_day),
         "province": categorical(province, loc.province_names),
-        "city": strings(city_names[province, city]),
+        "city": strings(_take(city_names, province * 3 + city)),
         "address": strings(address),
         "phone": strings(phone),
         "email": strings(email),

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from . import segments as seg
-from ._common import categorical, days_to_timestamps, event_ids, repeat_index, take_strings
+from ._common import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    repeat_index,
+    sort_events,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 from .population import Population
@@ -35,7 +42,8 @@ PURCHASE_KINDS = ("top_up", "store_purchase")
 
 
 def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Population
-                       ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray,
+                                  np.ndarray]:
     """Simulate the block's prepaid purchases.
 
     Returns
@@ -47,6 +55,9 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         expected_spend, repeats_until_dropout, dropout_date.
     dropout_day : ndarray
         Day of dropout since start (NaN while alive; NaN for postpaid).
+    tx_cust, tx_day : ndarray
+        Each transaction's block-local customer index and its day since start, as the
+        timestamp records it (rounded to the second).
     """
     n = pop.n
     s = pop.segment
@@ -80,7 +91,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     first_idx = np.flatnonzero(prepaid)
     cust = np.concatenate([first_idx, owner])
     day = np.concatenate([pop.signup_day[first_idx], repeat_day])
-    order = np.lexsort((day, cust))
+    order = sort_events(cust, day)
     cust, day = cust[order], day[order]
 
     amount = rng.gamma(seg.column("gg_p", s)[cust], 1.0 / nu[cust])
@@ -117,4 +128,5 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         "repeats_until_dropout": np.where(prepaid, np.minimum(occasions, 10**9), 0),
         "dropout_date": days_to_timestamps(config.start_ts, dropout_day),
     })
-    return transactions, truth, dropout_day
+    tx_day = np.round(day * 86_400.0) / 86_400.0  # the recorded (whole-second) time
+    return transactions, truth, dropout_day, cust, tx_day

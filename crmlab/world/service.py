@@ -45,6 +45,7 @@ from ._common import (
     event_ids,
     format_ids,
     repeat_index,
+    sort_events,
     take_strings,
 )
 from .billing import BillingResult
@@ -52,7 +53,7 @@ from .config import WorldConfig
 from .names import pools
 
 __all__ = [
-    "CATEGORIES", "CHANNELS", "MONTHLY_SEASON", "WEATHER_TYPES", "ServiceResult",
+    "CATEGORIES", "CHANNELS", "CHURN_CAUSES", "MONTHLY_SEASON", "WEATHER_TYPES", "ServiceResult",
     "generate_service", "load_ratio", "make_weather", "queue_delay_factor", "season_factor",
     "weather_intensity",
 ]
@@ -61,6 +62,8 @@ CATEGORIES = ("repair_delay", "billing_error", "network_quality", "outage", "sta
               "collections")
 CHANNELS = ("call_centre", "sms", "web", "store", "social")
 WEATHER_TYPES = ("snow", "flood")
+CHURN_CAUSES = ("none", "dropout", "contract_end", "non_payment", "dissatisfied_complainer",
+                "dissatisfied_silent")
 
 #: Relative complaint intensity by calendar month (January first); mean 1.
 MONTHLY_SEASON = np.array([1.3, 1.2, 1.0, 0.9, 0.85, 0.95, 1.15, 1.2, 0.95, 0.85, 0.9, 1.15])
@@ -287,7 +290,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
                                  np.ones(len(loud), bool)])
     inside = day < horizon
     cust, day, cat, is_failure = cust[inside], day[inside], cat[inside], is_failure[inside]
-    order = np.lexsort((day, cust))
+    order = sort_events(cust, day)
     cust, day, cat, is_failure = cust[order], day[order], cat[order], is_failure[order]
     m = len(cust)
 
@@ -340,15 +343,16 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     data.first_churn_day = np.where(back, dissat_day, np.nan)
     data.winback_day = winback
 
-    cause = np.full(n, "none", dtype=object)
-    cause[pop.postpaid & ~np.isnan(base_churn)] = "contract_end"
-    cause[billing.involuntary] = "non_payment"
-    cause[dissat & (leave_day <= silent_day)] = "dissatisfied_complainer"
-    cause[dissat & (silent_day < leave_day)] = "dissatisfied_silent"
-    cause[back] = np.where(np.isnan(base_churn[back]), "none", "contract_end")
-    cause[~pop.postpaid & ~np.isnan(dropout_day)] = "dropout"
-    cause[fail_pre & ~np.isnan(dropout_day) & silent] = "dissatisfied_silent"
-    cause[fail_pre & ~np.isnan(dropout_day) & ~silent] = "dissatisfied_complainer"
+    code = CHURN_CAUSES.index
+    cause = np.full(n, code("none"), dtype=np.int16)
+    cause[pop.postpaid & ~np.isnan(base_churn)] = code("contract_end")
+    cause[billing.involuntary] = code("non_payment")
+    cause[dissat & (leave_day <= silent_day)] = code("dissatisfied_complainer")
+    cause[dissat & (silent_day < leave_day)] = code("dissatisfied_silent")
+    cause[back] = np.where(np.isnan(base_churn[back]), code("none"), code("contract_end"))
+    cause[~pop.postpaid & ~np.isnan(dropout_day)] = code("dropout")
+    cause[fail_pre & ~np.isnan(dropout_day) & silent] = code("dissatisfied_silent")
+    cause[fail_pre & ~np.isnan(dropout_day) & ~silent] = code("dissatisfied_complainer")
 
     keep = data.active_mask(cust, day)  # nothing after churn, nor while a won-back was away
     cust, day, cat, channel = cust[keep], day[keep], cat[keep], channel[keep]
@@ -371,7 +375,6 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "resolved_at": days_to_timestamps(start, resolved_day),
         "satisfaction": satisfaction.astype(np.int8),
     })
-    complaints["customer_id"] = complaints["customer_id"].astype("str")
     truth_complaints = pd.DataFrame({
         "complaint_id": ids,
         "service_failure": is_failure,
@@ -381,9 +384,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     truth_customers = pd.DataFrame({
         "service_failure_date": days_to_timestamps(start, np.where(failed, fail_day, np.nan)),
         "silent_failure": silent,
-        "churn_cause": pd.Categorical(cause, categories=[
-            "none", "dropout", "contract_end", "non_payment", "dissatisfied_complainer",
-            "dissatisfied_silent"]),
+        "churn_cause": categorical(cause, CHURN_CAUSES),
         "won_back": back,
     })
     return ServiceResult(

@@ -24,9 +24,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._block import BlockData
-from ._common import categorical, format_ids, strings
+from ._common import (
+    arrow_strings,
+    categorical,
+    format_ids,
+    join_strings,
+    strings,
+    take_strings,
+)
 from .config import WorldConfig
 from .names import pools
 
@@ -45,21 +54,17 @@ MOVED_RATE = 0.1
 MISSING_EMAIL_RATE = 0.15
 
 
-def _typos(rng: np.random.Generator, values: np.ndarray, rate: float
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Swap, drop or double one letter in a share of the strings (vectorised on a
-    code-point matrix). Returns the new strings and which ones changed."""
-    arr = np.asarray(values, dtype=str)
+def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Swap (op 0), drop (1) or double (2) one letter of each string of a ``<U`` array,
+    at a position drawn from ``u``, on a code-point matrix; strings shorter than three
+    letters are left alone."""
     n = len(arr)
-    if n == 0:
-        return arr.astype(object), np.zeros(0, bool)
     width = arr.dtype.itemsize // 4 + 1
     mat = np.zeros((n, width), dtype=np.uint32)
     mat[:, :-1] = arr.view(np.uint32).reshape(n, width - 1)
     length = np.char.str_len(arr)
-    hit = (rng.random(n) < rate) & (length >= 3)
-    op = rng.integers(0, 3, n)
-    k = np.minimum((rng.random(n) * (length - 1)).astype(np.int64), np.maximum(length - 2, 0))
+    hit = length >= 3
+    k = np.minimum((u * (length - 1)).astype(np.int64), np.maximum(length - 2, 0))
     cols = np.arange(width)[None, :]
     rows = np.flatnonzero(hit & (op == 0))  # swap k and k+1
     a = mat[rows, k[rows]].copy()
@@ -71,28 +76,71 @@ def _typos(rng: np.random.Generator, values: np.ndarray, rate: float
     rows = np.flatnonzero(hit & (op == 2))  # double letter k
     src = np.where(cols > k[rows, None], cols - 1, cols)
     mat[rows] = np.take_along_axis(mat[rows], src, axis=1)
-    out = mat.view(f"<U{width}").ravel()
-    return out.astype(object), hit & (out != arr)
+    return mat.view(f"<U{width}").ravel()
 
 
-def _persian_variants(rng: np.random.Generator, values: np.ndarray, rate: float
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _typos(rng: np.random.Generator, values: pa.Array, rate: float,
+           only: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray]:
+    """Swap, drop or double one letter in a share of the strings. Returns the new
+    strings and which ones changed.
+
+    The draws cover every string, but only the few that get a typo are touched (as a
+    small code-point matrix); with ``only`` (a mask), strings outside it are returned
+    unchanged because the caller discards them.
+    """
+    n = len(values)
+    if n == 0:
+        return values, np.zeros(0, bool)
+    candidate = rng.random(n) < rate
+    op = rng.integers(0, 3, n)
+    u = rng.random(n)
+    idx = np.flatnonzero(candidate if only is None else candidate & only)
+    changed = np.zeros(n, bool)
+    if len(idx) == 0:
+        return values, changed
+    before = np.asarray(pc.take(values, pa.array(idx)).to_numpy(zero_copy_only=False),
+                        dtype=str)
+    after = _typo_strings(before, op[idx], u[idx])
+    changed[idx] = after != before
+    replaced = pa.array(after[changed[idx]].astype(object), type=values.type)
+    return pc.replace_with_mask(values, pa.array(changed), replaced), changed
+
+
+def _persian_variants(rng: np.random.Generator, values: pa.Array, rate: float
+                      ) -> tuple[pa.Array, np.ndarray]:
     """Arabic yeh/kaf and a space for the zero-width non-joiner, in a share of strings."""
-    arr = np.asarray(values, dtype=str)
-    if len(arr) == 0:  # numpy's string ufuncs reject empty arrays
-        return arr.astype(object), np.zeros(0, bool)
-    alt = np.strings.replace(np.strings.replace(np.strings.replace(
-        arr, "ی", "ي"), "ک", "ك"), "\u200c", " ")
-    hit = (rng.random(len(arr)) < rate) & (alt != arr)
-    return np.where(hit, alt, arr).astype(object), hit
+    if len(values) == 0:
+        return values, np.zeros(0, bool)
+    alt = values
+    for letter, variant in (("ی", "ي"), ("ک", "ك"), ("\u200c", " ")):
+        alt = pc.replace_substring(alt, letter, variant)
+    differs = pc.not_equal(alt, values).to_numpy(zero_copy_only=False)
+    hit = (rng.random(len(values)) < rate) & differs
+    return pc.if_else(pa.array(hit), alt, values), hit
 
 
 def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
           ) -> tuple[pd.Series, np.ndarray]:
-    """Unique keys of one silo for one block, in a shuffled (non-aligned) order, and the
-    permutation behind them (sorting it sorts the keys)."""
+    """The unique keys of one silo for one block, in key order, and the record order
+    behind them: records are made in customer order, then given shuffled keys
+    (``perm``), so sorting by key puts record ``argsort(perm)[j]`` in row ``j``."""
     perm = rng.permutation(n)
-    return format_ids(prefix, block * 1_000_000 + perm + 1, 10), perm
+    return format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10), np.argsort(perm)
+
+
+def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """The sales, service and billing systems' spellings of the customers' phones."""
+    digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
+    if fa:  # "0912 345 6789"
+        return (digits,
+                join_strings("+98 ", pc.utf8_slice_codeunits(phone, 1)),
+                pc.replace_substring(phone, " ", "-"))
+    # "+1 415 555 0123"
+    area, exchange, line = (pc.utf8_slice_codeunits(digits, 1, 4),
+                            pc.utf8_slice_codeunits(digits, 4, 7),
+                            pc.utf8_slice_codeunits(digits, 7))
+    sales = join_strings("(", area, ") ", exchange, "-", line)
+    return sales, phone, pc.utf8_slice_codeunits(digits, 1)
 
 
 def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -110,31 +158,25 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     n = pop.n
     fa = config.locale == "fa_IR"
     loc = pools(config.locale)
-    first = customers["first_name"].to_numpy(dtype=object)
-    last = customers["last_name"].to_numpy(dtype=object)
-    phone = customers["phone"].to_numpy(dtype=str)
-    address = customers["address"].to_numpy(dtype=object)
-    email = customers["email"].to_numpy(dtype=object)
+    first, last = arrow_strings(customers["first_name"]), arrow_strings(customers["last_name"])
+    email = arrow_strings(customers["email"])
     moved = rng.random(n) < MOVED_RATE
-    new_house = rng.integers(1, 400, n).astype(str).astype(object)
+    new_house = rng.integers(1, 400, n)
     new_street = rng.choice(loc.streets, n)
     new_kind = rng.choice(loc.street_kinds, n)
-    new_address = (new_kind + " " + new_street + "، پلاک " + new_house) if fa else \
-        (new_house + " " + new_street + " " + new_kind)
-    current = np.where(moved, new_address, address)
+    house, street, kind = (new_house[moved].astype(str).astype(object), new_street[moved],
+                           new_kind[moved])
+    new_address = (kind + " " + street + "، پلاک " + house) if fa else \
+        (house + " " + street + " " + kind)
+    address = arrow_strings(customers["address"])
+    current = pc.replace_with_mask(address, pa.array(moved),
+                                   pa.array(new_address, type=address.type))
+    phone_sales, phone_service, phone_billing = _phones(arrow_strings(customers["phone"]), fa)
 
-    digits = np.strings.replace(np.strings.replace(phone, "+", ""), " ", "")
-    if fa:  # "0912 345 6789"
-        phone_sales = digits
-        phone_service = np.strings.add("+98 ", np.strings.slice(phone, 1, None))
-        phone_billing = np.strings.replace(phone, " ", "-")
-    else:  # "+1 415 555 0123"
-        area, exch, line = (np.strings.slice(digits, 1, 4), np.strings.slice(digits, 4, 7),
-                            np.strings.slice(digits, 7, None))
-        phone_sales = np.strings.add(np.strings.add(np.strings.add(
-            np.strings.add("(", area), ") "), np.strings.add(exch, "-")), line)
-        phone_service = phone
-        phone_billing = np.strings.slice(digits, 1, None)
+    def pick(column: pd.Series | pa.Array, sel: np.ndarray) -> pd.Series:
+        if isinstance(column, pd.Series):
+            return pd.Series(column.array.take(sel))
+        return strings(pc.take(column, pa.array(sel)))
 
     members = {
         "sales": np.arange(n),
@@ -149,77 +191,71 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         dup = idx[rng.random(len(idx)) < DUPLICATE_RATE]
         rows = np.concatenate([idx, dup])
         is_dup = np.r_[np.zeros(len(idx), bool), np.ones(len(dup), bool)]
-        f, f_typo = _typos(rng, first[rows], TYPO_RATE)
-        l_, l_typo = _typos(rng, last[rows], TYPO_RATE)
-        dup_typo_f, dup_hit = _typos(rng, f, 1.0)  # a duplicate is typed again, differently
-        f = np.where(is_dup, dup_typo_f, f)
+        f, f_typo = _typos(rng, pc.take(first, pa.array(rows)), TYPO_RATE)
+        l_, l_typo = _typos(rng, pc.take(last, pa.array(rows)), TYPO_RATE)
+        # a duplicate is typed again, differently
+        dup_typo_f, dup_hit = _typos(rng, f, 1.0, only=is_dup)
+        f = pc.if_else(pa.array(is_dup), dup_typo_f, f)
         variant = f_typo | l_typo | (is_dup & dup_hit)
         if fa:
             f, v1 = _persian_variants(rng, f, VARIANT_RATE)
             l_, v2 = _persian_variants(rng, l_, VARIANT_RATE)
             variant |= v1 | v2
-        keys, perm = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
-                           pop.block, rng, len(rows))
+        keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
+                            pop.block, rng, len(rows))
+        sel = rows[order]  # each record's customer, in key order
         stale = np.zeros(len(rows), bool)
         if silo == "sales":
             stale = moved[rows]
             table = pd.DataFrame({
                 "account_no": keys,
-                "full_name": strings(f + " " + l_),
-                "phone": strings(phone_sales[rows]),
-                "address": strings(address[rows]),
-                "city": customers["city"].to_numpy()[rows],
-                "province": customers["province"].to_numpy()[rows],
-                "signup_date": customers["signup_date"].to_numpy()[rows],
-                "plan": customers["plan"].to_numpy()[rows],
+                "full_name": pick(join_strings(f, l_, sep=" "), order),
+                "phone": pick(phone_sales, sel),
+                "address": pick(address, sel),
+                "city": pick(customers["city"], sel),
+                "province": pick(customers["province"], sel),
+                "signup_date": pick(customers["signup_date"], sel),
+                "plan": pick(customers["plan"], sel),
             })
         elif silo == "service":
-            name = (l_ + " " + f) if fa else (np.char.upper(l_.astype(str)).astype(object)
-                                              + ", " + f)
-            mail = np.where(rng.random(len(rows)) < MISSING_EMAIL_RATE, None, email[rows])
+            name = (join_strings(l_, f, sep=" ") if fa
+                    else join_strings(pc.utf8_upper(l_), f, sep=", "))
+            missing = rng.random(len(rows)) < MISSING_EMAIL_RATE
             table = pd.DataFrame({
                 "contact_id": keys,
-                "customer_name": strings(name),
-                "phone": strings(phone_service[rows]),
-                "email": strings(mail),
-                "province": customers["province"].to_numpy()[rows],
+                "customer_name": pick(name, order),
+                "phone": pick(phone_service, sel),
+                "email": strings(pc.if_else(pa.array(missing[order]),
+                                            pa.scalar(None, email.type),
+                                            pc.take(email, pa.array(sel)))),
+                "province": pick(customers["province"], sel),
             })
         elif silo == "billing":
             table = pd.DataFrame({
                 "account_number": keys,
-                "first_name": strings(f),
-                "last_name": strings(l_),
-                "billing_address": strings(current[rows]),
-                "phone": strings(phone_billing[rows]),
-                "email": strings(email[rows]),
-                "tariff_id": customers["tariff_id"].to_numpy()[rows],
+                "first_name": pick(f, order),
+                "last_name": pick(l_, order),
+                "billing_address": pick(current, sel),
+                "phone": pick(phone_billing, sel),
+                "email": pick(email, sel),
+                "tariff_id": pick(customers["tariff_id"], sel),
             })
         else:
-            handle = (np.strings.partition(email[rows].astype(str), "@")[0] if len(rows)
-                      else np.empty(0, dtype=str))
+            handle = pc.list_element(pc.split_pattern(email, "@", max_splits=1), 0)
             table = pd.DataFrame({
                 "user_id": keys,
-                "username": strings(handle.astype(object)),
-                "email": strings(email[rows]),
-                "display_name": strings(f),
-                "address": strings(current[rows]),
+                "username": pick(handle, sel),
+                "email": pick(email, sel),
+                "display_name": pick(f, order),
+                "address": pick(current, sel),
             })
-        for col in ("city", "province", "plan", "tariff_id"):
-            if col in table:
-                table[col] = pd.Series(customers[col].to_numpy()[rows], dtype=customers[col].dtype)
-        if "signup_date" in table:
-            table["signup_date"] = table["signup_date"].astype("datetime64[s]")
-        order = np.argsort(perm)  # records in key order
-        silos[silo] = table.iloc[order].reset_index(drop=True)
+        silos[silo] = table
         truth_parts.append(pd.DataFrame({
             "silo": categorical(np.full(len(rows), SILO_NAMES.index(silo)), SILO_NAMES),
-            "record_key": keys.to_numpy()[order],
-            "customer_id": pop.customer_id.to_numpy()[rows][order],
+            "record_key": keys,
+            "customer_id": take_strings(pop.customer_id, sel),
             "is_duplicate": is_dup[order],
             "name_variant": variant[order],
             "stale_address": stale[order],
         }))
-    mapping = pd.concat(truth_parts, ignore_index=True)
-    for col in ("record_key", "customer_id"):
-        mapping[col] = mapping[col].astype("str")
-    return silos, mapping
+    return silos, pd.concat(truth_parts, ignore_index=True)

@@ -26,6 +26,7 @@ from ._common import (
     days_to_timestamps,
     event_ids,
     repeat_index,
+    sort_events,
     take_strings,
 )
 from .config import WorldConfig
@@ -102,7 +103,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     reach = np.floor(followers[cust] * share_rate[cust] * (1.0 + np.abs(sentiment))
                      * rng.lognormal(0.0, 0.5, m)).astype(np.int64)
     shares = rng.poisson(reach * 0.01)
-    order = np.lexsort((day, cust))
+    order = sort_events(cust, day)
     mix = np.array(_PLATFORM_MIX[config.locale])
     platform = rng.choice(len(PLATFORMS), size=m, p=mix / mix.sum())
     online = pd.DataFrame({
