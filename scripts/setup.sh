@@ -73,5 +73,12 @@ if [[ ! -f $STAMP || ! -f $kernel_json ]]; then
     --name "$KERNEL_NAME" --display-name "$KERNEL_DISPLAY" >/dev/null
 fi
 
+# jupysql's optional front-end plugin is built for an older JupyterLab and is flagged
+# incompatible; the %sql magics do not need it, so keep it from loading.
+if [[ ! -f $STAMP ]] && "$VENV/bin/jupyter" labextension list 2>&1 | grep -q jupysql-plugin; then
+  "$VENV/bin/jupyter" labextension disable --level=sys_prefix jupysql-plugin >/dev/null 2>&1 \
+    || log "could not disable jupysql-plugin (harmless)"
+fi
+
 printf '%s\n' "$want" > "$STAMP"
 log "ready: $VENV ($("$VENV/bin/python" -V 2>&1)), kernel '$KERNEL_NAME'"
