@@ -37,11 +37,13 @@ True
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import json
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import stat
@@ -52,6 +54,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = ["Limits", "RunResult", "isolation_level", "run_notebook", "sandbox_uid"]
 
@@ -171,7 +174,7 @@ def _claim_uid(slot: int) -> Iterator[int]:
 def _kill_uid(uid: int) -> None:
     """SIGKILL every process of ``uid`` (kill(-1) sent by that uid itself)."""
     code = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass"
-    subprocess.run([_interpreter(uid)[0], "-I", "-S", "-c", code], user=uid, group=uid,
+    subprocess.run([_interpreter(uid).python, "-I", "-S", "-c", code], user=uid, group=uid,
                    extra_groups=[], check=False, timeout=30,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -196,15 +199,59 @@ def _sweep_temp(uid: int, keep: Path) -> None:
                 pass
 
 
-_INTERPRETERS: dict[bool, tuple[str, dict[str, str]]] = {}
+@dataclass(frozen=True)
+class _Interpreter:
+    """How to start a Python with crmlab and nbclient importable, as the sandbox user.
+
+    ``binds`` are read-only bind mounts (source, view) made in a private mount namespace
+    before the switch to the sandbox uid: they let the sandbox read the environment's
+    packages when a folder above them (a private home, a ``mktemp -d`` folder) is closed
+    to other users, without opening that folder.
+    """
+
+    python: str
+    env: dict[str, str]
+    binds: tuple[tuple[str, str], ...] = ()
+
+    def command(self, uid: int | None, args: list[str]) -> tuple[list[str], dict[str, Any]]:
+        """The command line and ``subprocess`` keywords that run ``python *args``."""
+        if uid is None:
+            return [self.python, *args], {}
+        if not self.binds:
+            return [self.python, *args], {"user": uid, "group": uid, "extra_groups": []}
+        mounts = "; ".join(f"mount --bind -o ro {shlex.quote(src)} {shlex.quote(view)}"
+                           for src, view in self.binds)
+        script = (f"set -e; {mounts}; "
+                  f'exec setpriv --reuid={uid} --regid={uid} --clear-groups -- "$@"')
+        return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
+                self.python, *args], {}
 
 
-def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
+_INTERPRETERS: dict[bool, _Interpreter] = {}
+
+
+def _view_of(paths: list[str]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """Empty, world-readable mount points for ``paths`` (created once per process)."""
+    top = Path(tempfile.mkdtemp(prefix="crmlab-sandbox-view-"))
+    top.chmod(0o755)
+    binds, views = [], []
+    for i, path in enumerate(paths):
+        view = top / str(i)
+        view.mkdir(mode=0o755)
+        binds.append((path, str(view)))
+        views.append(str(view))
+    atexit.register(shutil.rmtree, top, True)
+    return tuple(binds), views
+
+
+def _interpreter(uid: int | None) -> _Interpreter:
     """A Python the sandbox user can run, with crmlab and nbclient importable.
 
-    The instructor's own interpreter first; if the sandbox uid cannot execute it (e.g. a
-    virtual environment whose base Python lives in a private home folder), a system
-    Python of the same version with the environment's packages on ``PYTHONPATH``.
+    In order: the instructor's own interpreter; a system Python of the same version with
+    the environment's packages on ``PYTHONPATH`` (when the environment's base Python
+    lives in a private home folder); the same with the packages shown through read-only
+    bind mounts (when a folder above the packages is closed to other users; needs root,
+    ``unshare`` and ``setpriv``).
     """
     if (uid is not None) in _INTERPRETERS:  # every sandbox uid has the same rights
         return _INTERPRETERS[uid is not None]
@@ -212,26 +259,32 @@ def _interpreter(uid: int | None) -> tuple[str, dict[str, str]]:
 
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
     package_root = str(Path(__file__).resolve().parents[2])
-    site = [package_root, sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
-    candidates = [(sys.executable, {}),
-                  *[(f"{d}/{version}", {"PYTHONPATH": os.pathsep.join(dict.fromkeys(site))})
-                    for d in ("/usr/bin", "/usr/local/bin")]]
+    site = list(dict.fromkeys([package_root, sysconfig.get_paths()["purelib"],
+                               sysconfig.get_paths()["platlib"]]))
+    pythons = [exe for exe in (f"{d}/{version}" for d in ("/usr/bin", "/usr/local/bin"))
+               if os.access(exe, os.X_OK)]
+    candidates = [_Interpreter(sys.executable, {}),
+                  *[_Interpreter(exe, {"PYTHONPATH": os.pathsep.join(site)}) for exe in pythons]]
+    if uid is not None and shutil.which("unshare") and shutil.which("setpriv"):
+        binds, views = _view_of(site)
+        candidates += [_Interpreter(exe, {"PYTHONPATH": os.pathsep.join(views)}, binds)
+                       for exe in pythons]
     probe = "import crmlab.exercises._runner, nbclient, ipykernel"
-    kwargs: dict = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
-    for exe, extra in candidates:
+    for candidate in candidates:
+        cmd, kwargs = candidate.command(uid, ["-c", probe])
         try:
-            env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **extra}
-            done = subprocess.run([exe, "-c", probe], env=env,
-                                  cwd="/", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  timeout=120, check=False, **kwargs)
+            env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **candidate.env}
+            done = subprocess.run(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=120, check=False,
+                                  **kwargs)
         except (OSError, subprocess.TimeoutExpired):
             continue
         if done.returncode == 0:
-            _INTERPRETERS[uid is not None] = (exe, extra)
-            return exe, extra
+            _INTERPRETERS[uid is not None] = candidate
+            return candidate
     raise RuntimeError("no Python interpreter that the sandbox user can run has crmlab and "
-                       f"nbclient (tried {[c[0] for c in candidates]}); install crmlab where "
-                       "other users can read it")
+                       f"nbclient (tried {[c.python for c in candidates]}); install crmlab "
+                       "where other users can read it")
 
 
 def _environment(work: Path, identity: dict[str, str], python: str) -> dict[str, str]:
@@ -274,17 +327,16 @@ def run_notebook(notebook: Path, files: dict[str, str], identity: dict[str, str]
         and why the run stopped early, if it did.
     """
     with _claim_uid(slot) if isolation_level() == "uid" else contextlib.nullcontext() as uid:
-        python, extra_env = _interpreter(uid)
+        interpreter = _interpreter(uid)
         work = Path(tempfile.mkdtemp(prefix="crmlab-grade-"))
         try:
-            return _run_in(work, notebook, files, identity, limits, uid, python, extra_env)
+            return _run_in(work, notebook, files, identity, limits, uid, interpreter)
         finally:
             cleanup(work)
 
 
 def _run_in(work: Path, notebook: Path, files: dict[str, str], identity: dict[str, str],
-            limits: Limits, uid: int | None, python: str, extra_env: dict[str, str]
-            ) -> RunResult:
+            limits: Limits, uid: int | None, interpreter: _Interpreter) -> RunResult:
     (work / "tmp").mkdir()
     target = work / notebook.name
     shutil.copyfile(notebook, target)
@@ -297,15 +349,15 @@ def _run_in(work: Path, notebook: Path, files: dict[str, str], identity: dict[st
             os.chown(path, uid, uid, follow_symlinks=False)
     os.chmod(work, stat.S_IRWXU)
     out = work / "executed.ipynb"
-    cmd = [python, "-m", "crmlab.exercises._runner", str(target), str(out)]
+    cmd, kwargs = interpreter.command(
+        uid, ["-m", "crmlab.exercises._runner", str(target), str(out)])
     start = time.perf_counter()
     reason = ""
-    kwargs: dict = {"user": uid, "group": uid, "extra_groups": []} if uid is not None else {}
     # the runner's (and kernel's) stderr goes to an unlinked file, not a pipe: a notebook
     # flooding stderr is capped by RLIMIT_FSIZE instead of filling the grader's memory
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, cwd=work, env={**_environment(work, identity, python),
-                                                    **extra_env},
+        env = {**_environment(work, identity, interpreter.python), **interpreter.env}
+        proc = subprocess.Popen(cmd, cwd=work, env=env,
                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=log, process_group=0, umask=0o077, **kwargs)
         try:

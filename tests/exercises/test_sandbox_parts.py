@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -85,3 +87,36 @@ def test_grading_refuses_a_course_others_can_read(make_course, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "readable by other users" in err and "chmod 700" in err
     assert not (course.root / "grades.csv").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the uid sandbox only runs as root")
+def test_bind_mounted_view_reaches_packages_behind_a_closed_folder(tmp_path):
+    # a checkout inside a folder only root may enter (as `mktemp -d` makes): the sandbox
+    # user cannot import from it directly, but can through the read-only view
+    closed = tmp_path / "closed"
+    closed.mkdir(mode=0o700)
+    package = closed / "checkout"
+    package.mkdir(mode=0o755)
+    (package / "crmlab_view_probe.py").write_text("ANSWER = 42\n", encoding="utf-8")
+    (package / "crmlab_view_probe.py").chmod(0o644)
+    binds, views = sandbox._view_of([str(package)])
+    python = f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}"
+    if not os.access(python, os.X_OK):
+        pytest.skip(f"no system {python} for the sandbox user")
+    direct = sandbox._Interpreter(python, {"PYTHONPATH": str(package)})
+    viewed = sandbox._Interpreter(python, {"PYTHONPATH": views[0]}, binds)
+    code = ["-c", "import crmlab_view_probe as m; print(m.ANSWER)"]
+    with sandbox._claim_uid(0) as uid:
+        results = []
+        for interpreter in (direct, viewed):
+            cmd, kwargs = interpreter.command(uid, code)
+            results.append(subprocess.run(cmd, env={"PATH": "/usr/bin:/bin", **interpreter.env},
+                                          cwd="/", capture_output=True, text=True, timeout=60,
+                                          check=False, **kwargs))
+        write = viewed.command(uid, ["-c", f"open({views[0]!r} + '/x', 'w')"])
+        wrote = subprocess.run(write[0], env={"PATH": "/usr/bin:/bin"}, cwd="/",
+                               capture_output=True, timeout=60, check=False, **write[1])
+    assert results[0].returncode != 0, "the closed folder should keep the sandbox user out"
+    assert results[1].returncode == 0, results[1].stderr
+    assert results[1].stdout.strip() == "42"
+    assert wrote.returncode != 0 and not (package / "x").exists(), "the view must be read-only"
