@@ -104,18 +104,22 @@ def verify_package(path: str | Path) -> list[str]:
     pkg = read_package(root)
     checked = []
     for res in pkg["resources"]:
-        file = root / res["path"]
-        if not file.is_file():
-            raise DataPackageError(f"{file}: missing (listed in {root / 'datapackage.json'})")
-        size = file.stat().st_size
-        if size != res["bytes"]:
-            what = "truncated" if size < res["bytes"] else "changed"
-            raise DataPackageError(
-                f"{file}: {what} ({size:,} bytes, expected {res['bytes']:,})")
-        algo, _, digest = res["hash"].partition(":")
-        if algo != "sha256" or file_sha256(file) != digest:
-            raise DataPackageError(f"{file}: changed (sha256 does not match the data package)")
-        checked.append(res["path"])
+        # a partitioned table lists its parts, each with its own size and sha256
+        for part in res.get("parts", [res]):
+            file = root / part["path"]
+            if not file.is_file():
+                raise DataPackageError(
+                    f"{file}: missing (listed in {root / 'datapackage.json'})")
+            size = file.stat().st_size
+            if size != part["bytes"]:
+                what = "truncated" if size < part["bytes"] else "changed"
+                raise DataPackageError(
+                    f"{file}: {what} ({size:,} bytes, expected {part['bytes']:,})")
+            algo, _, digest = part["hash"].partition(":")
+            if algo != "sha256" or file_sha256(file) != digest:
+                raise DataPackageError(
+                    f"{file}: changed (sha256 does not match the data package)")
+            checked.append(part["path"])
     return checked
 
 
