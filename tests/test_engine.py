@@ -20,7 +20,11 @@ import crmlab as crm
 from crmlab import engine
 from crmlab.datasets import verify_package
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [
+    pytest.mark.timeout(300),
+    # dask's Parquet reader still calls reset_index(inplace=True), deprecated in pandas 3.1
+    pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index"),
+]
 
 # workers in other processes unpickle this module's plugins by value
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
