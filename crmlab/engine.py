@@ -156,17 +156,25 @@ def _world_wide_frames(config: WorldConfig, wt: Any) -> dict[str, pd.DataFrame]:
             "truth/params": params}
 
 
-def _resources(config: WorldConfig, blocks: list[dict[str, dict[str, Any]]],
-               world_wide: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def _keep_schema_once(block: int, meta: dict[str, dict[str, Any]],
+                      schemas: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Check a block's table schemas against the first block's; keep only the first copy
+    (a world of 10 million customers has 1,000 blocks)."""
+    for name, part in meta.items():
+        schema = part.pop("schema")
+        if schemas.setdefault(name, schema) != schema:
+            raise ValueError(f"table {name!r}: block {block} has a different schema from the "
+                             "other blocks; the blocks cannot form one table")
+    return meta
+
+
+def _resources(blocks: list[dict[str, dict[str, Any]]], world_wide: dict[str, dict[str, Any]],
+               schemas: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Data package resources from the parts' metadata, in the order of World.save."""
     resources = []
     for name in _resource_names():
         parts = [world_wide[name]] if name in world_wide else [b[name] for b in blocks]
-        schema = parts[0]["schema"]
-        for i, part in enumerate(parts):
-            if part["schema"] != schema:
-                raise ValueError(f"table {name!r}: block {i} has a different schema from "
-                                 "block 0; the blocks cannot form one table")
+        schema = world_wide[name]["schema"] if name in world_wide else schemas[name]
         resources.append({
             "name": name, "path": [p["path"] for p in parts], "format": "parquet",
             "mediatype": PARQUET, "description": TABLE_DOCS.get(name, ("", {}))[0],
@@ -294,6 +302,7 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
     dest, tmp = _prepare_destination(out, overwrite)
     n = cfg.n_blocks
     metas: list[dict[str, dict[str, Any]] | None] = [None] * n
+    schemas: dict[str, dict[str, Any]] = {}
     cluster = None
     futures: list[Any] = []
     bar = None
@@ -320,7 +329,7 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
         if engine == "process":
             open_bar()
             for b in range(n):
-                metas[b] = run_block(cfg, seed, b, wt, tmp)
+                metas[b] = _keep_schema_once(b, run_block(cfg, seed, b, wt, tmp), schemas)
                 done(b + 1)
         else:
             from distributed import as_completed
@@ -340,13 +349,14 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
             index = {f.key: b for b, f in enumerate(futures)}
             open_bar()
             for k, fut in enumerate(as_completed(futures, loop=dask_client.loop), start=1):
-                metas[index[fut.key]] = fut.result()
+                b = index[fut.key]
+                metas[b] = _keep_schema_once(b, fut.result(), schemas)
                 fut.release()
                 done(k)
             futures = []
         world_wide = {name: _write_part(df, tmp, name, 0)
                       for name, df in _world_wide_frames(cfg, wt).items()}
-        resources = _resources(cfg, metas, world_wide)  # type: ignore[arg-type]
+        resources = _resources(metas, world_wide, schemas)  # type: ignore[arg-type]
         meta = {"currency": loc.currency, "faker_version": loc.faker_version}
         _remove_strays(tmp)
         text = _descriptor(cfg, seed, meta, resources, name or dest.name)
