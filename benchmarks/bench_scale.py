@@ -116,21 +116,43 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-limit", default="2GiB")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
+    parser.add_argument("--rows", type=Path,
+                        help="JSON-lines file of finished sizes: read (those sizes are not "
+                             "run again) and appended to, so a long run can be resumed")
     args = parser.parse_args(argv)
 
-    rows = []
-    for n in args.sizes:
-        print(f"generating {n:,} customers on {args.workers} workers ...", flush=True)
-        rows.append(run_size(n, workers=args.workers, memory_limit=args.memory_limit,
-                             fit=n == max(args.sizes)))
-        print(json.dumps(rows[-1]), flush=True)
-    base = None
-    if not args.no_baseline:
+    done = {}
+    if args.rows is not None and args.rows.exists():
+        for line in args.rows.read_text().splitlines():
+            row = json.loads(line)
+            done[row.get("customers", "baseline")] = row
+    base = done.pop("baseline", None)
+    if base is None and not args.no_baseline:
         n0 = min(args.sizes)
         print(f"baseline: make_world({n0:,}) in one process ...", flush=True)
-        base = baseline(n0)
-        print(json.dumps(base), flush=True)
+        base = baseline(n0) | {"baseline_customers": n0}
+        _append(args.rows, base)
+    rows = []
+    for n in args.sizes:
+        if n not in done:
+            print(f"generating {n:,} customers on {args.workers} workers ...", flush=True)
+            done[n] = run_size(n, workers=args.workers, memory_limit=args.memory_limit,
+                               fit=n == max(args.sizes))
+            _append(args.rows, done[n])
+        rows.append(done[n])
+        print(json.dumps(rows[-1]), flush=True)
+        _report(rows, base, args)
+    return 0
 
+
+def _append(path: Path | None, row: dict) -> None:
+    if path is not None:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(row) + "\n")
+
+
+def _report(rows: list[dict], base: dict | None, args: argparse.Namespace) -> None:
+    """Print the table of the sizes done so far and record it (after every size)."""
     first = rows[0]
     lines = ["| customers | blocks | rows (all tables) | time | customers/s | time per "
              f"{first['customers']:,} customers | disk (Parquet) | peak RSS per worker | "
@@ -158,10 +180,11 @@ def main(argv: list[str] | None = None) -> int:
                + " / ".join(f"{x / GIB:.2f}" for x in big["fit_worker_peak_bytes"])
                + f" GiB, this process (holding the per-customer summary) "
                f"{big['client_peak_bytes'] / GIB:.2f} GiB.")
-    cmp = ""
+    cmp = ("\n\nBaseline, the whole world in memory in one process: see \"World generation "
+           "(bench_world.py)\" above (`crmlab.make_world` of 1,000,000 customers).")
     if base is not None:
         cmp = (f"\n\nBaseline, the whole world in memory in one process "
-               f"(`crmlab.make_world`, {first['customers']:,} customers): "
+               f"(`crmlab.make_world`, {base['baseline_customers']:,} customers): "
                f"{base['seconds']:.0f} s, peak {base['peak_bytes'] / GIB:.2f} GiB, against "
                f"{first['seconds']:.0f} s and at most "
                f"{max(first['worker_peak_bytes']) / GIB:.2f} GiB per worker on the cluster "
@@ -179,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
                 "afterwards). Peak RSS is each worker process's max RSS "
                 "(`getrusage`), measured at the end of the run.\n\n" + table + fit + cmp)
         record_section("Scale out on Dask (bench_scale.py)", body)
-    return 0
 
 
 if __name__ == "__main__":

@@ -145,8 +145,15 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
 
     src = dataset_path(name)
     pkg = read_package(src)
-    shipped = {r["path"]: r["hash"] for r in pkg["resources"]}
+    shipped = _hashes(pkg)
     fmt = pkg["resources"][0]["format"]
+    if any(isinstance(r["path"], list) for r in pkg["resources"]):  # written block by block
+        from .engine import generate
+
+        built = generate(WorldConfig.from_dict(pkg["config"]), int(pkg["seed"]),
+                         out=src if out is None else out, engine="process", overwrite=True,
+                         progress=progress, name=pkg.get("name", name))
+        return _compare(built, shipped)
     world = make_world(WorldConfig.from_dict(pkg["config"]), seed=int(pkg["seed"]),
                        progress=progress)
     if out is None:
@@ -159,8 +166,12 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
     return _compare(built, shipped)
 
 
+def _hashes(pkg: dict) -> dict[str, str]:
+    """sha256 by file path (every part of a partitioned table)."""
+    return {part["path"]: part["hash"] for r in pkg["resources"] for part in r.get("parts", [r])}
+
+
 def _compare(built: Path, shipped: dict[str, str]) -> dict[str, bool]:
-    pkg = read_package(built)
-    rebuilt = {r["path"]: r["hash"] for r in pkg["resources"]}
+    rebuilt = _hashes(read_package(built))
     return {path: rebuilt.get(path) == digest for path, digest in shipped.items()} | {
         path: False for path in rebuilt if path not in shipped}

@@ -284,3 +284,25 @@ def test_bad_arguments_raise_before_anything_is_written(tmp_path, kwargs, messag
     with pytest.raises(ValueError, match=message):
         engine.generate("tiny", 1, out=tmp_path / "w", **kwargs)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_partitioned_dataset_lists_verifies_and_rebuilds(reference, tmp_path, monkeypatch):
+    import shutil
+
+    from crmlab.datasets import DataPackageError, list_datasets, rebuild_dataset
+
+    shutil.copytree(reference, tmp_path / "big")
+    monkeypatch.setenv("CRMLAB_DATASETS", str(tmp_path))
+    table = list_datasets()
+    assert table.loc["big", "customers"] == CFG.n_customers
+    assert table.loc["big", "format"] == "parquet"
+    same = rebuild_dataset("big", out=tmp_path / "rebuilt" / "w")
+    assert len(same) == 6 * 20 + 4 and all(same.values())
+    part = tmp_path / "big" / "complaints" / "part-00002.parquet"
+    part.write_bytes(part.read_bytes()[:-10])
+    with pytest.raises(DataPackageError, match="part-00002.parquet: truncated"):
+        verify_package(tmp_path / "big")
+    same = rebuild_dataset("big")  # in place: the damaged part is written again
+    assert all(same.values())
+    assert len(verify_package(tmp_path / "big")) == 6 * 20 + 4
+    assert digests(tmp_path / "big") == digests(reference)
