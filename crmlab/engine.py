@@ -340,8 +340,11 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
             if progress:
                 print(f"dask dashboard: {dask_client.dashboard_link}", file=sys.stderr,
                       flush=True)
-            wt_future = dask_client.scatter(wt, broadcast=True, hash=False)
             token = uuid.uuid4().hex[:8]
+            # a task rather than scattered data: if every worker holding the world-wide
+            # tables dies, the scheduler recomputes them (they are cheap and deterministic)
+            wt_future = dask_client.submit(world_tables, cfg, seed,
+                                           key=f"crmlab-world-tables-{token}", retries=retries)
             futures = [dask_client.submit(run_block, cfg, seed, b, wt_future, str(tmp),
                                           key=f"crmlab-block-{b:05d}-{token}",
                                           retries=retries, pure=False)
