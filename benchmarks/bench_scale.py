@@ -55,6 +55,12 @@ def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of the calling process (runs on a worker)."""
+    t = os.times()
+    return t.user + t.system
+
+
 def run_size(n: int, *, workers: int, memory_limit: str, fit: bool) -> dict:
     """Generate ``n`` customers on a fresh local cluster; optionally fit BG/NBD."""
     from distributed import Client, LocalCluster
@@ -74,6 +80,7 @@ def run_size(n: int, *, workers: int, memory_limit: str, fit: bool) -> dict:
                            n_customers=n)
             seconds = time.perf_counter() - t
             peaks = client.run(_peak_rss)
+            cpu = sum(client.run(_cpu_seconds).values())
             restarted = client.run(os.getpid) != pids
             package = json.loads((out / "datapackage.json").read_text())
             sizes = {r["name"]: r for r in package["resources"]}
@@ -82,6 +89,7 @@ def run_size(n: int, *, workers: int, memory_limit: str, fit: bool) -> dict:
                    "transactions": sizes["transactions"]["rows"],
                    "disk_bytes": sum(r["bytes"] for r in package["resources"]),
                    "worker_peak_bytes": sorted(peaks.values()), "restarted": restarted,
+                   "worker_cpu_seconds": cpu,
                    "crmlab": crmlab.__version__}
             if fit:
                 t = time.perf_counter()
@@ -155,14 +163,17 @@ def _report(rows: list[dict], base: dict | None, args: argparse.Namespace) -> No
     """Print the table of the sizes done so far and record it (after every size)."""
     first = rows[0]
     lines = ["| customers | blocks | rows (all tables) | time | customers/s | time per "
-             f"{first['customers']:,} customers | disk (Parquet) | peak RSS per worker | "
-             "workers restarted |", "|---|---|---|---|---|---|---|---|---|"]
+             f"{first['customers']:,} customers | worker CPU per block | disk (Parquet) | "
+             "peak RSS per worker | workers restarted |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         per = r["seconds"] / (r["customers"] / first["customers"])
         peaks = " / ".join(f"{p / GIB:.2f}" for p in r["worker_peak_bytes"])
         lines.append(
             f"| {r['customers']:,} | {r['blocks']:,} | {r['rows']:,} | {r['seconds']:.0f} s | "
             f"{r['customers'] / r['seconds']:,.0f} | {per:.0f} s | "
+            + (f"{r['worker_cpu_seconds'] / r['blocks']:.2f} s | " if "worker_cpu_seconds" in r
+               else "not measured | ") +
             f"{r['disk_bytes'] / GIB:.2f} GiB ({r['disk_bytes'] / r['customers'] * 1e6 / GIB:.2f}"
             f" GiB per million) | {peaks} GiB | {'yes' if r['restarted'] else 'no'} |")
     table = "\n".join(lines)
@@ -200,7 +211,9 @@ def _report(rows: list[dict], base: dict | None, args: argparse.Namespace) -> No
                 f"{args.memory_limit} per worker; `crmlab.engine.generate` writes every table "
                 "as one Parquet file per block of 10,000 customers under /tmp (deleted "
                 "afterwards). Peak RSS is each worker process's max RSS "
-                "(`getrusage`), measured at the end of the run.\n\n" + table + fit + cmp)
+                "(`getrusage`), measured at the end of the run; worker CPU is the workers' "
+                "user + system time (including start-up) divided by the blocks, which does "
+                "not depend on how busy the machine was.\n\n" + table + fit + cmp)
         record_section("Scale out on Dask (bench_scale.py)", body)
 
 
