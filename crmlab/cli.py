@@ -9,6 +9,7 @@ Examples
 ::
 
     crmlab generate classroom --seed 7 --out out/world --format parquet
+    crmlab generate large --customers 10000000 --engine dask --workers 2 --out /data/w10m
     crmlab datasets list
     crmlab datasets verify classroom
     crmlab datasets rebuild classroom
@@ -57,11 +58,24 @@ def _build_parser() -> argparse.ArgumentParser:
     g.add_argument("preset", help=f"one of {', '.join(PRESETS)}")
     g.add_argument("--seed", type=_positive_int, default=42, help="random seed (default 42)")
     g.add_argument("--out", required=True, help="destination folder (must not exist)")
-    g.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    g.add_argument("--format", choices=["csv", "parquet"],
+                   help="csv (default) or parquet (the only choice with --engine)")
     g.add_argument("--customers", type=_positive_int, help="override the number of customers")
     g.add_argument("--locale", help=f"one of {', '.join(LOCALES)}")
     g.add_argument("--overwrite", action="store_true", help="replace an existing package")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
+    g.add_argument("--engine", choices=["process", "dask"],
+                   help="write block by block as partitioned Parquet: in this process, or "
+                        "one task per block on a Dask cluster (default: build the whole "
+                        "world in memory, then save it)")
+    g.add_argument("--scheduler", help="with --engine dask: address of an existing Dask "
+                                       "scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
+                                       "local cluster)")
+    g.add_argument("--workers", type=_positive_int,
+                   help="with --engine dask: worker processes of the local cluster "
+                        "(default: the CPU count)")
+    g.add_argument("--memory-limit", default="2GiB",
+                   help="with --engine dask: memory limit per local worker (default 2GiB)")
 
     d = sub.add_parser("datasets", help="list, verify or rebuild the shipped datasets")
     dsub = d.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -186,9 +200,34 @@ def _generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise FileExistsError(f"{out} already exists; choose a new --out or pass --overwrite")
+    if args.engine is not None:
+        return _generate_blocks(args, config, out)
+    if args.scheduler is not None or args.workers is not None:
+        raise ValueError("--scheduler and --workers need --engine dask")
+    fmt = args.format or "csv"
     world = make_world(config, seed=args.seed, progress=not args.quiet and config.n_blocks > 1)
-    path = world.save(out, format=args.format, overwrite=args.overwrite)
-    print(f"wrote {len(world.customers):,} customers ({args.format}) to {path}")
+    path = world.save(out, format=fmt, overwrite=args.overwrite)
+    print(f"wrote {len(world.customers):,} customers ({fmt}) to {path}")
+    return 0
+
+
+def _generate_blocks(args: argparse.Namespace, config, out: Path) -> int:
+    """``generate --engine process|dask``: partitioned Parquet, one file per block."""
+    from .engine import generate
+
+    if args.format not in (None, "parquet"):
+        raise ValueError(f"--engine {args.engine} writes partitioned Parquet; use "
+                         f"--format parquet (got --format {args.format})")
+    if args.engine == "process" and (args.scheduler is not None or args.workers is not None):
+        raise ValueError("--scheduler and --workers need --engine dask")
+    if args.workers == 0:
+        raise ValueError("--workers must be at least 1")
+    path = generate(config, seed=args.seed, out=out, engine=args.engine,
+                    scheduler=args.scheduler, workers=args.workers,
+                    memory_limit=args.memory_limit, progress=not args.quiet,
+                    overwrite=args.overwrite)
+    print(f"wrote {config.n_customers:,} customers (partitioned parquet, "
+          f"{config.n_blocks:,} blocks) to {path}")
     return 0
 
 

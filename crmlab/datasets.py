@@ -104,18 +104,22 @@ def verify_package(path: str | Path) -> list[str]:
     pkg = read_package(root)
     checked = []
     for res in pkg["resources"]:
-        file = root / res["path"]
-        if not file.is_file():
-            raise DataPackageError(f"{file}: missing (listed in {root / 'datapackage.json'})")
-        size = file.stat().st_size
-        if size != res["bytes"]:
-            what = "truncated" if size < res["bytes"] else "changed"
-            raise DataPackageError(
-                f"{file}: {what} ({size:,} bytes, expected {res['bytes']:,})")
-        algo, _, digest = res["hash"].partition(":")
-        if algo != "sha256" or file_sha256(file) != digest:
-            raise DataPackageError(f"{file}: changed (sha256 does not match the data package)")
-        checked.append(res["path"])
+        # a partitioned table lists its parts, each with its own size and sha256
+        for part in res.get("parts", [res]):
+            file = root / part["path"]
+            if not file.is_file():
+                raise DataPackageError(
+                    f"{file}: missing (listed in {root / 'datapackage.json'})")
+            size = file.stat().st_size
+            if size != part["bytes"]:
+                what = "truncated" if size < part["bytes"] else "changed"
+                raise DataPackageError(
+                    f"{file}: {what} ({size:,} bytes, expected {part['bytes']:,})")
+            algo, _, digest = part["hash"].partition(":")
+            if algo != "sha256" or file_sha256(file) != digest:
+                raise DataPackageError(
+                    f"{file}: changed (sha256 does not match the data package)")
+            checked.append(part["path"])
     return checked
 
 
@@ -141,8 +145,15 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
 
     src = dataset_path(name)
     pkg = read_package(src)
-    shipped = {r["path"]: r["hash"] for r in pkg["resources"]}
+    shipped = _hashes(pkg)
     fmt = pkg["resources"][0]["format"]
+    if any(isinstance(r["path"], list) for r in pkg["resources"]):  # written block by block
+        from .engine import generate
+
+        built = generate(WorldConfig.from_dict(pkg["config"]), int(pkg["seed"]),
+                         out=src if out is None else out, engine="process", overwrite=True,
+                         progress=progress, name=pkg.get("name", name))
+        return _compare(built, shipped)
     world = make_world(WorldConfig.from_dict(pkg["config"]), seed=int(pkg["seed"]),
                        progress=progress)
     if out is None:
@@ -155,8 +166,12 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
     return _compare(built, shipped)
 
 
+def _hashes(pkg: dict) -> dict[str, str]:
+    """sha256 by file path (every part of a partitioned table)."""
+    return {part["path"]: part["hash"] for r in pkg["resources"] for part in r.get("parts", [r])}
+
+
 def _compare(built: Path, shipped: dict[str, str]) -> dict[str, bool]:
-    pkg = read_package(built)
-    rebuilt = {r["path"]: r["hash"] for r in pkg["resources"]}
+    rebuilt = _hashes(read_package(built))
     return {path: rebuilt.get(path) == digest for path, digest in shipped.items()} | {
         path: False for path in rebuilt if path not in shipped}

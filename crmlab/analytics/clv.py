@@ -75,6 +75,7 @@ from ._likelihood import (
     broadcast_float,
     unique_rows,
 )
+from ._outofcore import DaskLog, dask_log, per_customer, time_range
 from ._validation import (
     FREQ_DAYS,
     as_float_array,
@@ -191,7 +192,7 @@ def _collapse(codes: np.ndarray, periods: np.ndarray,
     return cust[starts], first, last, counts, repeat
 
 
-def summarize_transactions(df: pd.DataFrame, customer_col: str = "customer_id",
+def summarize_transactions(df: Any, customer_col: str = "customer_id",
                            time_col: str = "timestamp", value_col: str | None = None, *,
                            end: Any = None, start: Any = None,
                            freq: str = "D") -> pd.DataFrame:
@@ -204,8 +205,11 @@ def summarize_transactions(df: pd.DataFrame, customer_col: str = "customer_id",
 
     Parameters
     ----------
-    df : DataFrame
-        One row per transaction. The input does not need to be sorted.
+    df : DataFrame, Dask DataFrame, or path
+        One row per transaction. The input does not need to be sorted. A Dask DataFrame
+        or the path of a Parquet file or folder (e.g. ``DIR/transactions`` of a world
+        written by :func:`crmlab.engine.generate`) is summarised out of core, each
+        customer's rows in one partition; the result is the same pandas table.
     customer_col : str, default="customer_id"
         Column with customer ids (any sortable type, no missing values).
     time_col : str, default="timestamp"
@@ -244,6 +248,10 @@ def summarize_transactions(df: pd.DataFrame, customer_col: str = "customer_id",
     2                  0.0      0.0  2.0             0.0
     """
     freq = check_freq(freq)
+    big = dask_log(df, [customer_col, time_col, value_col])
+    if big is not None:
+        return _summarize_dask(big, customer_col, time_col, value_col, end=end, start=start,
+                               freq=freq)
     log = _Log(df, customer_col, time_col, value_col)
     keep, end_ns = log.window(start, end)
     ns = log.ns[keep]
@@ -261,6 +269,41 @@ def summarize_transactions(df: pd.DataFrame, customer_col: str = "customer_id",
         with np.errstate(invalid="ignore", divide="ignore"):
             out["monetary_value"] = np.where(frequency > 0, repeat / np.maximum(frequency, 1),
                                              0.0)
+    out.attrs["freq"] = freq
+    return out
+
+
+def _summarize_dask(log: DaskLog, customer_col: str, time_col: str, value_col: str | None, *,
+                    end: Any, start: Any, freq: str) -> pd.DataFrame:
+    """:func:`summarize_transactions` of a Dask DataFrame or Parquet path: the pandas
+    summary of each partition of whole customers, computed in parallel."""
+    first, last = time_range(log, time_col)
+    end_ts = last if end is None else check_timestamp(end, "end")
+    stop = last.value + 1 if end is None else _end_exclusive(end_ts)
+    if stop <= first.value:
+        raise ValueError(f"end ({end_ts}) is before the first transaction ({first}); "
+                         "nothing to summarise")
+    start_ns = None
+    if start is not None:
+        start_ns = check_timestamp(start, "start").value
+        if start_ns >= stop:
+            raise ValueError(f"start ({pd.Timestamp(start_ns)}) must be before end ({end_ts})")
+    cols = ["frequency", "recency", "T"] + ([] if value_col is None else ["monetary_value"])
+    meta = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}, index=pd.Index(
+        [], dtype=log.frame._meta[customer_col].dtype, name=customer_col))
+
+    def summary(part: pd.DataFrame) -> pd.DataFrame:
+        ns = check_times(part[time_col], time_col)
+        keep = (ns < stop) & (True if start_ns is None else ns >= start_ns)
+        if not keep.any():
+            return meta
+        # a last transaction at midnight as ``end`` covers that whole day: same periods
+        return summarize_transactions(part[keep], customer_col, time_col, value_col,
+                                      end=end_ts, start=start, freq=freq)
+
+    out = per_customer(log, customer_col, summary, meta)
+    if out.empty:
+        raise ValueError(f"no transactions between start and end ({end_ts})")
     out.attrs["freq"] = freq
     return out
 

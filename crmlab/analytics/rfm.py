@@ -22,9 +22,12 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
+from ._outofcore import dask_log, per_customer, time_range
 from ._validation import as_float_array, check_frame_columns, check_times, check_timestamp
 
 __all__ = ["rfm_scores", "rfm_table", "score"]
@@ -55,15 +58,17 @@ def score(values: pd.Series, *, bins: int = 5, higher_is_better: bool = True) ->
     return np.ceil(mid * bins).clip(1, bins).astype("int64")
 
 
-def rfm_table(df: pd.DataFrame, *, customer_col: str = "customer_id",
+def rfm_table(df: Any, *, customer_col: str = "customer_id",
               time_col: str = "timestamp", value_col: str = "amount", end=None,
               bins: int = 5) -> pd.DataFrame:
     """Per-customer recency, frequency, monetary value, their scores and RFM cell.
 
     Parameters
     ----------
-    df : DataFrame
-        A transaction log, one row per purchase.
+    df : DataFrame, Dask DataFrame, or path
+        A transaction log, one row per purchase. A Dask DataFrame or the path of a
+        Parquet file or folder is summarised out of core (each customer's rows in one
+        partition); the scores are then computed on the per-customer table in pandas.
     customer_col, time_col, value_col : str
         Column names.
     end : date-like, optional
@@ -79,6 +84,15 @@ def rfm_table(df: pd.DataFrame, *, customer_col: str = "customer_id",
         ``F``, ``M`` (1..bins, higher is better), ``cell`` (e.g. ``"545"``) and
         ``score`` (R + F + M).
     """
+    big = dask_log(df, [customer_col, time_col, value_col], "transactions")
+    if big is not None:
+        return rfm_scores(_rfm_dask(big, customer_col, time_col, value_col, end), bins=bins)
+    return rfm_scores(_rfm_summary(df, customer_col, time_col, value_col, end), bins=bins)
+
+
+def _rfm_summary(df: pd.DataFrame, customer_col: str, time_col: str, value_col: str,
+                 end) -> pd.DataFrame:
+    """Per-customer recency (days), frequency and mean value of a pandas log."""
     check_frame_columns(df, [customer_col, time_col, value_col], "transactions")
     times = pd.Series(check_times(df[time_col], time_col).astype("datetime64[ns]"),
                       index=df.index)
@@ -105,7 +119,33 @@ def rfm_table(df: pd.DataFrame, *, customer_col: str = "customer_id",
         "monetary": g[value_col].mean(),
     })
     out.index.name = customer_col
-    return rfm_scores(out, bins=bins)
+    return out
+
+
+def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end) -> pd.DataFrame:
+    """:func:`_rfm_summary` of a Dask DataFrame or Parquet path, partition by partition."""
+    first, last = time_range(log, time_col)
+    if end is None:
+        stop = (last + pd.Timedelta(days=1)).normalize()
+    else:
+        stop = check_timestamp(end, "end")
+        if stop < first:
+            raise ValueError(f"end ({stop.date()}) is before the first transaction "
+                             f"({first.date()})")
+    meta = pd.DataFrame({"recency_days": pd.Series(dtype="float64"),
+                         "frequency": pd.Series(dtype="int64"),
+                         "monetary": pd.Series(dtype="float64")},
+                        index=pd.Index([], dtype=log.frame._meta[customer_col].dtype,
+                                       name=customer_col))
+
+    def summary(part: pd.DataFrame) -> pd.DataFrame:
+        times = pd.Series(check_times(part[time_col], time_col), index=part.index)
+        part = part[times < (stop + pd.Timedelta(days=1)).value]
+        if len(part) == 0:
+            return meta
+        return _rfm_summary(part, customer_col, time_col, value_col, stop)
+
+    return per_customer(log, customer_col, summary, meta)
 
 
 def rfm_scores(table: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:

@@ -30,7 +30,8 @@ import pandas as pd
 from .. import __version__
 from .schema import DATE_FIELDS, FOREIGN_KEYS, PRIMARY_KEYS, TABLE_DOCS
 
-__all__ = ["DataPackageError", "file_sha256", "load_world", "read_package", "save_world"]
+__all__ = ["DataPackageError", "file_sha256", "load_world", "read_package", "resource_files",
+           "save_world"]
 
 FORMATS = ("csv", "parquet")
 DESCRIPTOR = "datapackage.json"
@@ -104,11 +105,8 @@ def _resources(world) -> list[tuple[str, str, pd.DataFrame]]:
     return items
 
 
-def save_world(world, path: str | Path, *, format: str = "csv", overwrite: bool = False,
-               name: str | None = None) -> Path:
-    """Write ``world`` as a data package at ``path`` (see the module docstring)."""
-    if format not in FORMATS:
-        raise ValueError(f"format must be one of {list(FORMATS)}; got {format!r}")
+def _prepare_destination(path: str | Path, overwrite: bool) -> tuple[Path, Path]:
+    """Check the destination; make the temporary sibling folder to write into."""
     dest = Path(path).expanduser().resolve()
     if dest.exists():
         if not overwrite:
@@ -121,6 +119,46 @@ def save_world(world, path: str | Path, *, format: str = "csv", overwrite: bool 
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; the package should look normal
+    return dest, tmp
+
+
+def _commit(tmp: Path, dest: Path) -> None:
+    """Rename the finished temporary folder into place (replacing an old package)."""
+    if dest.exists():
+        trash = Path(tempfile.mkdtemp(prefix=f".crmlab-old-{dest.name}-", dir=dest.parent))
+        os.replace(dest, trash / "old")
+        os.replace(tmp, dest)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(tmp, dest)
+
+
+def _descriptor(config, seed: int, meta: dict[str, Any], resources: list[dict[str, Any]],
+                name: str) -> str:
+    """The ``datapackage.json`` text of a world (the same for every way of writing it)."""
+    descriptor = {
+        "name": name,
+        "title": f"crmlab synthetic telecom CRM world ({config.n_customers:,} "
+                 f"customers, seed {seed})",
+        "profile": "data-package",
+        "licenses": [{"name": "CC0-1.0", "title": "Synthetic data, no rights reserved"}],
+        "crmlab_version": __version__,
+        "generator": f"crmlab.make_world(crmlab.WorldConfig(**config), seed={seed})",
+        "seed": seed,
+        "config": config.to_dict(),
+        "currency": meta.get("currency"),
+        "faker_version": meta.get("faker_version"),
+        "resources": resources,
+    }
+    return json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+
+
+def save_world(world, path: str | Path, *, format: str = "csv", overwrite: bool = False,
+               name: str | None = None) -> Path:
+    """Write ``world`` as a data package at ``path`` (see the module docstring)."""
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {list(FORMATS)}; got {format!r}")
+    dest, tmp = _prepare_destination(path, overwrite)
     try:
         resources = []
         for res_name, stem, df in _resources(world):
@@ -139,29 +177,9 @@ def save_world(world, path: str | Path, *, format: str = "csv", overwrite: bool 
             })
             if format != "csv":
                 del resources[-1]["encoding"]
-        descriptor = {
-            "name": name or dest.name,
-            "title": f"crmlab synthetic telecom CRM world ({world.config.n_customers:,} "
-                     f"customers, seed {world.seed})",
-            "profile": "data-package",
-            "licenses": [{"name": "CC0-1.0", "title": "Synthetic data, no rights reserved"}],
-            "crmlab_version": __version__,
-            "generator": f"crmlab.make_world(crmlab.WorldConfig(**config), seed={world.seed})",
-            "seed": world.seed,
-            "config": world.config.to_dict(),
-            "currency": world.meta.get("currency"),
-            "faker_version": world.meta.get("faker_version"),
-            "resources": resources,
-        }
-        text = json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n"
+        text = _descriptor(world.config, world.seed, world.meta, resources, name or dest.name)
         (tmp / DESCRIPTOR).write_text(text, encoding="utf-8")
-        if dest.exists():
-            trash = Path(tempfile.mkdtemp(prefix=f".crmlab-old-{dest.name}-", dir=dest.parent))
-            os.replace(dest, trash / "old")
-            os.replace(tmp, dest)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
+        _commit(tmp, dest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -184,11 +202,45 @@ def read_package(path: str | Path) -> dict[str, Any]:
     return package
 
 
+def resource_files(resource: dict[str, Any]) -> list[str]:
+    """The relative paths of a resource's files: one, or the parts of a partitioned table.
+
+    A table written block by block (:mod:`crmlab.engine`) is a folder of Parquet parts
+    whose ``path`` in the data package is the list of parts in block order; their
+    concatenation is the table.
+
+    Examples
+    --------
+    >>> resource_files({"path": "customers.csv"})
+    ['customers.csv']
+    >>> resource_files({"path": ["customers/part-00000.parquet",
+    ...                          "customers/part-00001.parquet"]})
+    ['customers/part-00000.parquet', 'customers/part-00001.parquet']
+    """
+    path = resource["path"]
+    return list(path) if isinstance(path, list) else [path]
+
+
+def _read_parts(root: Path, resource: dict[str, Any]) -> pd.DataFrame:
+    """Concatenate the Parquet parts of a partitioned table in order."""
+    frames = []
+    for rel in resource_files(resource):
+        file = root / rel
+        if not file.is_file():
+            raise DataPackageError(f"{file} is listed in the data package but missing")
+        frames.append(pd.read_parquet(file, engine="pyarrow"))
+    full = [f for f in frames if len(f)] or frames[:1]
+    return (pd.concat(full, ignore_index=True) if len(full) > 1
+            else full[0].reset_index(drop=True))
+
+
 def _read_table(root: Path, resource: dict[str, Any]) -> pd.DataFrame:
+    fields = resource["schema"]["fields"]
+    if isinstance(resource["path"], list):
+        return _apply_schema(_read_parts(root, resource), fields, root / resource["name"])
     file = root / resource["path"]
     if not file.is_file():
         raise DataPackageError(f"{file} is listed in the data package but missing")
-    fields = resource["schema"]["fields"]
     if resource["format"] == "parquet":
         return _apply_schema(pd.read_parquet(file, engine="pyarrow"), fields, file)
     dtypes: dict[str, Any] = {}
