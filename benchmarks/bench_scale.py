@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="JSON-lines file of finished sizes: read (those sizes are not "
                              "run again) and appended to, so a long run can be resumed")
     args = parser.parse_args(argv)
-    load_at_start = os.getloadavg()[0]
+    args.load_at_start = os.getloadavg()[0]
 
     done = {}
     if args.rows is not None and args.rows.exists():
@@ -207,8 +207,9 @@ def _report(rows: list[dict], base: dict | None, args: argparse.Namespace) -> No
     if not args.no_record:
         body = (f"Run: `python benchmarks/bench_scale.py` on {platform.machine()}, Python "
                 f"{platform.python_version()}, crmlab {first['crmlab']}, {os.cpu_count()} cores, "
-                f"1-minute load average {load_at_start:.1f} at the start (other jobs on the "
-                "machine slow the wall times, not the CPU per block). A fresh `LocalCluster` per "
+                f"1-minute load average {args.load_at_start:.1f} at the start (other jobs on "
+                "the machine slow the wall times, not the CPU per block). A fresh "
+                "`LocalCluster` per "
                 f"size: {args.workers} worker processes, 1 thread each, memory limit "
                 f"{args.memory_limit} per worker; `crmlab.engine.generate` writes every table "
                 "as one Parquet file per block of 10,000 customers under /tmp (deleted "
