@@ -263,14 +263,20 @@ def _interpreter(uid: int | None) -> _Interpreter:
                                sysconfig.get_paths()["platlib"]]))
     pythons = [exe for exe in (f"{d}/{version}" for d in ("/usr/bin", "/usr/local/bin"))
                if os.access(exe, os.X_OK)]
-    candidates = [_Interpreter(sys.executable, {}),
-                  *[_Interpreter(exe, {"PYTHONPATH": os.pathsep.join(site)}) for exe in pythons]]
-    if uid is not None and shutil.which("unshare") and shutil.which("setpriv"):
-        binds, views = _view_of(site)
-        candidates += [_Interpreter(exe, {"PYTHONPATH": os.pathsep.join(views)}, binds)
-                       for exe in pythons]
+
+    def candidates() -> Iterator[_Interpreter]:
+        yield _Interpreter(sys.executable, {})
+        for exe in pythons:
+            yield _Interpreter(exe, {"PYTHONPATH": os.pathsep.join(site)})
+        if uid is not None and shutil.which("unshare") and shutil.which("setpriv"):
+            binds, views = _view_of(site)  # only made when nothing simpler works
+            for exe in pythons:
+                yield _Interpreter(exe, {"PYTHONPATH": os.pathsep.join(views)}, binds)
+
     probe = "import crmlab.exercises._runner, nbclient, ipykernel"
-    for candidate in candidates:
+    tried = []
+    for candidate in candidates():
+        tried.append(candidate.python)
         cmd, kwargs = candidate.command(uid, ["-c", probe])
         try:
             env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **candidate.env}
@@ -283,7 +289,7 @@ def _interpreter(uid: int | None) -> _Interpreter:
             _INTERPRETERS[uid is not None] = candidate
             return candidate
     raise RuntimeError("no Python interpreter that the sandbox user can run has crmlab and "
-                       f"nbclient (tried {[c.python for c in candidates]}); install crmlab "
+                       f"nbclient (tried {tried}); install crmlab "
                        "where other users can read it")
 
 
