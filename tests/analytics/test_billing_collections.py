@@ -6,13 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import crmlab as crm
 from crmlab.analytics import billing, clv
-
-
-@pytest.fixture(scope="module")
-def world():
-    return crm.load_dataset("classroom")
 
 
 def test_billing_errors_account_for_every_error(world):

@@ -6,14 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import crmlab as crm
 from crmlab.analytics import capacity
 from crmlab.world import service as world_service
-
-
-@pytest.fixture(scope="module")
-def world():
-    return crm.load_dataset("classroom")
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import crmlab as crm
 from crmlab.analytics.engagement import engagement_value
-
-
-@pytest.fixture(scope="module")
-def world():
-    return crm.load_dataset("classroom")
 
 
 def test_parts_sum_to_cev(world):

@@ -5,13 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import crmlab as crm
 from crmlab.analytics import service
-
-
-@pytest.fixture(scope="module")
-def world():
-    return crm.load_dataset("classroom")
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,10 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-import crmlab as crm
 from crmlab.analytics.billing import suspension_whatif
 from crmlab.widgets.billing import collections_explorer, collections_view
 
 matplotlib.use("Agg")
-
-
-@pytest.fixture(scope="module")
-def world():
-    return crm.load_dataset("classroom")
 
 
 def test_view_numbers_follow_the_rule(world):

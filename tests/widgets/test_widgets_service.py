@@ -5,15 +5,9 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
-import crmlab as crm
 from crmlab.widgets.service import capacity_explorer, capacity_view
 
 matplotlib.use("Agg")
-
-
-@pytest.fixture(scope="module")
-def world():
-    return crm.load_dataset("classroom")
 
 
 def test_view_numbers_follow_the_sliders(world):
