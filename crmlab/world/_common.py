@@ -72,6 +72,11 @@ _FOUR_DIGITS = np.array([list(f"{i:04d}".encode()) for i in range(10_000)],
                         dtype=np.uint8).view(np.uint32).ravel()
 
 
+#: Rows of ids made at a time: the temporaries of one slice stay small enough for the
+#: CPU cache and for memory that the allocator hands back without fresh page faults.
+_ID_SLICE = 16_384
+
+
 def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     """Zero-padded string ids such as ``C0000042``.
 
@@ -90,19 +95,44 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
         raise ValueError(f"ids need 0 <= number < 10**{width}")
     n = len(numbers)
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
-    groups = -(-width // 4)
-    quads = np.empty((n, groups), dtype=np.uint32)
-    rest = numbers
-    for g in range(groups - 1, -1, -1):  # one pass per 4 digits, not per id
-        rest, chunk = np.divmod(rest, 10_000)
-        quads[:, g] = _FOUR_DIGITS[chunk]
     size = len(head) + width
     chars = np.empty((n, size), dtype=np.uint8)
-    chars[:, :len(head)] = head
-    chars[:, len(head):] = quads.view(np.uint8)[:, groups * 4 - width:]
+    for first in range(0, n, _ID_SLICE):
+        rows = slice(first, first + _ID_SLICE)
+        _write_digits(chars[rows], numbers[rows], len(head), width)
+    chars[:, :len(head)] = head  # last: a short leading group may spill into it
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
     return strings(array)
+
+
+def _write_digits(chars: np.ndarray, numbers: np.ndarray, start: int, width: int) -> None:
+    """Write ``numbers`` as ``width`` zero-padded digits into columns ``start:`` of the
+    uint8 rows ``chars``, four digits per uint32 store from :data:`_FOUR_DIGITS`.
+
+    The leading group of a width that is not a multiple of four is stored whole, so
+    up to three bytes before ``start`` are overwritten (the caller writes its prefix
+    afterwards); when there are not that many, the digits go through a padded buffer.
+    """
+    groups = -(-width // 4)
+    if groups < 1:
+        return
+    spill = groups * 4 - width
+    quads = []  # least significant first; floor_divide by a constant is fast, divmod is not
+    rest = numbers
+    for _ in range(groups - 1):
+        q = rest // 10_000
+        quads.append(_FOUR_DIGITS[rest - q * 10_000])
+        rest = q
+    quads.append(_FOUR_DIGITS[rest])
+    if start < spill:
+        padded = np.stack(quads[::-1], axis=1)
+        chars[:, start:] = padded.view(np.uint8)[:, spill:]
+        return
+    end = start + width
+    for g, quad in enumerate(quads):
+        column = end - 4 * (g + 1)
+        chars[:, column:column + 4].view(np.uint32)[:, 0] = quad
 
 
 def arrow_strings(values: pd.Series) -> pa.Array:
