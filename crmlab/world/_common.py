@@ -222,12 +222,26 @@ def choose_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
     return (u[:, None] >= cum).sum(axis=1).clip(0, probs.shape[1] - 1)
 
 
+#: Seconds beyond which the integer fast path of :func:`days_to_timestamps` could
+#: overflow (about 146 billion years); such values take the checked path.
+_MAX_SECONDS = 2.0**62
+
+
 def days_to_timestamps(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
     """Fractional days since ``start`` as ``datetime64[s]`` (NaN becomes NaT)."""
     days = np.asarray(days, dtype=float)
+    origin = np.datetime64(start.to_datetime64(), "s")
+    if days.ndim and days.size:
+        seconds = days * 86_400.0
+        np.rint(seconds, out=seconds)  # what np.round does, in place
+        if -_MAX_SECONDS < seconds.min() and seconds.max() < _MAX_SECONDS:
+            # all finite whole numbers in range (NaN fails both tests): the datetime
+            # addition is then plain integer addition, without the NaT bookkeeping
+            out = seconds.astype(np.int64)
+            out += origin.astype(np.int64)
+            return out.view("datetime64[s]")
     seconds = np.round(days * 86_400.0)
-    out = np.datetime64(start.to_datetime64(), "s") + np.where(
-        np.isnan(seconds), 0, seconds).astype("timedelta64[s]")
+    out = origin + np.where(np.isnan(seconds), 0, seconds).astype("timedelta64[s]")
     out[np.isnan(days)] = np.datetime64("NaT")
     return out
 
