@@ -30,6 +30,7 @@ from ._common import (
     days_to_timestamps,
     event_ids,
     format_ids,
+    frame,
     repeat_index,
     take_strings,
 )
@@ -111,7 +112,7 @@ class Bills:
         cust, issue = inv["cust"], inv["issue"]
         start = self.start
         inv_ids = event_ids("I", self.block, rows=rows)
-        invoices = pd.DataFrame({
+        invoices = frame({
             "invoice_id": inv_ids,
             "customer_id": take_strings(self.customer_id, cust),
             "tariff_id": take_strings(self.tariff_id, inv["tariff"]),
@@ -125,7 +126,7 @@ class Bills:
             "status": categorical(inv["status"], INVOICE_STATUSES),
             "collection_step": categorical(inv["steps_reached"], ("none", *COLLECTION_STEPS)),
         })
-        truth_invoices = pd.DataFrame({
+        truth_invoices = frame({
             "invoice_id": inv_ids,
             "correct_amount": inv["correct"],
             "billing_error": categorical(inv["error"], ("none", "overcharge", "undercharge")),
@@ -134,7 +135,7 @@ class Bills:
 
         kept = np.flatnonzero(keep[self.payment_invoice])
         pinv = self.payment_invoice[kept]
-        payments = pd.DataFrame({
+        payments = frame({
             "payment_id": event_ids("P", self.block, rows=kept),
             "invoice_id": event_ids("I", self.block, rows=pinv),
             "customer_id": take_strings(self.customer_id, self.invoice["cust"][pinv]),
@@ -145,7 +146,7 @@ class Bills:
 
         kept = np.flatnonzero(keep[self.collection_invoice])
         cinv = self.collection_invoice[kept]
-        collections = pd.DataFrame({
+        collections = frame({
             "collection_id": event_ids("D", self.block, rows=kept),
             "invoice_id": event_ids("I", self.block, rows=cinv),
             "customer_id": take_strings(self.customer_id, self.invoice["cust"][cinv]),
@@ -281,7 +282,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
 
     data.inv_cust, data.inv_day, data.inv_amount = cust, np.floor(issue), owed
     d = np.flatnonzero(disputed)
-    truth_customers = pd.DataFrame({
+    truth_customers = frame({
         "monthly_churn_probability": np.where(post, theta, np.nan),
         "months_until_churn": np.where(post, np.minimum(months_until_churn, 10**9), 0),
         "default_risk": np.where(post, default_risk, np.nan),
