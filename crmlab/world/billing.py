@@ -112,13 +112,14 @@ class Bills:
         cust, issue = inv["cust"], inv["issue"]
         start = self.start
         inv_ids = event_ids("I", self.block, rows=rows)
+        issue_day = np.floor(issue)
         invoices = frame({
             "invoice_id": inv_ids,
             "customer_id": take_strings(self.customer_id, cust),
             "tariff_id": take_strings(self.tariff_id, inv["tariff"]),
             "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
-            "issue_date": days_to_timestamps(start, np.floor(issue)),
-            "due_date": days_to_timestamps(start, np.floor(issue) + DUE_DAYS),
+            "issue_date": days_to_timestamps(start, issue_day),
+            "due_date": days_to_timestamps(start, issue_day + DUE_DAYS),
             "usage_gb": np.round(inv["usage"], 2),
             "amount": inv["billed"],
             "adjustment": np.round(inv["adjustment"], 2),
@@ -135,13 +136,14 @@ class Bills:
 
         kept = np.flatnonzero(keep[self.payment_invoice])
         pinv = self.payment_invoice[kept]
+        payer = self.invoice["cust"][pinv]
         payments = frame({
             "payment_id": event_ids("P", self.block, rows=kept),
             "invoice_id": event_ids("I", self.block, rows=pinv),
-            "customer_id": take_strings(self.customer_id, self.invoice["cust"][pinv]),
+            "customer_id": take_strings(self.customer_id, payer),
             "timestamp": days_to_timestamps(start, self.pay_day[pinv]),
             "amount": np.round(self.owed[pinv], 2),
-            "method": categorical(self.method[self.invoice["cust"][pinv]], PAYMENT_METHODS),
+            "method": categorical(self.method[payer], PAYMENT_METHODS),
         })
 
         kept = np.flatnonzero(keep[self.collection_invoice])
@@ -212,33 +214,19 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     observed_months = np.floor((config.n_days - pop.signup_day) / MONTH).astype(np.int64)
     planned = np.where(post, np.minimum(months_until_churn, np.maximum(observed_months, 0)), 0)
 
-    # --- invoices (one per completed billing month), as one dict of aligned arrays
+    # --- invoices (one per completed billing month). Every random draw is made for
+    # every planned invoice, in a fixed order; the values built from the draws are
+    # computed only for the invoices really issued (before the contract's end)
     cust, k = repeat_index(planned)
-    m = len(cust)
     issue = pop.signup_day[cust] + (k + 1) * MONTH
-    usage = rng.gamma(4.0, usage_mean[cust] / 4.0)
-    t = tariff[cust]
-    correct = np.round(fee[t] + np.maximum(usage - incl[t], 0.0) * over[t], 2)
-    wrong = rng.random(m) < config.billing_error_rate
-    overcharge = wrong & (rng.random(m) < OVERCHARGE_SHARE)
-    factor = np.where(overcharge, 1.0 + rng.uniform(0.2, 1.0, m),
-                      np.where(wrong, 1.0 - rng.uniform(0.2, 0.6, m), 1.0))
-    billed = np.round(correct * factor, 2)
-    disputed = overcharge & (rng.random(m) < DISPUTE_PROBABILITY)
-    dispute_day = issue + rng.uniform(1.0, 10.0, m)
+    draw = _invoice_draws(rng, len(cust))
     due = issue + DUE_DAYS
 
-    # --- payment: on time, late, or never (collections)
-    never = rng.random(m) < default_risk[cust] * 0.15
-    late = ~never & (rng.random(m) < 0.1 + default_risk[cust])
-    delay = np.where(late, DUE_DAYS + rng.gamma(2.0, 5.0 + delay_mean[cust]),
-                     rng.uniform(0.0, 1.0, m) * np.minimum(DUE_DAYS, 2 * delay_mean[cust]))
-    pay_day = np.where(never, np.inf, issue + delay)
-
     # involuntary churn: the first never-paid invoice leads to suspension
-    suspension = np.where(never, due + COLLECTION_OFFSETS[2], np.inf)
+    never = draw["never"] < default_risk[cust] * 0.15
+    unpaid = np.flatnonzero(never)
     first_suspension = np.full(n, np.inf)
-    np.minimum.at(first_suspension, cust, suspension)
+    np.minimum.at(first_suspension, cust[unpaid], due[unpaid] + COLLECTION_OFFSETS[2])
     voluntary_end = np.where(post & (months_until_churn <= observed_months),
                              pop.signup_day + months_until_churn * MONTH, np.inf)
     involuntary = first_suspension < voluntary_end
@@ -246,28 +234,35 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     end_day = np.where(end_day <= config.n_days - 1, end_day, np.inf)
 
     horizon = float(config.n_days)
-    inv = dict(cust=cust, issue=issue, usage=usage, t=t, correct=correct, billed=billed,
-               wrong=wrong, overcharge=overcharge, disputed=disputed, dispute_day=dispute_day,
-               due=due, pay_day=pay_day)
-    keep = (issue <= end_day[cust]) & (issue < horizon)
-    inv = {name: values[keep] for name, values in inv.items()}
-    cust, issue, usage, t = inv["cust"], inv["issue"], inv["usage"], inv["t"]
-    correct, billed, wrong, overcharge = inv["correct"], inv["billed"], inv["wrong"], \
-        inv["overcharge"]
-    dispute_day, due, pay_day = inv["dispute_day"], inv["due"], inv["pay_day"]
-    disputed = inv["disputed"] & (dispute_day < horizon)
+    issued = np.flatnonzero((issue <= end_day[cust]) & (issue < horizon))
+    cust, issue, due, never = cust[issued], issue[issued], due[issued], never[issued]
+    draw = {name: values[issued] for name, values in draw.items()}
+    t = tariff[cust]
+
+    # --- amounts: usage, the correct bill, billing errors and disputes
+    usage = draw["usage"] * (usage_mean[cust] / 4.0)  # Gamma(4, mean / 4)
+    correct = np.round(fee[t] + np.maximum(usage - incl[t], 0.0) * over[t], 2)
+    wrong = draw["wrong"] < config.billing_error_rate
+    overcharge = wrong & (draw["overcharge"] < OVERCHARGE_SHARE)
+    factor = np.where(overcharge, 1.0 + draw["over_by"],
+                      np.where(wrong, 1.0 - draw["under_by"], 1.0))
+    billed = np.round(correct * factor, 2)
+    dispute_day = issue + draw["dispute_after"]
+    disputed = overcharge & (draw["dispute"] < DISPUTE_PROBABILITY) & (dispute_day < horizon)
     adjustment = np.where(disputed, correct - billed, 0.0)
     owed = billed + adjustment
 
-    step_days = due[:, None] + COLLECTION_OFFSETS[None, :]
-    reached = (step_days < pay_day[:, None]) & (step_days < horizon)
-    steps_reached = reached.sum(axis=1)  # 0 none, 1..4 steps
+    # --- payment: on time, late, or never (collections)
+    late = ~never & (draw["late"] < 0.1 + default_risk[cust])
+    typical_delay = delay_mean[cust]
+    delay = np.where(late, DUE_DAYS + draw["late_by"] * (5.0 + typical_delay),  # Gamma(2, .)
+                     draw["early_by"] * np.minimum(DUE_DAYS, 2 * typical_delay))
+    pay_day = np.where(never, np.inf, issue + delay)
     paid = pay_day < horizon
+    steps_reached, inv_rep, step, step_day = _collection_steps(due, pay_day, horizon)
     status = np.where(paid & (pay_day <= due), 0,
                       np.where(paid, 1, np.where(steps_reached == 4, 2, 3)))
 
-    pidx = np.flatnonzero(paid)
-    inv_rep, step = np.nonzero(reached)
     bills = Bills(
         block=pop.block, start=config.start_ts, customer_id=pop.customer_id,
         tariff_id=tariffs["tariff_id"],
@@ -275,9 +270,8 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
                      adjustment=adjustment, disputed=disputed, status=status,
                      steps_reached=steps_reached, correct=correct,
                      error=np.where(overcharge, 1, np.where(wrong, 2, 0))),
-        payment_invoice=pidx, pay_day=pay_day, owed=owed, method=method,
-        collection_invoice=inv_rep, collection_step=step,
-        collection_day=step_days[inv_rep, step],
+        payment_invoice=np.flatnonzero(paid), pay_day=pay_day, owed=owed, method=method,
+        collection_invoice=inv_rep, collection_step=step, collection_day=step_day,
     )
 
     data.inv_cust, data.inv_day, data.inv_amount = cust, np.floor(issue), owed
@@ -293,6 +287,51 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
         involuntary=post & involuntary & np.isfinite(end_day),
         tariff=tariff,
         dispute_cust=cust[d], dispute_day=dispute_day[d],
-        collection_cust=cust[inv_rep], collection_day=step_days[inv_rep, step],
+        collection_cust=cust[inv_rep], collection_day=step_day,
         collection_step=step,
     )
+
+
+def _invoice_draws(rng: np.random.Generator, m: int) -> dict[str, np.ndarray]:
+    """The random numbers of ``m`` invoices, drawn in the order the world's streams fix.
+
+    Gamma variates are drawn standard and scaled later by the caller (numpy's
+    ``gamma(shape, scale)`` is exactly ``scale * standard_gamma(shape)``, from the same
+    draws), so the scales need only be built for the invoices that are kept.
+    """
+    draw = {}
+    draw["usage"] = rng.standard_gamma(4.0, m)
+    draw["wrong"] = rng.random(m)
+    draw["overcharge"] = rng.random(m)
+    draw["over_by"] = rng.uniform(0.2, 1.0, m)
+    draw["under_by"] = rng.uniform(0.2, 0.6, m)
+    draw["dispute"] = rng.random(m)
+    draw["dispute_after"] = rng.uniform(1.0, 10.0, m)
+    draw["never"] = rng.random(m)
+    draw["late"] = rng.random(m)
+    draw["late_by"] = rng.standard_gamma(2.0, m)
+    draw["early_by"] = rng.uniform(0.0, 1.0, m)
+    return draw
+
+
+def _collection_steps(due: np.ndarray, pay_day: np.ndarray, horizon: float
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The collection steps that unpaid invoices reach before payment and the horizon.
+
+    Returns the number of steps per invoice, then each step taken: its invoice, its
+    step code (0 reminder .. 3 write-off) and its day, ordered by invoice, then step.
+    Step days ascend with the step, so an invoice reaches steps ``0..k-1`` and the
+    steps follow from the counts, without an invoice-by-step matrix.
+    """
+    limit = np.minimum(pay_day, horizon)  # step < pay_day and step < horizon
+    # only invoices that reach the first step can reach the others (a small share)
+    unpaid = np.flatnonzero(due + COLLECTION_OFFSETS[0] < limit)
+    due_unpaid, limit = due[unpaid], limit[unpaid]
+    count = np.ones(len(unpaid), dtype=np.int64)
+    for offset in COLLECTION_OFFSETS[1:]:
+        count += due_unpaid + offset < limit
+    steps_reached = np.zeros(len(due), dtype=np.int64)
+    steps_reached[unpaid] = count
+    owner, step = repeat_index(count)
+    invoice = unpaid[owner]
+    return steps_reached, invoice, step, due[invoice] + COLLECTION_OFFSETS[step]
