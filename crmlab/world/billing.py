@@ -107,22 +107,25 @@ class Bills:
                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """Invoices, payments, collections and the invoices' truth, for the invoices
         where ``keep`` is true (with their payments and collection steps)."""
+        # every array below is new (a gather), so rounding and flooring work in place
         rows = np.flatnonzero(keep)
         inv = {name: values[rows] for name, values in self.invoice.items()}
         cust, issue = inv["cust"], inv["issue"]
         start = self.start
         inv_ids = event_ids("I", self.block, rows=rows)
-        issue_day = np.floor(issue)
+        period_start = issue - MONTH
+        issue_date = days_to_timestamps(start, np.floor(issue, out=issue))
         invoices = frame({
             "invoice_id": inv_ids,
             "customer_id": take_strings(self.customer_id, cust),
             "tariff_id": take_strings(self.tariff_id, inv["tariff"]),
-            "period_start": days_to_timestamps(start, np.floor(issue - MONTH)),
-            "issue_date": days_to_timestamps(start, issue_day),
-            "due_date": days_to_timestamps(start, issue_day + DUE_DAYS),
-            "usage_gb": np.round(inv["usage"], 2),
+            "period_start": days_to_timestamps(start, np.floor(period_start, out=period_start)),
+            "issue_date": issue_date,
+            # issue days are whole, so adding the seconds is exact
+            "due_date": issue_date + np.timedelta64(round(DUE_DAYS * 86_400), "s"),
+            "usage_gb": _cents(inv["usage"]),
             "amount": inv["billed"],
-            "adjustment": np.round(inv["adjustment"], 2),
+            "adjustment": _cents(inv["adjustment"]),
             "disputed": inv["disputed"],
             "status": categorical(inv["status"], INVOICE_STATUSES),
             "collection_step": categorical(inv["steps_reached"], ("none", *COLLECTION_STEPS)),
@@ -131,7 +134,7 @@ class Bills:
             "invoice_id": inv_ids,
             "correct_amount": inv["correct"],
             "billing_error": categorical(inv["error"], ("none", "overcharge", "undercharge")),
-            "error_amount": np.round(inv["billed"] - inv["correct"], 2),
+            "error_amount": _cents(inv["billed"] - inv["correct"]),
         })
 
         kept = np.flatnonzero(keep[self.payment_invoice])
@@ -142,22 +145,28 @@ class Bills:
             "invoice_id": event_ids("I", self.block, rows=pinv),
             "customer_id": take_strings(self.customer_id, payer),
             "timestamp": days_to_timestamps(start, self.pay_day[pinv]),
-            "amount": np.round(self.owed[pinv], 2),
+            "amount": _cents(self.owed[pinv]),
             "method": categorical(self.method[payer], PAYMENT_METHODS),
         })
 
         kept = np.flatnonzero(keep[self.collection_invoice])
         cinv = self.collection_invoice[kept]
+        day = np.floor(self.collection_day[kept])
+        day += 0.375  # collection steps are taken at 09:00
         collections = frame({
             "collection_id": event_ids("D", self.block, rows=kept),
             "invoice_id": event_ids("I", self.block, rows=cinv),
             "customer_id": take_strings(self.customer_id, self.invoice["cust"][cinv]),
-            "timestamp": days_to_timestamps(start,
-                                            np.floor(self.collection_day[kept]) + 0.375),
+            "timestamp": days_to_timestamps(start, day),
             "step": categorical(self.collection_step[kept], COLLECTION_STEPS),
-            "amount_due": np.round(self.owed[cinv], 2),
+            "amount_due": _cents(self.owed[cinv]),
         })
         return invoices, payments, collections, truth_invoices
+
+
+def _cents(values: np.ndarray) -> np.ndarray:
+    """``np.round(values, 2)`` of a newly made array, in place (no second array)."""
+    return np.round(values, 2, out=values)
 
 
 @dataclass
@@ -330,7 +339,7 @@ def _collection_steps(due: np.ndarray, pay_day: np.ndarray, horizon: float
     count = np.ones(len(unpaid), dtype=np.int64)
     for offset in COLLECTION_OFFSETS[1:]:
         count += due_unpaid + offset < limit
-    steps_reached = np.zeros(len(due), dtype=np.int64)
+    steps_reached = np.zeros(len(due), dtype=np.int16)  # category codes
     steps_reached[unpaid] = count
     owner, step = repeat_index(count)
     invoice = unpaid[owner]
