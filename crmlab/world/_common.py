@@ -103,13 +103,20 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     numbers = np.asarray(numbers, dtype=np.int64)
     if len(numbers) and (numbers.min() < 0 or numbers.max() >= 10**width):
         raise ValueError(f"ids need 0 <= number < 10**{width}")
+    return _format_ids(prefix, numbers, width)
+
+
+def _format_ids(prefix: str, numbers: np.ndarray, width: int, add: int = 0) -> pd.Series:
+    """:func:`format_ids` of ``numbers + add`` (int64, known to fit), without the sum
+    as a whole new array."""
     n = len(numbers)
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     size = len(head) + width
     chars = np.empty((n, size), dtype=np.uint8)
     for first in range(0, n, _ID_SLICE):
         rows = slice(first, first + _ID_SLICE)
-        _write_digits(chars[rows], numbers[rows], len(head), width)
+        _write_digits(chars[rows], numbers[rows] + add if add else numbers[rows],
+                      len(head), width)
     _fill_columns(chars, head)  # last: a short leading group may spill into it
     offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64)
     array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
@@ -240,7 +247,7 @@ def event_ids(prefix: str, block: int, n: int | None = None, *,
     if 0 <= block < 10_000 and (not len(positions) or (
             positions.min() >= 0 and positions.max() < 99_999_999)):
         # the block's four digits are part of the prefix: eight digits left to write
-        return format_ids(f"{prefix}{block:04d}", positions + 1, 8)
+        return _format_ids(f"{prefix}{block:04d}", positions, 8, add=1)
     return format_ids(prefix, block * 100_000_000 + positions + 1, 12)
 
 
@@ -281,18 +288,28 @@ def days_to_timestamps(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
     """Fractional days since ``start`` as ``datetime64[s]`` (NaN becomes NaT)."""
     days = np.asarray(days, dtype=float)
     origin = np.datetime64(start.to_datetime64(), "s")
-    if days.ndim and days.size:
-        seconds = days * 86_400.0
-        np.rint(seconds, out=seconds)  # what np.round does, in place
-        if -_MAX_SECONDS < seconds.min() and seconds.max() < _MAX_SECONDS:
-            # all finite whole numbers in range (NaN fails both tests): the datetime
-            # addition is then plain integer addition, without the NaT bookkeeping
-            out = seconds.astype(np.int64)
+    if days.ndim == 1:
+        out = _whole_seconds(days)
+        if out is not None:
             out += origin.astype(np.int64)
             return out.view("datetime64[s]")
     seconds = np.round(days * 86_400.0)
     out = origin + np.where(np.isnan(seconds), 0, seconds).astype("timedelta64[s]")
     out[np.isnan(days)] = np.datetime64("NaT")
+    return out
+
+
+def _whole_seconds(days: np.ndarray) -> np.ndarray | None:
+    """``np.round(days * 86400)`` as int64, or None unless every value is finite and
+    in range (then adding the start is plain integer addition, without the NaT
+    bookkeeping of datetime arithmetic). Works in slices: one new array, not three."""
+    out = np.empty(len(days), dtype=np.int64)
+    for first in range(0, len(days), _ID_SLICE):
+        seconds = days[first:first + _ID_SLICE] * 86_400.0
+        np.rint(seconds, out=seconds)  # what np.round does
+        if not (-_MAX_SECONDS < seconds.min() and seconds.max() < _MAX_SECONDS):
+            return None  # NaN fails both tests
+        out[first:first + len(seconds)] = seconds
     return out
 
 
