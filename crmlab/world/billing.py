@@ -214,8 +214,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     over = tariffs["overage_per_gb"].to_numpy()
     # pick the tariff that would have been cheapest at a noisy guess of one's usage
     guess = usage_mean * rng.lognormal(0.0, 0.4, n)
-    cost = fee[None, :] + np.maximum(guess[:, None] - incl[None, :], 0.0) * over[None, :]
-    tariff = np.argmin(cost, axis=1)
+    tariff = _cheapest(guess, fee, incl, over)
     default_risk = rng.beta(2.0, 2.0 / np.maximum(seg.column("default_risk", s), 1e-3) - 2.0)
     delay_mean = seg.column("pay_delay_days", s) * rng.lognormal(0.0, 0.4, n)
     method = rng.choice(len(PAYMENT_METHODS), size=n, p=[0.4, 0.3, 0.2, 0.1])
@@ -321,6 +320,20 @@ def _invoice_draws(rng: np.random.Generator, m: int) -> dict[str, np.ndarray]:
     draw["late_by"] = rng.standard_gamma(2.0, m)
     draw["early_by"] = rng.uniform(0.0, 1.0, m)
     return draw
+
+
+def _cheapest(usage: np.ndarray, fee: np.ndarray, incl: np.ndarray, over: np.ndarray
+              ) -> np.ndarray:
+    """The tariff with the lowest bill at each usage (the first on ties), as
+    ``argmin`` over a customer-by-tariff cost matrix would find it, one tariff at a
+    time."""
+    best = fee[0] + np.maximum(usage - incl[0], 0.0) * over[0]
+    choice = np.zeros(len(usage), dtype=np.intp)
+    for j in range(1, len(fee)):
+        cost = fee[j] + np.maximum(usage - incl[j], 0.0) * over[j]
+        choice[cost < best] = j
+        np.minimum(best, cost, out=best)
+    return choice
 
 
 def _collection_steps(due: np.ndarray, pay_day: np.ndarray, horizon: float
