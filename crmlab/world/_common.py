@@ -210,7 +210,7 @@ def _take_same_length(array: pa.Array, index: np.ndarray) -> pa.Array | None:
     gather of fixed-size byte records, about twice as fast; None where that does not
     apply (other types, nulls, mixed lengths, an index out of range)."""
     large = isinstance(array, pa.LargeStringArray)
-    if not (large or isinstance(array, pa.StringArray)) or array.null_count:
+    if not (large or isinstance(array, pa.StringArray)) or array.null_count or index.ndim != 1:
         return None
     n = len(array)
     kind = np.int64 if large else np.int32
