@@ -379,7 +379,18 @@ def _stable_argsort(cust: np.ndarray) -> np.ndarray:
 
 def _ascending(order: np.ndarray, cust: np.ndarray, day: np.ndarray,
                then: np.ndarray | None) -> bool:
-    """True if (cust, day, then, position) strictly ascend along ``order``."""
+    """True if (cust, day, then, position) strictly ascend along ``order``.
+
+    Checked a slice at a time (overlapping by one event), so that a wrong candidate
+    is usually rejected after its first slice and the temporaries stay small.
+    """
+    return all(_ascending_slice(order[first:first + _ID_SLICE + 1], cust, day, then)
+               for first in range(0, len(order) - 1, _ID_SLICE))
+
+
+def _ascending_slice(order: np.ndarray, cust: np.ndarray, day: np.ndarray,
+                     then: np.ndarray | None) -> bool:
+    """:func:`_ascending` of one slice of an order."""
     c, d = cust[order], day[order]
     ok = order[1:] > order[:-1]  # built up key by key, least significant first, in place
     if then is not None:
