@@ -59,10 +59,9 @@ class BlockData:
 
     def active_mask(self, cust: np.ndarray, day: np.ndarray) -> np.ndarray:
         """True where customer ``cust`` is a customer on ``day`` (signed up, not churned)."""
-        signup = self.pop.signup_day[cust]
-        churn = self.churn_day[cust]
-        gone = ~np.isnan(churn) & (day > churn)
-        first = self.first_churn_day[cust]
-        back = self.winback_day[cust]
-        paused = ~np.isnan(back) & (day > first) & (day < back)
-        return (day >= signup) & ~gone & ~paused
+        # comparisons with NaN are false: a NaN churn or win-back day excludes nothing
+        gone = day > self.churn_day[cust]
+        paused = day > self.first_churn_day[cust]
+        paused &= day < self.winback_day[cust]
+        gone |= paused
+        return (day >= self.pop.signup_day[cust]) & ~gone
