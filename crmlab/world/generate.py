@@ -65,9 +65,10 @@ def _cut_billing(data: BlockData, bills: billing.Bills
     # billing left each invoice's customer index and (whole) issue day in ``data``
     cust, day = data.inv_cust, data.inv_day
     keep = data.active_mask(cust, day)
-    data.inv_cust, data.inv_day = cust[keep], day[keep]
+    rows = np.flatnonzero(keep)  # one index for the four gathers
+    data.inv_cust, data.inv_day = cust[rows], day[rows]
     inv = bills.invoice
-    data.inv_amount = inv["billed"][keep] + np.round(inv["adjustment"][keep], 2)
+    data.inv_amount = inv["billed"][rows] + np.round(inv["adjustment"][rows], 2)
     return bills.tables(keep)
 
 
