@@ -204,6 +204,8 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     n = pop.n
     s = pop.segment
     post = pop.postpaid
+    n_days = config.n_days  # a property that parses the dates: look it up once
+    horizon = float(n_days)
 
     # --- contract: tariff, usage level, payment behaviour, sBG churn month
     theta = rng.beta(seg.column("sbg_alpha", s), seg.column("sbg_beta", s))
@@ -219,7 +221,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     delay_mean = seg.column("pay_delay_days", s) * rng.lognormal(0.0, 0.4, n)
     method = rng.choice(len(PAYMENT_METHODS), size=n, p=[0.4, 0.3, 0.2, 0.1])
 
-    observed_months = np.floor((config.n_days - pop.signup_day) / MONTH).astype(np.int64)
+    observed_months = np.floor((n_days - pop.signup_day) / MONTH).astype(np.int64)
     planned = np.where(post, np.minimum(months_until_churn, np.maximum(observed_months, 0)), 0)
 
     # --- invoices (one per completed billing month). Every random draw is made for
@@ -239,9 +241,8 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
                              pop.signup_day + months_until_churn * MONTH, np.inf)
     involuntary = first_suspension < voluntary_end
     end_day = np.minimum(voluntary_end, first_suspension)
-    end_day = np.where(end_day <= config.n_days - 1, end_day, np.inf)
+    end_day = np.where(end_day <= n_days - 1, end_day, np.inf)
 
-    horizon = float(config.n_days)
     issued = np.flatnonzero((issue <= end_day[cust]) & (issue < horizon))
     cust, issue, due, never = cust[issued], issue[issued], due[issued], never[issued]
     draw = {name: values[issued] for name, values in draw.items()}
