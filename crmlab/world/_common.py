@@ -118,9 +118,28 @@ def _format_ids(prefix: str, numbers: np.ndarray, width: int, add: int = 0) -> p
         _write_digits(chars[rows], numbers[rows] + add if add else numbers[rows],
                       len(head), width)
     _fill_columns(chars, head)  # last: a short leading group may spill into it
-    offsets = np.arange(0, (n + 1) * size, size, dtype=np.int64)
-    array = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(chars))
-    return strings(array)
+    offsets = _same_length_offsets(n, size, np.int64)
+    return strings(pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(chars)))
+
+
+#: Offsets ``0, size, 2 size, ..`` of strings of one length, by (size, dtype); Arrow
+#: buffers are immutable, so every array of such strings can share a prefix of one.
+_OFFSETS: dict[tuple[int, type], np.ndarray] = {}
+#: The longest offsets kept for sharing (8 MiB each); longer ones are made each time.
+_MAX_SHARED_OFFSETS = 1 << 20
+
+
+def _same_length_offsets(n: int, size: int, kind: type) -> pa.Buffer:
+    """The offsets of ``n`` strings of ``size`` bytes each, as an Arrow buffer."""
+    if n >= _MAX_SHARED_OFFSETS or kind is not np.int64:  # int32 ones could overflow
+        return pa.py_buffer(np.arange(0, (n + 1) * size, size, dtype=kind))
+    shared = _OFFSETS.get((size, kind))
+    if shared is None or len(shared) <= n:
+        length = min(max(2 * n, 1 << 16), _MAX_SHARED_OFFSETS)
+        shared = np.arange(0, length * size, size, dtype=kind)
+        shared.flags.writeable = False
+        _OFFSETS[size, kind] = shared
+    return pa.py_buffer(shared[:n + 1])
 
 
 def _fill_columns(chars: np.ndarray, head: np.ndarray) -> None:
@@ -223,9 +242,9 @@ def _take_same_length(array: pa.Array, index: np.ndarray) -> pa.Array | None:
     records = np.frombuffer(array.buffers()[2], dtype=np.dtype((np.void, width)), count=n,
                             offset=int(offsets[0]))
     chars = np.take(records, index).view(np.uint8)
-    out = np.arange(0, (len(index) + 1) * width, width, dtype=kind)
+    offsets = _same_length_offsets(len(index), width, kind)
     kind_of_array = pa.LargeStringArray if large else pa.StringArray
-    return kind_of_array.from_buffers(len(index), pa.py_buffer(out), pa.py_buffer(chars))
+    return kind_of_array.from_buffers(len(index), offsets, pa.py_buffer(chars))
 
 
 def event_ids(prefix: str, block: int, n: int | None = None, *,
