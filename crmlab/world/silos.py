@@ -22,6 +22,8 @@ customer, so record linkage can be scored.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,12 +31,11 @@ import pyarrow.compute as pc
 
 from ._block import BlockData
 from ._common import (
+    STR,
     arrow_strings,
     categorical,
     format_ids,
     join_strings,
-    strings,
-    take_strings,
 )
 from .config import WorldConfig
 from .names import pools
@@ -79,63 +80,165 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     return mat.view(f"<U{width}").ravel()
 
 
-def _typos(rng: np.random.Generator, values: pa.Array, rate: float,
-           only: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray]:
-    """Swap, drop or double one letter in a share of the strings. Returns the new
-    strings and which ones changed.
+# A silo's names are kept as a *pool* of strings and each record's position in it
+# (record i is ``pool[index[i]]``): a typo or a letter variant appends the new spelling
+# to the pool and points the record at it, so the names are copied only once, in key
+# order, when the table is built (no masked replacement of whole string columns).
 
-    The draws cover every string, but only the few that get a typo are touched (as a
-    small code-point matrix); with ``only`` (a mask), strings outside it are returned
-    unchanged because the caller discards them.
+
+def _typos(rng: np.random.Generator, pool: pa.Array, index: np.ndarray, rate: float,
+           only: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Swap, drop or double one letter in a share of the records' strings. Returns the
+    new pool and index and which records changed.
+
+    The draws cover every record, but only the few that get a typo are touched (as a
+    small code-point matrix); with ``only`` (a mask), records outside it keep their
+    string because the caller discards those changes.
     """
-    n = len(values)
+    n = len(index)
     if n == 0:
-        return values, np.zeros(0, bool)
+        return pool, index, np.zeros(0, bool)
     candidate = rng.random(n) < rate
     op = rng.integers(0, 3, n)
     u = rng.random(n)
     idx = np.flatnonzero(candidate if only is None else candidate & only)
     changed = np.zeros(n, bool)
     if len(idx) == 0:
-        return values, changed
-    before = np.asarray(pc.take(values, pa.array(idx)).to_numpy(zero_copy_only=False),
-                        dtype=str)
+        return pool, index, changed
+    before = np.asarray(_take(pool, index[idx]).to_numpy(zero_copy_only=False), dtype=str)
     after = _typo_strings(before, op[idx], u[idx])
-    changed[idx] = after != before
-    replaced = pa.array(after[changed[idx]].astype(object), type=values.type)
-    return pc.replace_with_mask(values, pa.array(changed), replaced), changed
+    hit = after != before
+    changed[idx] = hit
+    index = index.copy()
+    index[idx[hit]] = len(pool) + np.arange(int(hit.sum()))
+    typed = pa.array(after[hit].astype(object), type=pool.type)
+    return pa.concat_arrays([pool, typed]), index, changed
 
 
-def _persian_variants(rng: np.random.Generator, values: pa.Array, rate: float
-                      ) -> tuple[pa.Array, np.ndarray]:
-    """Arabic yeh/kaf and a space for the zero-width non-joiner, in a share of strings."""
-    if len(values) == 0:
-        return values, np.zeros(0, bool)
-    alt = values
+def _persian_variants(rng: np.random.Generator, pool: pa.Array, index: np.ndarray,
+                      rate: float) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Arabic yeh/kaf and a space for the zero-width non-joiner, in a share of the
+    records. Returns the new pool and index and which records changed."""
+    if len(index) == 0:
+        return pool, index, np.zeros(0, bool)
+    alt = pool
     for letter, variant in (("ی", "ي"), ("ک", "ك"), ("\u200c", " ")):
         alt = pc.replace_substring(alt, letter, variant)
-    differs = pc.not_equal(alt, values).to_numpy(zero_copy_only=False)
-    hit = (rng.random(len(values)) < rate) & differs
-    return pc.if_else(pa.array(hit), alt, values), hit
+    differs = pc.not_equal(alt, pool).to_numpy(zero_copy_only=False)[index]
+    hit = (rng.random(len(index)) < rate) & differs
+    return pa.concat_arrays([pool, alt]), np.where(hit, index + len(pool), index), hit
+
+
+def _take(values: pa.Array, index: np.ndarray) -> pa.Array:
+    """``values[index]`` with Arrow."""
+    return pc.take(values, pa.array(index))
+
+
+def _str(values: pa.Array) -> pd.arrays.ArrowStringArray:
+    """A ``str`` column over Arrow strings, to build a DataFrame from without copies."""
+    return pd.arrays.ArrowStringArray(values, dtype=STR)
 
 
 def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
-          ) -> tuple[pd.Series, np.ndarray]:
+          ) -> tuple[pa.Array, np.ndarray]:
     """The unique keys of one silo for one block, in key order, and the record order
     behind them: records are made in customer order, then given shuffled keys
-    (``perm``), so sorting by key puts record ``argsort(perm)[j]`` in row ``j``."""
+    (``perm``), so sorting by key puts record ``argsort(perm)[j]`` in row ``j`` (the
+    inverse permutation, made by a scatter instead of a sort)."""
     perm = rng.permutation(n)
-    return format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10), np.argsort(perm)
+    order = np.empty(n, dtype=np.int64)
+    order[perm] = np.arange(n)
+    return _serial_ids(prefix, block, n), order
+
+
+def _serial_ids(prefix: str, block: int, n: int) -> pa.Array:
+    """``format_ids(prefix, block * 1_000_000 + [1..n], 10)`` as Arrow strings.
+
+    The ids are the four digits of the block and the six of a serial number, so they
+    are assembled from one cached table of serial digits instead of being computed.
+    """
+    if not (0 <= block < 10_000 and n < 1_000_000):  # outside the layout: let format_ids say
+        return arrow_strings(format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10))
+    head = np.frombuffer(f"{prefix}{block:04d}".encode("ascii"), dtype=np.uint8)
+    return _fixed_strings(_glue(np.broadcast_to(head, (n, len(head))), _serial_digits(n)))
+
+
+@cache
+def _serial_digit_table(size: int) -> np.ndarray:
+    """The six ASCII digits of 1..size, one row each (read-only, shared)."""
+    numbers = np.arange(1, size + 1)
+    digits = np.stack([numbers // 10**k % 10 for k in range(5, -1, -1)], axis=1)
+    table = (digits + ord("0")).astype(np.uint8)
+    table.flags.writeable = False
+    return table
+
+
+def _serial_digits(n: int) -> np.ndarray:
+    """The six ASCII digits of 1..n (``n < 10**6``), from a table cached per power of two."""
+    return _serial_digit_table(1 << max(n - 1, 0).bit_length())[:n]
+
+
+def _char_matrix(values: pa.Array) -> np.ndarray | None:
+    """The bytes of Arrow strings as an ``(n, width)`` matrix (a view), if they are all
+    ASCII, non-null and of one non-zero length; otherwise None. For ASCII, slicing
+    columns is slicing characters."""
+    n = len(values)
+    if n == 0 or values.null_count or values.type != pa.large_string():
+        return None
+    _, offsets, data = values.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[values.offset:values.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or np.any(np.diff(offsets) != width):
+        return None
+    chars = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+    return chars if chars.max() < 128 else None
+
+
+def _glue(*parts: bytes | np.ndarray) -> np.ndarray:
+    """Rows of characters side by side: ``(n, w)`` byte matrices and literals (``bytes``,
+    the same in every row)."""
+    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
+    return np.concatenate([np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (n, len(p)))
+                           if isinstance(p, bytes) else p for p in parts], axis=1)
+
+
+def _fixed_strings(chars: np.ndarray) -> pa.Array:
+    """Arrow strings from an ``(n, width)`` byte matrix, one string per row."""
+    n, width = chars.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets),
+                                            pa.py_buffer(np.ascontiguousarray(chars)))
 
 
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """The sales, service and billing systems' spellings of the customers' phones."""
-    digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
+    """The sales, service and billing systems' spellings of the customers' phones.
+
+    Phones are written in one layout, so usually they are rearranged as a byte matrix;
+    :func:`_phones_arrow` (the same result with string kernels) handles anything else.
+    """
+    chars = _char_matrix(phone)
+    if chars is None:
+        return _phones_arrow(phone, fa)
+    sep = (chars == ord("+")) | (chars == ord(" "))
+    if not (sep == sep[0]).all():  # "+" and spaces not in the same places in every phone
+        return _phones_arrow(phone, fa)
+    digits = chars[:, ~sep[0]]
     if fa:  # "0912 345 6789"
+        dashed = np.where(chars == ord(" "), np.uint8(ord("-")), chars)
+        return (_fixed_strings(digits), _fixed_strings(_glue(b"+98 ", chars[:, 1:])),
+                _fixed_strings(dashed))
+    # "+1 415 555 0123"
+    sales = _glue(b"(", digits[:, 1:4], b") ", digits[:, 4:7], b"-", digits[:, 7:])
+    return _fixed_strings(sales), phone, _fixed_strings(digits[:, 1:])
+
+
+def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """:func:`_phones` with Arrow string kernels, for phones of any layout."""
+    digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
+    if fa:
         return (digits,
                 join_strings("+98 ", pc.utf8_slice_codeunits(phone, 1)),
                 pc.replace_substring(phone, " ", "-"))
-    # "+1 415 555 0123"
     area, exchange, line = (pc.utf8_slice_codeunits(digits, 1, 4),
                             pc.utf8_slice_codeunits(digits, 4, 7),
                             pc.utf8_slice_codeunits(digits, 7))
@@ -169,93 +272,96 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     new_address = (kind + " " + street + "، پلاک " + house) if fa else \
         (house + " " + street + " " + kind)
     address = arrow_strings(customers["address"])
-    current = pc.replace_with_mask(address, pa.array(moved),
-                                   pa.array(new_address, type=address.type))
+    # every customer's current address, as a position in the sign-up and new addresses
+    addresses = pa.concat_arrays([address, pa.array(new_address, type=address.type)])
+    current = np.arange(n)
+    current[moved] = n + np.arange(len(new_address))
     phone_sales, phone_service, phone_billing = _phones(arrow_strings(customers["phone"]), fa)
-
-    def pick(column: pd.Series | pa.Array, sel: np.ndarray) -> pd.Series:
-        if isinstance(column, pd.Series):
-            return pd.Series(column.array.take(sel))
-        return strings(pc.take(column, pa.array(sel)))
-
+    city, tariff = arrow_strings(customers["city"]), arrow_strings(customers["tariff_id"])
+    complained = np.zeros(n, bool)
+    complained[data.cmp_cust] = True
     members = {
         "sales": np.arange(n),
-        "service": np.unique(data.cmp_cust).astype(np.int64),
+        "service": np.flatnonzero(complained),
         "billing": np.flatnonzero(pop.postpaid),
-        "web": np.flatnonzero((pop.digital > 0.55) | np.isin(pop.channel, (1, 4))),
+        # digital customers and those who came by web or referral
+        "web": np.flatnonzero((pop.digital > 0.55) | (pop.channel == 1) | (pop.channel == 4)),
     }
     silos: dict[str, pd.DataFrame] = {}
-    truth_parts = []
+    truth: dict[str, list[np.ndarray | pa.Array]] = {
+        "record_key": [], "sel": [], "is_duplicate": [], "name_variant": [], "stale_address": []}
     for silo in SILO_NAMES:  # four systems, not rows
         idx = members[silo]
         dup = idx[rng.random(len(idx)) < DUPLICATE_RATE]
         rows = np.concatenate([idx, dup])
         is_dup = np.r_[np.zeros(len(idx), bool), np.ones(len(dup), bool)]
-        f, f_typo = _typos(rng, pc.take(first, pa.array(rows)), TYPO_RATE)
-        l_, l_typo = _typos(rng, pc.take(last, pa.array(rows)), TYPO_RATE)
+        f_pool, f_at, f_typo = _typos(rng, first, rows, TYPO_RATE)
+        l_pool, l_at, l_typo = _typos(rng, last, rows, TYPO_RATE)
         # a duplicate is typed again, differently
-        dup_typo_f, dup_hit = _typos(rng, f, 1.0, only=is_dup)
-        f = pc.if_else(pa.array(is_dup), dup_typo_f, f)
+        f_pool, f_at, dup_hit = _typos(rng, f_pool, f_at, 1.0, only=is_dup)
         variant = f_typo | l_typo | (is_dup & dup_hit)
         if fa:
-            f, v1 = _persian_variants(rng, f, VARIANT_RATE)
-            l_, v2 = _persian_variants(rng, l_, VARIANT_RATE)
+            f_pool, f_at, v1 = _persian_variants(rng, f_pool, f_at, VARIANT_RATE)
+            l_pool, l_at, v2 = _persian_variants(rng, l_pool, l_at, VARIANT_RATE)
             variant |= v1 | v2
         keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
                             pop.block, rng, len(rows))
         sel = rows[order]  # each record's customer, in key order
+        f, l_ = _take(f_pool, f_at[order]), _take(l_pool, l_at[order])  # names in key order
         stale = np.zeros(len(rows), bool)
         if silo == "sales":
             stale = moved[rows]
-            table = pd.DataFrame({
-                "account_no": keys,
-                "full_name": pick(join_strings(f, l_, sep=" "), order),
-                "phone": pick(phone_sales, sel),
-                "address": pick(address, sel),
-                "city": pick(customers["city"], sel),
-                "province": pick(customers["province"], sel),
-                "signup_date": pick(customers["signup_date"], sel),
-                "plan": pick(customers["plan"], sel),
-            })
+            table = {
+                "account_no": _str(keys),
+                "full_name": _str(join_strings(f, l_, sep=" ")),
+                "phone": _str(_take(phone_sales, sel)),
+                "address": _str(_take(address, sel)),
+                "city": _str(_take(city, sel)),
+                "province": customers["province"].array.take(sel),
+                "signup_date": customers["signup_date"].array.take(sel),
+                "plan": customers["plan"].array.take(sel),
+            }
         elif silo == "service":
             name = (join_strings(l_, f, sep=" ") if fa
                     else join_strings(pc.utf8_upper(l_), f, sep=", "))
             missing = rng.random(len(rows)) < MISSING_EMAIL_RATE
-            table = pd.DataFrame({
-                "contact_id": keys,
-                "customer_name": pick(name, order),
-                "phone": pick(phone_service, sel),
-                "email": strings(pc.if_else(pa.array(missing[order]),
-                                            pa.scalar(None, email.type),
-                                            pc.take(email, pa.array(sel)))),
-                "province": pick(customers["province"], sel),
-            })
+            table = {
+                "contact_id": _str(keys),
+                "customer_name": _str(name),
+                "phone": _str(_take(phone_service, sel)),
+                "email": _str(pc.if_else(pa.array(missing[order]), pa.scalar(None, email.type),
+                                         _take(email, sel))),
+                "province": customers["province"].array.take(sel),
+            }
         elif silo == "billing":
-            table = pd.DataFrame({
-                "account_number": keys,
-                "first_name": pick(f, order),
-                "last_name": pick(l_, order),
-                "billing_address": pick(current, sel),
-                "phone": pick(phone_billing, sel),
-                "email": pick(email, sel),
-                "tariff_id": pick(customers["tariff_id"], sel),
-            })
+            table = {
+                "account_number": _str(keys),
+                "first_name": _str(f),
+                "last_name": _str(l_),
+                "billing_address": _str(_take(addresses, current[sel])),
+                "phone": _str(_take(phone_billing, sel)),
+                "email": _str(_take(email, sel)),
+                "tariff_id": _str(_take(tariff, sel)),
+            }
         else:
-            handle = pc.list_element(pc.split_pattern(email, "@", max_splits=1), 0)
-            table = pd.DataFrame({
-                "user_id": keys,
-                "username": pick(handle, sel),
-                "email": pick(email, sel),
-                "display_name": pick(f, order),
-                "address": pick(current, sel),
-            })
-        silos[silo] = table
-        truth_parts.append(pd.DataFrame({
-            "silo": categorical(np.full(len(rows), SILO_NAMES.index(silo)), SILO_NAMES),
-            "record_key": keys,
-            "customer_id": take_strings(pop.customer_id, sel),
-            "is_duplicate": is_dup[order],
-            "name_variant": variant[order],
-            "stale_address": stale[order],
-        }))
-    return silos, pd.concat(truth_parts, ignore_index=True)
+            web_email = _take(email, sel)
+            table = {
+                "user_id": _str(keys),
+                "username": _str(pc.list_element(
+                    pc.split_pattern(web_email, "@", max_splits=1), 0)),
+                "email": _str(web_email),
+                "display_name": _str(f),
+                "address": _str(_take(addresses, current[sel])),
+            }
+        silos[silo] = pd.DataFrame(table, copy=False)
+        for column, values in (("record_key", keys), ("sel", sel), ("is_duplicate", is_dup[order]),
+                               ("name_variant", variant[order]), ("stale_address", stale[order])):
+            truth[column].append(values)
+    sizes = [len(k) for k in truth["record_key"]]
+    return silos, pd.DataFrame({
+        "silo": categorical(np.repeat(np.arange(len(SILO_NAMES)), sizes), SILO_NAMES),
+        "record_key": _str(pa.concat_arrays(truth["record_key"])),
+        "customer_id": _str(_take(arrow_strings(pop.customer_id), np.concatenate(truth["sel"]))),
+        **{column: np.concatenate(truth[column])
+           for column in ("is_duplicate", "name_variant", "stale_address")},
+    }, copy=False)
