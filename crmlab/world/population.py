@@ -11,6 +11,7 @@ stays inside a block, so blocks remain independent.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -19,13 +20,13 @@ import pyarrow.compute as pc
 
 from . import segments as seg
 from ._common import (
+    STR,
     categorical,
     choose_rows,
     days_to_timestamps,
     format_ids,
     join_strings,
     number_strings,
-    strings,
 )
 from .config import SEGMENTS, WorldConfig
 from .names import pools
@@ -88,7 +89,7 @@ def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float
 def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndarray,
                referred: np.ndarray) -> np.ndarray:
     """For referred customers, an earlier-signed-up customer of the block (or -1)."""
-    order = np.argsort(signup, kind="stable")
+    order = _stable_order(signup)
     cum = np.cumsum(propensity[order])  # cum[k] = total propensity of the k+1 earliest
     rank = np.empty(len(signup), dtype=np.int64)
     rank[order] = np.arange(len(signup))
@@ -101,9 +102,82 @@ def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndar
     return out
 
 
-def _take(pool: np.ndarray, codes: np.ndarray) -> pa.Array:
+def _stable_order(values: np.ndarray) -> np.ndarray:
+    """``np.argsort(values, kind="stable")``, by a faster unstable sort when no two
+    values tie (then every sort gives the same order)."""
+    order = np.argsort(values)
+    ranked = values[order]
+    if np.all(ranked[1:] > ranked[:-1]):
+        return order
+    return np.argsort(values, kind="stable")
+
+
+def _take(pool: np.ndarray | pa.Array, codes: np.ndarray) -> pa.Array:
     """``pool[codes]`` as Arrow strings, without a Python object per row."""
-    return pc.take(pa.array(pool, type=pa.large_string()), pa.array(codes))
+    if not isinstance(pool, pa.Array):
+        pool = pa.array(pool, type=pa.large_string())
+    return pc.take(pool, pa.array(codes))
+
+
+@cache
+def _numerals(size: int) -> pa.Array:
+    """``number_strings(np.arange(size))``, made once: small numbers are taken from it."""
+    return number_strings(np.arange(size))
+
+
+@cache
+def _digit_table(width: int) -> np.ndarray:
+    """The zero-padded ASCII digits of ``0 .. 10**width - 1``, one row each (read-only)."""
+    numbers = np.arange(10**width)
+    digits = np.stack([numbers // 10**k % 10 for k in range(width - 1, -1, -1)], axis=1)
+    table = (digits + ord("0")).astype(np.uint8)
+    table.flags.writeable = False
+    return table
+
+
+def glue_chars(*parts: bytes | np.ndarray) -> np.ndarray:
+    """Rows of characters side by side: ``(n, w)`` byte matrices and literals (``bytes``,
+    the same in every row)."""
+    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
+    return np.concatenate([np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (n, len(p)))
+                           if isinstance(p, bytes) else p for p in parts], axis=1)
+
+
+def take_rows(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]`` for a 2-D byte matrix, taking each row as one item (a fancy
+    index over short rows is several times slower)."""
+    width = table.shape[1]
+    rows = np.ascontiguousarray(table).view(f"V{width}").ravel().take(index)
+    return rows.view(np.uint8).reshape(len(index), width)
+
+
+def fixed_strings(chars: np.ndarray) -> pa.Array:
+    """Arrow strings from an ``(n, width)`` byte matrix of UTF-8, one string per row."""
+    n, width = chars.shape
+    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets),
+                                            pa.py_buffer(np.ascontiguousarray(chars)))
+
+
+def _phones(head: str, prefixes: np.ndarray, code: np.ndarray, local: np.ndarray) -> pa.Array:
+    """Phones ``head + prefix + " EEE LLLL"``, the seven digits of ``local`` split 3 + 4.
+
+    When every ``head + prefix`` has the same length (the pools' prefixes do), the
+    phones are written as one byte matrix; otherwise they are joined as strings.
+    """
+    starts = [f"{head}{p} ".encode() for p in prefixes]
+    exchange, line = local // 10_000, local % 10_000
+    if len({len(s) for s in starts}) != 1:
+        return join_strings(head, _take(prefixes, code), " ", number_strings(exchange, 3), " ",
+                            number_strings(line, 4))
+    start = np.frombuffer(b"".join(starts), dtype=np.uint8).reshape(len(starts), -1)
+    return fixed_strings(glue_chars(take_rows(start, code), take_rows(_digit_table(3), exchange),
+                                    b" ", take_rows(_digit_table(4), line)))
+
+
+def _str(values: pa.Array) -> pd.arrays.ArrowStringArray:
+    """A ``str`` column over Arrow strings, to build a DataFrame from without copies."""
+    return pd.arrays.ArrowStringArray(values, dtype=STR)
 
 
 def generate_population(config: WorldConfig, rng: np.random.Generator, block: int
@@ -157,50 +231,52 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
                                     p=loc.first_female_p)
     first_code[~female] = len(loc.first_female) + rng.choice(
         len(loc.first_male), size=int((~female).sum()), p=loc.first_male_p)
-    first_name = _take(np.concatenate([loc.first_female, loc.first_male]), first_code)
-    last_name = _take(loc.last, rng.choice(len(loc.last), size=n, p=loc.last_p))
+    first_pool = pa.array(np.concatenate([loc.first_female, loc.first_male]),
+                          type=pa.large_string())
+    last_pool = pa.array(loc.last, type=pa.large_string())
+    last_code = rng.choice(len(loc.last), size=n, p=loc.last_p)
+    first_name, last_name = _take(first_pool, first_code), _take(last_pool, last_code)
 
     city_names = np.array([c for p in loc.provinces for c in p.cities], dtype=object)
-    house = number_strings(rng.integers(1, 400, n))
+    house = _take(_numerals(400), rng.integers(1, 400, n))
     street = _take(loc.streets, rng.choice(len(loc.streets), size=n))
     kind = _take(loc.street_kinds, rng.choice(len(loc.street_kinds), size=n))
     local = rng.integers(0, 10_000_000, n)
-    prefix = _take(loc.mobile_prefixes, rng.choice(len(loc.mobile_prefixes), size=n))
-    exchange = number_strings(local // 10_000, 3)
-    line = number_strings(local % 10_000, 4)
-    handle_n = number_strings(rng.integers(1, 100, n))
+    prefix = rng.choice(len(loc.mobile_prefixes), size=n)
+    handle_n = _take(_numerals(100), rng.integers(1, 100, n))
     domain = _take(loc.email_domains, rng.choice(len(loc.email_domains), size=n))
     if config.locale == "fa_IR":
         address = join_strings(kind, " ", street, "، پلاک ", house)
-        phone = join_strings(prefix, " ", exchange, " ", line)
+        phone = _phones("", loc.mobile_prefixes, prefix, local)
         email = join_strings("user", number_strings(number), ".", handle_n, "@", domain)
     else:
         address = join_strings(house, " ", street, " ", kind)
-        phone = join_strings("+1 ", prefix, " ", exchange, " ", line)
-        email = join_strings(pc.utf8_lower(first_name), ".", pc.utf8_lower(last_name),
-                             handle_n, "@", domain)
+        phone = _phones("+1 ", loc.mobile_prefixes, prefix, local)
+        # lower-case the pools, not the rows
+        email = join_strings(_take(pc.utf8_lower(first_pool), first_code), ".",
+                             _take(pc.utf8_lower(last_pool), last_code), handle_n, "@", domain)
 
     start = config.start_ts
     customers = pd.DataFrame({
         "customer_id": customer_id,
-        "first_name": strings(first_name),
-        "last_name": strings(last_name),
+        "first_name": _str(first_name),
+        "last_name": _str(last_name),
         "gender": categorical(gender, GENDERS),
         "birth_date": days_to_timestamps(start, birth_day),
         "province": categorical(province, loc.province_names),
-        "city": strings(_take(city_names, province * 3 + city)),
-        "address": strings(address),
-        "phone": strings(phone),
-        "email": strings(email),
+        "city": _str(_take(city_names, province * 3 + city)),
+        "address": _str(address),
+        "phone": _str(phone),
+        "email": _str(email),
         "signup_date": days_to_timestamps(start, signup_day),
         "acquisition_channel": categorical(channel, ACQUISITION_CHANNELS),
         "plan": categorical(postpaid.astype(int), PLANS),
-    })
+    }, copy=False)
     truth = pd.DataFrame({
         "customer_id": customer_id,
         "segment": categorical(segment, SEGMENTS),
         "digital_preference": np.round(digital, 4),
-    })
+    }, copy=False)
     population = Population(
         block=block, number=number, customer_id=customer_id, segment=segment,
         postpaid=postpaid, signup_day=signup_day, province=province, city=city,

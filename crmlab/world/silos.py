@@ -39,6 +39,7 @@ from ._common import (
 )
 from .config import WorldConfig
 from .names import pools
+from .population import fixed_strings, glue_chars
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
@@ -159,8 +160,7 @@ def _serial_ids(prefix: str, block: int, n: int) -> pa.Array:
     """
     if not (0 <= block < 10_000 and n < 1_000_000):  # outside the layout: let format_ids say
         return arrow_strings(format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10))
-    head = np.frombuffer(f"{prefix}{block:04d}".encode("ascii"), dtype=np.uint8)
-    return _fixed_strings(_glue(np.broadcast_to(head, (n, len(head))), _serial_digits(n)))
+    return fixed_strings(glue_chars(f"{prefix}{block:04d}".encode("ascii"), _serial_digits(n)))
 
 
 @cache
@@ -194,22 +194,6 @@ def _char_matrix(values: pa.Array) -> np.ndarray | None:
     return chars if chars.max() < 128 else None
 
 
-def _glue(*parts: bytes | np.ndarray) -> np.ndarray:
-    """Rows of characters side by side: ``(n, w)`` byte matrices and literals (``bytes``,
-    the same in every row)."""
-    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
-    return np.concatenate([np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (n, len(p)))
-                           if isinstance(p, bytes) else p for p in parts], axis=1)
-
-
-def _fixed_strings(chars: np.ndarray) -> pa.Array:
-    """Arrow strings from an ``(n, width)`` byte matrix, one string per row."""
-    n, width = chars.shape
-    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets),
-                                            pa.py_buffer(np.ascontiguousarray(chars)))
-
-
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     """The sales, service and billing systems' spellings of the customers' phones.
 
@@ -225,11 +209,11 @@ def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     digits = chars[:, ~sep[0]]
     if fa:  # "0912 345 6789"
         dashed = np.where(chars == ord(" "), np.uint8(ord("-")), chars)
-        return (_fixed_strings(digits), _fixed_strings(_glue(b"+98 ", chars[:, 1:])),
-                _fixed_strings(dashed))
+        return (fixed_strings(digits), fixed_strings(glue_chars(b"+98 ", chars[:, 1:])),
+                fixed_strings(dashed))
     # "+1 415 555 0123"
-    sales = _glue(b"(", digits[:, 1:4], b") ", digits[:, 4:7], b"-", digits[:, 7:])
-    return _fixed_strings(sales), phone, _fixed_strings(digits[:, 1:])
+    sales = glue_chars(b"(", digits[:, 1:4], b") ", digits[:, 4:7], b"-", digits[:, 7:])
+    return fixed_strings(sales), phone, fixed_strings(digits[:, 1:])
 
 
 def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
