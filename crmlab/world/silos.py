@@ -22,7 +22,9 @@ customer, so record linkage can be scored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -81,52 +83,135 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     return mat.view(f"<U{width}").ravel()
 
 
-# A silo's names are kept as a *pool* of strings and each record's position in it
-# (record i is ``pool[index[i]]``): a typo or a letter variant appends the new spelling
-# to the pool and points the record at it, so the names are copied only once, in key
-# order, when the table is built (no masked replacement of whole string columns).
+class _Typos(NamedTuple):
+    """Typing errors drawn for some records."""
+
+    at: np.ndarray  # the records' positions
+    op: np.ndarray  # 0 swap, 1 drop, 2 double a letter
+    u: np.ndarray  # where in the string, as a share of its length
 
 
-def _typos(rng: np.random.Generator, pool: pa.Array, index: np.ndarray, rate: float,
-           only: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Swap, drop or double one letter in a share of the records' strings. Returns the
-    new pool and index and which records changed.
+@dataclass
+class _Records:
+    """One silo's records of a block and every random draw that shapes them.
 
-    The draws cover every record, but only the few that get a typo are touched (as a
-    small code-point matrix); with ``only`` (a mask), records outside it keep their
-    string because the caller discards those changes.
+    All draws are made first, silo by silo in the fixed stream order; none depends on
+    a string, so the names of the four silos are then spelled together (see
+    :func:`_spell_names`), a few large array operations instead of many small ones.
     """
-    n = len(index)
+
+    silo: str
+    rows: np.ndarray  # each record's customer, in record order (duplicates last)
+    is_dup: np.ndarray
+    first_typos: _Typos
+    last_typos: _Typos
+    dup_typos: _Typos  # a duplicate's first name is typed again, differently
+    variants: tuple[np.ndarray, np.ndarray] | None  # Persian: first/last names drawn
+    keys: pa.Array  # unique keys, in key order
+    order: np.ndarray  # the record behind each key
+    missing: np.ndarray | None  # service: e-mail not recorded
+
+
+def _draw_records(rng: np.random.Generator, silo: str, members: np.ndarray, block: int,
+                  fa: bool) -> _Records:
+    """Draw one silo's records: duplicates, typos, letter variants, keys, gaps."""
+    dup = members[rng.random(len(members)) < DUPLICATE_RATE]
+    rows = np.concatenate([members, dup])
+    n = len(rows)
+    is_dup = np.r_[np.zeros(len(members), bool), np.ones(len(dup), bool)]
+    first_typos = _draw_typos(rng, n, TYPO_RATE)
+    last_typos = _draw_typos(rng, n, TYPO_RATE)
+    dup_typos = _draw_typos(rng, n, 1.0, only=is_dup)
+    variants = (_draw_variants(rng, n), _draw_variants(rng, n)) if fa else None
+    keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
+                        block, rng, n)
+    missing = rng.random(n) < MISSING_EMAIL_RATE if silo == "service" else None
+    return _Records(silo, rows, is_dup, first_typos, last_typos, dup_typos, variants, keys,
+                    order, missing)
+
+
+def _draw_typos(rng: np.random.Generator, n: int, rate: float,
+                only: np.ndarray | None = None) -> _Typos:
+    """Which of ``n`` records get a typo (a share ``rate``, only within the mask
+    ``only`` if given) and what kind. The draws cover every record."""
     if n == 0:
-        return pool, index, np.zeros(0, bool)
+        return _Typos(np.empty(0, np.intp), np.empty(0, np.int64), np.empty(0))
     candidate = rng.random(n) < rate
     op = rng.integers(0, 3, n)
     u = rng.random(n)
-    idx = np.flatnonzero(candidate if only is None else candidate & only)
-    changed = np.zeros(n, bool)
-    if len(idx) == 0:
+    at = np.flatnonzero(candidate if only is None else candidate & only)
+    return _Typos(at, op[at], u[at])
+
+
+def _draw_variants(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Which of ``n`` records are written with Persian letter variants (if they can be)."""
+    return rng.random(n) < VARIANT_RATE if n else np.zeros(0, bool)
+
+
+# The records' names are kept as a *pool* of strings and each record's position in it
+# (record i is ``pool[index[i]]``): a typo or a letter variant appends the new spelling
+# to the pool and points the record at it, so the names are copied only once, in key
+# order, when the tables are built (no masked replacement of whole string columns).
+
+
+def _spell_names(first: pa.Array, last: pa.Array, records: list[_Records], fa: bool
+                 ) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray, np.ndarray]:
+    """The first and last names of all silos' records, stacked in silo order, with their
+    typos and letter variants. Returns the first-name pool and positions, the last-name
+    pool and positions, and which records' names differ from the customer's."""
+    starts = np.cumsum([0] + [len(r.rows) for r in records])
+
+    def stacked(name: str) -> _Typos:
+        parts = [getattr(r, name) for r in records]
+        return _Typos(np.concatenate([t.at + s for t, s in zip(parts, starts[:-1], strict=True)]),
+                      np.concatenate([t.op for t in parts]), np.concatenate([t.u for t in parts]))
+
+    rows = np.concatenate([r.rows for r in records])
+    is_dup = np.concatenate([r.is_dup for r in records])
+    f_pool, f_at, f_typo = _typos(first, rows, stacked("first_typos"))
+    l_pool, l_at, l_typo = _typos(last, rows, stacked("last_typos"))
+    f_pool, f_at, dup_hit = _typos(f_pool, f_at, stacked("dup_typos"))
+    variant = f_typo | l_typo | (is_dup & dup_hit)
+    if fa:
+        f_pool, f_at, v1 = _persian_variants(f_pool, f_at,
+                                             np.concatenate([r.variants[0] for r in records]))
+        l_pool, l_at, v2 = _persian_variants(l_pool, l_at,
+                                             np.concatenate([r.variants[1] for r in records]))
+        variant |= v1 | v2
+    return f_pool, f_at, l_pool, l_at, variant
+
+
+def _typos(pool: pa.Array, index: np.ndarray, typos: _Typos
+           ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Swap, drop or double one letter in the drawn records' strings. Returns the new
+    pool and index and which records changed (a typo can leave a string as it was).
+
+    Only the records that get a typo are touched, as a small code-point matrix.
+    """
+    changed = np.zeros(len(index), bool)
+    if len(typos.at) == 0:
         return pool, index, changed
-    before = np.asarray(_take(pool, index[idx]).to_numpy(zero_copy_only=False), dtype=str)
-    after = _typo_strings(before, op[idx], u[idx])
+    before = np.asarray(_take(pool, index[typos.at]).to_numpy(zero_copy_only=False), dtype=str)
+    after = _typo_strings(before, typos.op, typos.u)
     hit = after != before
-    changed[idx] = hit
+    changed[typos.at] = hit
     index = index.copy()
-    index[idx[hit]] = len(pool) + np.arange(int(hit.sum()))
+    index[typos.at[hit]] = len(pool) + np.arange(int(hit.sum()))
     typed = pa.array(after[hit].astype(object), type=pool.type)
     return pa.concat_arrays([pool, typed]), index, changed
 
 
-def _persian_variants(rng: np.random.Generator, pool: pa.Array, index: np.ndarray,
-                      rate: float) -> tuple[pa.Array, np.ndarray, np.ndarray]:
-    """Arabic yeh/kaf and a space for the zero-width non-joiner, in a share of the
-    records. Returns the new pool and index and which records changed."""
+def _persian_variants(pool: pa.Array, index: np.ndarray, drawn: np.ndarray
+                      ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Arabic yeh/kaf and a space for the zero-width non-joiner, in the drawn records
+    whose strings have any of them. Returns the new pool and index and which records
+    changed."""
     if len(index) == 0:
         return pool, index, np.zeros(0, bool)
     alt = pool
     for letter, variant in (("ی", "ي"), ("ک", "ك"), ("\u200c", " ")):
         alt = pc.replace_substring(alt, letter, variant)
-    differs = pc.not_equal(alt, pool).to_numpy(zero_copy_only=False)[index]
-    hit = (rng.random(len(index)) < rate) & differs
+    hit = drawn & pc.not_equal(alt, pool).to_numpy(zero_copy_only=False)[index]
     return pa.concat_arrays([pool, alt]), np.where(hit, index + len(pool), index), hit
 
 
@@ -271,32 +356,19 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         # digital customers and those who came by web or referral
         "web": np.flatnonzero((pop.digital > 0.55) | (pop.channel == 1) | (pop.channel == 4)),
     }
+    records = [_draw_records(rng, silo, members[silo], pop.block, fa) for silo in SILO_NAMES]
+    f_pool, f_at, l_pool, l_at, variant = _spell_names(first, last, records, fa)
     silos: dict[str, pd.DataFrame] = {}
-    truth: dict[str, list[np.ndarray | pa.Array]] = {
-        "record_key": [], "sel": [], "is_duplicate": [], "name_variant": [], "stale_address": []}
-    for silo in SILO_NAMES:  # four systems, not rows
-        idx = members[silo]
-        dup = idx[rng.random(len(idx)) < DUPLICATE_RATE]
-        rows = np.concatenate([idx, dup])
-        is_dup = np.r_[np.zeros(len(idx), bool), np.ones(len(dup), bool)]
-        f_pool, f_at, f_typo = _typos(rng, first, rows, TYPO_RATE)
-        l_pool, l_at, l_typo = _typos(rng, last, rows, TYPO_RATE)
-        # a duplicate is typed again, differently
-        f_pool, f_at, dup_hit = _typos(rng, f_pool, f_at, 1.0, only=is_dup)
-        variant = f_typo | l_typo | (is_dup & dup_hit)
-        if fa:
-            f_pool, f_at, v1 = _persian_variants(rng, f_pool, f_at, VARIANT_RATE)
-            l_pool, l_at, v2 = _persian_variants(rng, l_pool, l_at, VARIANT_RATE)
-            variant |= v1 | v2
-        keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
-                            pop.block, rng, len(rows))
-        sel = rows[order]  # each record's customer, in key order
-        f, l_ = _take(f_pool, f_at[order]), _take(l_pool, l_at[order])  # names in key order
-        stale = np.zeros(len(rows), bool)
+    sizes = [len(r.rows) for r in records]
+    starts = np.cumsum([0] + sizes)
+    for r, start in zip(records, starts[:-1], strict=True):  # four systems, not rows
+        silo, order = r.silo, r.order
+        sel = r.rows[order]  # each record's customer, in key order
+        at = start + order  # each record's position in the stacked names, in key order
+        f, l_ = _take(f_pool, f_at[at]), _take(l_pool, l_at[at])
         if silo == "sales":
-            stale = moved[rows]
             table = {
-                "account_no": _str(keys),
+                "account_no": _str(r.keys),
                 "full_name": _str(join_strings(f, l_, sep=" ")),
                 "phone": _str(_take(phone_sales, sel)),
                 "address": _str(_take(address, sel)),
@@ -308,18 +380,17 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         elif silo == "service":
             name = (join_strings(l_, f, sep=" ") if fa
                     else join_strings(pc.utf8_upper(l_), f, sep=", "))
-            missing = rng.random(len(rows)) < MISSING_EMAIL_RATE
             table = {
-                "contact_id": _str(keys),
+                "contact_id": _str(r.keys),
                 "customer_name": _str(name),
                 "phone": _str(_take(phone_service, sel)),
-                "email": _str(pc.if_else(pa.array(missing[order]), pa.scalar(None, email.type),
-                                         _take(email, sel))),
+                "email": _str(pc.if_else(pa.array(r.missing[order]),
+                                         pa.scalar(None, email.type), _take(email, sel))),
                 "province": customers["province"].array.take(sel),
             }
         elif silo == "billing":
             table = {
-                "account_number": _str(keys),
+                "account_number": _str(r.keys),
                 "first_name": _str(f),
                 "last_name": _str(l_),
                 "billing_address": _str(_take(addresses, current[sel])),
@@ -330,7 +401,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         else:
             web_email = _take(email, sel)
             table = {
-                "user_id": _str(keys),
+                "user_id": _str(r.keys),
                 "username": _str(pc.list_element(
                     pc.split_pattern(web_email, "@", max_splits=1), 0)),
                 "email": _str(web_email),
@@ -338,14 +409,17 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 "address": _str(_take(addresses, current[sel])),
             }
         silos[silo] = pd.DataFrame(table, copy=False)
-        for column, values in (("record_key", keys), ("sel", sel), ("is_duplicate", is_dup[order]),
-                               ("name_variant", variant[order]), ("stale_address", stale[order])):
-            truth[column].append(values)
-    sizes = [len(k) for k in truth["record_key"]]
+    # the mapping, silo by silo in key order: positions in the stacked records
+    at = np.concatenate([start + r.order for r, start in zip(records, starts[:-1], strict=True)])
+    rows = np.concatenate([r.rows for r in records])
+    # only sales keeps the sign-up address
+    stale = np.concatenate([moved[r.rows] if r.silo == "sales" else np.zeros(len(r.rows), bool)
+                            for r in records])
     return silos, pd.DataFrame({
         "silo": categorical(np.repeat(np.arange(len(SILO_NAMES)), sizes), SILO_NAMES),
-        "record_key": _str(pa.concat_arrays(truth["record_key"])),
-        "customer_id": _str(_take(arrow_strings(pop.customer_id), np.concatenate(truth["sel"]))),
-        **{column: np.concatenate(truth[column])
-           for column in ("is_duplicate", "name_variant", "stale_address")},
+        "record_key": _str(pa.concat_arrays([r.keys for r in records])),
+        "customer_id": _str(_take(arrow_strings(pop.customer_id), rows[at])),
+        "is_duplicate": np.concatenate([r.is_dup for r in records])[at],
+        "name_variant": variant[at],
+        "stale_address": stale[at],
     }, copy=False)
