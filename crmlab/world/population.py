@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -199,6 +200,44 @@ def fixed_strings(chars: np.ndarray) -> pa.Array:
                                             pa.py_buffer(np.ascontiguousarray(chars)))
 
 
+class _TextPools(NamedTuple):
+    """A locale's pools as Arrow strings, with the parts of addresses and e-mails
+    joined per combination, so that a customer's address or e-mail is two or three
+    takes and a short join instead of five or six parts."""
+
+    first: pa.Array  # female, then male first names
+    last: pa.Array
+    first_email: pa.Array  # en_US: the first name, lower-case, and "."
+    last_email: pa.Array  # en_US: the last name, lower-case
+    street: pa.Array  # per street * n_kinds + kind: " Main Street" / "خیابان ولیعصر، پلاک "
+    email_tail: pa.Array  # per handle number * n_domains + domain: "42@example.com"
+    city: pa.Array  # per province * 3 + city
+
+
+@cache
+def _text_pools(locale: str) -> _TextPools:
+    """The :class:`_TextPools` of a locale, made once per process."""
+    loc = pools(locale)
+    first = pa.array(np.concatenate([loc.first_female, loc.first_male]), type=pa.large_string())
+    last = pa.array(loc.last, type=pa.large_string())
+
+    def pairs(a: np.ndarray, b: np.ndarray) -> tuple[pa.Array, pa.Array]:
+        """Every (a, b) pair, a-major, as two aligned Arrow arrays."""
+        return (_take(a, np.repeat(np.arange(len(a)), len(b))),
+                _take(b, np.tile(np.arange(len(b)), len(a))))
+
+    street, kind = pairs(loc.streets, loc.street_kinds)
+    handle, domain = pairs(_numerals(100), loc.email_domains)
+    return _TextPools(
+        first=first, last=last,
+        first_email=join_strings(pc.utf8_lower(first), "."), last_email=pc.utf8_lower(last),
+        street=(join_strings(kind, " ", street, "، پلاک ") if locale == "fa_IR"
+                else join_strings(" ", street, " ", kind)),
+        email_tail=join_strings(handle, "@", domain),
+        city=pa.array([c for p in loc.provinces for c in p.cities], type=pa.large_string()),
+    )
+
+
 def _phones(head: str, prefixes: np.ndarray, code: np.ndarray, local: np.ndarray) -> pa.Array:
     """Phones ``head + prefix + " EEE LLLL"``, the seven digits of ``local`` split 3 + 4.
 
@@ -270,30 +309,26 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     first_code[female] = choose_weighted(rng, loc.first_female_p, int(female.sum()))
     first_code[~female] = len(loc.first_female) + choose_weighted(
         rng, loc.first_male_p, int((~female).sum()))
-    first_pool = pa.array(np.concatenate([loc.first_female, loc.first_male]),
-                          type=pa.large_string())
-    last_pool = pa.array(loc.last, type=pa.large_string())
     last_code = choose_weighted(rng, loc.last_p, n)
-    first_name, last_name = _take(first_pool, first_code), _take(last_pool, last_code)
+    text = _text_pools(config.locale)
+    first_name, last_name = _take(text.first, first_code), _take(text.last, last_code)
 
-    city_names = np.array([c for p in loc.provinces for c in p.cities], dtype=object)
     house = _take(_numerals(400), rng.integers(1, 400, n))
-    street = _take(loc.streets, rng.choice(len(loc.streets), size=n))
-    kind = _take(loc.street_kinds, rng.choice(len(loc.street_kinds), size=n))
+    street = (rng.choice(len(loc.streets), size=n) * len(loc.street_kinds)
+              + rng.choice(len(loc.street_kinds), size=n))  # with its kind
     local = rng.integers(0, 10_000_000, n)
     prefix = rng.choice(len(loc.mobile_prefixes), size=n)
-    handle_n = _take(_numerals(100), rng.integers(1, 100, n))
-    domain = _take(loc.email_domains, rng.choice(len(loc.email_domains), size=n))
+    handle = rng.integers(1, 100, n) * len(loc.email_domains)  # with its domain
+    email_tail = _take(text.email_tail, handle + rng.choice(len(loc.email_domains), size=n))
     if config.locale == "fa_IR":
-        address = join_strings(kind, " ", street, "، پلاک ", house)
+        address = join_strings(_take(text.street, street), house)
         phone = _phones("", loc.mobile_prefixes, prefix, local)
-        email = join_strings("user", number_strings(number), ".", handle_n, "@", domain)
+        email = join_strings("user", number_strings(number), ".", email_tail)
     else:
-        address = join_strings(house, " ", street, " ", kind)
+        address = join_strings(house, _take(text.street, street))
         phone = _phones("+1 ", loc.mobile_prefixes, prefix, local)
-        # lower-case the pools, not the rows
-        email = join_strings(_take(pc.utf8_lower(first_pool), first_code), ".",
-                             _take(pc.utf8_lower(last_pool), last_code), handle_n, "@", domain)
+        email = join_strings(_take(text.first_email, first_code),
+                             _take(text.last_email, last_code), email_tail)
 
     start = config.start_ts
     customers = pd.DataFrame({
@@ -303,7 +338,7 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
         "gender": categorical(gender, GENDERS),
         "birth_date": days_to_timestamps(start, birth_day),
         "province": categorical(province, loc.province_names),
-        "city": _str(_take(city_names, province * 3 + city)),
+        "city": _str(_take(text.city, province * 3 + city)),
         "address": _str(address),
         "phone": _str(phone),
         "email": _str(email),
