@@ -238,6 +238,15 @@ def _text_pools(locale: str) -> _TextPools:
     )
 
 
+def addresses(locale: str, house: np.ndarray, street: np.ndarray) -> pa.Array:
+    """Street addresses from house numbers (1..399) and street codes
+    (``street * len(pools(locale).street_kinds) + kind``): ``"12 Main Street"``, or
+    ``"خیابان ولیعصر، پلاک 12"`` in Persian."""
+    house = _take(_numerals(400), house)
+    street = _take(_text_pools(locale).street, street)
+    return join_strings(street, house) if locale == "fa_IR" else join_strings(house, street)
+
+
 def _phones(head: str, prefixes: np.ndarray, code: np.ndarray, local: np.ndarray) -> pa.Array:
     """Phones ``head + prefix + " EEE LLLL"``, the seven digits of ``local`` split 3 + 4.
 
@@ -313,19 +322,18 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     text = _text_pools(config.locale)
     first_name, last_name = _take(text.first, first_code), _take(text.last, last_code)
 
-    house = _take(_numerals(400), rng.integers(1, 400, n))
+    house = rng.integers(1, 400, n)
     street = (rng.choice(len(loc.streets), size=n) * len(loc.street_kinds)
               + rng.choice(len(loc.street_kinds), size=n))  # with its kind
+    address = addresses(config.locale, house, street)
     local = rng.integers(0, 10_000_000, n)
     prefix = rng.choice(len(loc.mobile_prefixes), size=n)
     handle = rng.integers(1, 100, n) * len(loc.email_domains)  # with its domain
     email_tail = _take(text.email_tail, handle + rng.choice(len(loc.email_domains), size=n))
     if config.locale == "fa_IR":
-        address = join_strings(_take(text.street, street), house)
         phone = _phones("", loc.mobile_prefixes, prefix, local)
         email = join_strings("user", number_strings(number), ".", email_tail)
     else:
-        address = join_strings(house, _take(text.street, street))
         phone = _phones("+1 ", loc.mobile_prefixes, prefix, local)
         email = join_strings(_take(text.first_email, first_code),
                              _take(text.last_email, last_code), email_tail)

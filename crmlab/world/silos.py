@@ -41,7 +41,7 @@ from ._common import (
 )
 from .config import WorldConfig
 from .names import pools
-from .population import fixed_strings, glue_chars
+from .population import addresses, fixed_strings, glue_chars
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
@@ -334,15 +334,12 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     email = arrow_strings(customers["email"])
     moved = rng.random(n) < MOVED_RATE
     new_house = rng.integers(1, 400, n)
-    new_street = rng.choice(loc.streets, n)
-    new_kind = rng.choice(loc.street_kinds, n)
-    house, street, kind = (new_house[moved].astype(str).astype(object), new_street[moved],
-                           new_kind[moved])
-    new_address = (kind + " " + street + "، پلاک " + house) if fa else \
-        (house + " " + street + " " + kind)
+    new_street = (rng.choice(len(loc.streets), n) * len(loc.street_kinds)
+                  + rng.choice(len(loc.street_kinds), n))  # with its kind
     address = arrow_strings(customers["address"])
     # every customer's current address, as a position in the sign-up and new addresses
-    addresses = pa.concat_arrays([address, pa.array(new_address, type=address.type)])
+    new_address = addresses(config.locale, new_house[moved], new_street[moved])
+    all_addresses = pa.concat_arrays([address, new_address])
     current = np.arange(n)
     current[moved] = n + np.arange(len(new_address))
     phone_sales, phone_service, phone_billing = _phones(arrow_strings(customers["phone"]), fa)
@@ -365,7 +362,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         silo, order = r.silo, r.order
         sel = r.rows[order]  # each record's customer, in key order
         at = start + order  # each record's position in the stacked names, in key order
-        f, l_ = _take(f_pool, f_at[at]), _take(l_pool, l_at[at])
+        f = _take(f_pool, f_at[at])
+        l_ = _take(l_pool, l_at[at]) if silo != "web" else None  # web has no last name
         if silo == "sales":
             table = {
                 "account_no": _str(r.keys),
@@ -393,7 +391,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 "account_number": _str(r.keys),
                 "first_name": _str(f),
                 "last_name": _str(l_),
-                "billing_address": _str(_take(addresses, current[sel])),
+                "billing_address": _str(_take(all_addresses, current[sel])),
                 "phone": _str(_take(phone_billing, sel)),
                 "email": _str(_take(email, sel)),
                 "tariff_id": _str(_take(tariff, sel)),
@@ -406,7 +404,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                     pc.split_pattern(web_email, "@", max_splits=1), 0)),
                 "email": _str(web_email),
                 "display_name": _str(f),
-                "address": _str(_take(addresses, current[sel])),
+                "address": _str(_take(all_addresses, current[sel])),
             }
         silos[silo] = pd.DataFrame(table, copy=False)
     # the mapping, silo by silo in key order: positions in the stacked records
