@@ -178,10 +178,19 @@ def _digit_table(width: int) -> np.ndarray:
 
 def glue_chars(*parts: bytes | np.ndarray) -> np.ndarray:
     """Rows of characters side by side: ``(n, w)`` byte matrices and literals (``bytes``,
-    the same in every row)."""
+    the same in every row).
+
+    Each part goes into one field of a structured array, copied as one fixed-size item
+    per row: several times faster than assigning narrow columns of a byte matrix.
+    """
     n = next(len(p) for p in parts if isinstance(p, np.ndarray))
-    return np.concatenate([np.broadcast_to(np.frombuffer(p, dtype=np.uint8), (n, len(p)))
-                           if isinstance(p, bytes) else p for p in parts], axis=1)
+    widths = [len(p) if isinstance(p, bytes) else p.shape[1] for p in parts]
+    rows = np.empty(n, dtype=[(f"f{i}", f"V{w}") for i, w in enumerate(widths) if w])
+    for i, (part, width) in enumerate(zip(parts, widths, strict=True)):
+        if width:
+            rows[f"f{i}"] = (np.void(part) if isinstance(part, bytes) else
+                             np.ascontiguousarray(part).view(f"V{width}").ravel())
+    return rows.view(np.uint8).reshape(n, sum(widths))
 
 
 def take_rows(table: np.ndarray, index: np.ndarray) -> np.ndarray:
