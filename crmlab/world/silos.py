@@ -22,6 +22,10 @@ customer, so record linkage can be scored.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,15 +33,15 @@ import pyarrow.compute as pc
 
 from ._block import BlockData
 from ._common import (
+    STR,
     arrow_strings,
     categorical,
     format_ids,
     join_strings,
-    strings,
-    take_strings,
 )
 from .config import WorldConfig
 from .names import pools
+from .population import addresses, fixed_strings, glue_chars
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
@@ -79,63 +83,231 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     return mat.view(f"<U{width}").ravel()
 
 
-def _typos(rng: np.random.Generator, values: pa.Array, rate: float,
-           only: np.ndarray | None = None) -> tuple[pa.Array, np.ndarray]:
-    """Swap, drop or double one letter in a share of the strings. Returns the new
-    strings and which ones changed.
+class _Typos(NamedTuple):
+    """Typing errors drawn for some records."""
 
-    The draws cover every string, but only the few that get a typo are touched (as a
-    small code-point matrix); with ``only`` (a mask), strings outside it are returned
-    unchanged because the caller discards them.
+    at: np.ndarray  # the records' positions
+    op: np.ndarray  # 0 swap, 1 drop, 2 double a letter
+    u: np.ndarray  # where in the string, as a share of its length
+
+
+@dataclass
+class _Records:
+    """One silo's records of a block and every random draw that shapes them.
+
+    All draws are made first, silo by silo in the fixed stream order; none depends on
+    a string, so the names of the four silos are then spelled together (see
+    :func:`_spell_names`), a few large array operations instead of many small ones.
     """
-    n = len(values)
+
+    silo: str
+    rows: np.ndarray  # each record's customer, in record order (duplicates last)
+    is_dup: np.ndarray
+    first_typos: _Typos
+    last_typos: _Typos
+    dup_typos: _Typos  # a duplicate's first name is typed again, differently
+    variants: tuple[np.ndarray, np.ndarray] | None  # Persian: first/last names drawn
+    keys: pa.Array  # unique keys, in key order
+    order: np.ndarray  # the record behind each key
+    missing: np.ndarray | None  # service: e-mail not recorded
+
+
+def _draw_records(rng: np.random.Generator, silo: str, members: np.ndarray, block: int,
+                  fa: bool) -> _Records:
+    """Draw one silo's records: duplicates, typos, letter variants, keys, gaps."""
+    dup = members[rng.random(len(members)) < DUPLICATE_RATE]
+    rows = np.concatenate([members, dup])
+    n = len(rows)
+    is_dup = np.r_[np.zeros(len(members), bool), np.ones(len(dup), bool)]
+    first_typos = _draw_typos(rng, n, TYPO_RATE)
+    last_typos = _draw_typos(rng, n, TYPO_RATE)
+    dup_typos = _draw_typos(rng, n, 1.0, only=is_dup)
+    variants = (_draw_variants(rng, n), _draw_variants(rng, n)) if fa else None
+    keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
+                        block, rng, n)
+    missing = rng.random(n) < MISSING_EMAIL_RATE if silo == "service" else None
+    return _Records(silo, rows, is_dup, first_typos, last_typos, dup_typos, variants, keys,
+                    order, missing)
+
+
+def _draw_typos(rng: np.random.Generator, n: int, rate: float,
+                only: np.ndarray | None = None) -> _Typos:
+    """Which of ``n`` records get a typo (a share ``rate``, only within the mask
+    ``only`` if given) and what kind. The draws cover every record."""
     if n == 0:
-        return values, np.zeros(0, bool)
+        return _Typos(np.empty(0, np.intp), np.empty(0, np.int64), np.empty(0))
     candidate = rng.random(n) < rate
     op = rng.integers(0, 3, n)
     u = rng.random(n)
-    idx = np.flatnonzero(candidate if only is None else candidate & only)
-    changed = np.zeros(n, bool)
-    if len(idx) == 0:
-        return values, changed
-    before = np.asarray(pc.take(values, pa.array(idx)).to_numpy(zero_copy_only=False),
-                        dtype=str)
-    after = _typo_strings(before, op[idx], u[idx])
-    changed[idx] = after != before
-    replaced = pa.array(after[changed[idx]].astype(object), type=values.type)
-    return pc.replace_with_mask(values, pa.array(changed), replaced), changed
+    at = np.flatnonzero(candidate if only is None else candidate & only)
+    return _Typos(at, op[at], u[at])
 
 
-def _persian_variants(rng: np.random.Generator, values: pa.Array, rate: float
-                      ) -> tuple[pa.Array, np.ndarray]:
-    """Arabic yeh/kaf and a space for the zero-width non-joiner, in a share of strings."""
-    if len(values) == 0:
-        return values, np.zeros(0, bool)
-    alt = values
+def _draw_variants(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Which of ``n`` records are written with Persian letter variants (if they can be)."""
+    return rng.random(n) < VARIANT_RATE if n else np.zeros(0, bool)
+
+
+# The records' names are kept as a *pool* of strings and each record's position in it
+# (record i is ``pool[index[i]]``): a typo or a letter variant appends the new spelling
+# to the pool and points the record at it, so the names are copied only once, in key
+# order, when the tables are built (no masked replacement of whole string columns).
+
+
+def _spell_names(first: pa.Array, last: pa.Array, records: list[_Records], fa: bool
+                 ) -> tuple[pa.Array, np.ndarray, pa.Array, np.ndarray, np.ndarray]:
+    """The first and last names of all silos' records, stacked in silo order, with their
+    typos and letter variants. Returns the first-name pool and positions, the last-name
+    pool and positions, and which records' names differ from the customer's."""
+    starts = np.cumsum([0] + [len(r.rows) for r in records])
+
+    def stacked(name: str) -> _Typos:
+        parts = [getattr(r, name) for r in records]
+        return _Typos(np.concatenate([t.at + s for t, s in zip(parts, starts[:-1], strict=True)]),
+                      np.concatenate([t.op for t in parts]), np.concatenate([t.u for t in parts]))
+
+    rows = np.concatenate([r.rows for r in records])
+    is_dup = np.concatenate([r.is_dup for r in records])
+    f_pool, f_at, f_typo = _typos(first, rows, stacked("first_typos"))
+    l_pool, l_at, l_typo = _typos(last, rows, stacked("last_typos"))
+    f_pool, f_at, dup_hit = _typos(f_pool, f_at, stacked("dup_typos"))
+    variant = f_typo | l_typo | (is_dup & dup_hit)
+    if fa:
+        f_pool, f_at, v1 = _persian_variants(f_pool, f_at,
+                                             np.concatenate([r.variants[0] for r in records]))
+        l_pool, l_at, v2 = _persian_variants(l_pool, l_at,
+                                             np.concatenate([r.variants[1] for r in records]))
+        variant |= v1 | v2
+    return f_pool, f_at, l_pool, l_at, variant
+
+
+def _typos(pool: pa.Array, index: np.ndarray, typos: _Typos
+           ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Swap, drop or double one letter in the drawn records' strings. Returns the new
+    pool and index and which records changed (a typo can leave a string as it was).
+
+    Only the records that get a typo are touched, as a small code-point matrix.
+    """
+    changed = np.zeros(len(index), bool)
+    if len(typos.at) == 0:
+        return pool, index, changed
+    before = np.asarray(_take(pool, index[typos.at]).to_numpy(zero_copy_only=False), dtype=str)
+    after = _typo_strings(before, typos.op, typos.u)
+    hit = after != before
+    changed[typos.at] = hit
+    index = index.copy()
+    index[typos.at[hit]] = len(pool) + np.arange(int(hit.sum()))
+    typed = pa.array(after[hit].astype(object), type=pool.type)
+    return pa.concat_arrays([pool, typed]), index, changed
+
+
+def _persian_variants(pool: pa.Array, index: np.ndarray, drawn: np.ndarray
+                      ) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Arabic yeh/kaf and a space for the zero-width non-joiner, in the drawn records
+    whose strings have any of them. Returns the new pool and index and which records
+    changed."""
+    if len(index) == 0:
+        return pool, index, np.zeros(0, bool)
+    alt = pool
     for letter, variant in (("ی", "ي"), ("ک", "ك"), ("\u200c", " ")):
         alt = pc.replace_substring(alt, letter, variant)
-    differs = pc.not_equal(alt, values).to_numpy(zero_copy_only=False)
-    hit = (rng.random(len(values)) < rate) & differs
-    return pc.if_else(pa.array(hit), alt, values), hit
+    hit = drawn & pc.not_equal(alt, pool).to_numpy(zero_copy_only=False)[index]
+    return pa.concat_arrays([pool, alt]), np.where(hit, index + len(pool), index), hit
+
+
+def _take(values: pa.Array, index: np.ndarray) -> pa.Array:
+    """``values[index]`` with Arrow."""
+    return pc.take(values, pa.array(index))
+
+
+def _str(values: pa.Array) -> pd.arrays.ArrowStringArray:
+    """A ``str`` column over Arrow strings, to build a DataFrame from without copies."""
+    return pd.arrays.ArrowStringArray(values, dtype=STR)
 
 
 def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
-          ) -> tuple[pd.Series, np.ndarray]:
+          ) -> tuple[pa.Array, np.ndarray]:
     """The unique keys of one silo for one block, in key order, and the record order
     behind them: records are made in customer order, then given shuffled keys
-    (``perm``), so sorting by key puts record ``argsort(perm)[j]`` in row ``j``."""
+    (``perm``), so sorting by key puts record ``argsort(perm)[j]`` in row ``j`` (the
+    inverse permutation, made by a scatter instead of a sort)."""
     perm = rng.permutation(n)
-    return format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10), np.argsort(perm)
+    order = np.empty(n, dtype=np.int64)
+    order[perm] = np.arange(n)
+    return _serial_ids(prefix, block, n), order
+
+
+def _serial_ids(prefix: str, block: int, n: int) -> pa.Array:
+    """``format_ids(prefix, block * 1_000_000 + [1..n], 10)`` as Arrow strings.
+
+    The ids are the four digits of the block and the six of a serial number, so they
+    are assembled from one cached table of serial digits instead of being computed.
+    """
+    if not (0 <= block < 10_000 and n < 1_000_000):  # outside the layout: let format_ids say
+        return arrow_strings(format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10))
+    return fixed_strings(glue_chars(f"{prefix}{block:04d}".encode("ascii"), _serial_digits(n)))
+
+
+@cache
+def _serial_digit_table(size: int) -> np.ndarray:
+    """The six ASCII digits of 1..size, one row each (read-only, shared)."""
+    numbers = np.arange(1, size + 1)
+    digits = np.stack([numbers // 10**k % 10 for k in range(5, -1, -1)], axis=1)
+    table = (digits + ord("0")).astype(np.uint8)
+    table.flags.writeable = False
+    return table
+
+
+def _serial_digits(n: int) -> np.ndarray:
+    """The six ASCII digits of 1..n (``n < 10**6``), from a table cached per power of two."""
+    return _serial_digit_table(1 << max(n - 1, 0).bit_length())[:n]
+
+
+def _char_matrix(values: pa.Array) -> np.ndarray | None:
+    """The bytes of Arrow strings as an ``(n, width)`` matrix (a view), if they are all
+    ASCII, non-null and of one non-zero length; otherwise None. For ASCII, slicing
+    columns is slicing characters."""
+    n = len(values)
+    if n == 0 or values.null_count or values.type != pa.large_string():
+        return None
+    _, offsets, data = values.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[values.offset:values.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or np.any(np.diff(offsets) != width):
+        return None
+    chars = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
+    return chars if chars.max() < 128 else None
 
 
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """The sales, service and billing systems' spellings of the customers' phones."""
-    digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
+    """The sales, service and billing systems' spellings of the customers' phones.
+
+    Phones are written in one layout, so usually they are rearranged as a byte matrix;
+    :func:`_phones_arrow` (the same result with string kernels) handles anything else.
+    """
+    chars = _char_matrix(phone)
+    if chars is None:
+        return _phones_arrow(phone, fa)
+    sep = (chars == ord("+")) | (chars == ord(" "))
+    if not (sep == sep[0]).all():  # "+" and spaces not in the same places in every phone
+        return _phones_arrow(phone, fa)
+    digits = chars[:, ~sep[0]]
     if fa:  # "0912 345 6789"
+        dashed = np.where(chars == ord(" "), np.uint8(ord("-")), chars)
+        return (fixed_strings(digits), fixed_strings(glue_chars(b"+98 ", chars[:, 1:])),
+                fixed_strings(dashed))
+    # "+1 415 555 0123"
+    sales = glue_chars(b"(", digits[:, 1:4], b") ", digits[:, 4:7], b"-", digits[:, 7:])
+    return fixed_strings(sales), phone, fixed_strings(digits[:, 1:])
+
+
+def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """:func:`_phones` with Arrow string kernels, for phones of any layout."""
+    digits = pc.replace_substring(pc.replace_substring(phone, "+", ""), " ", "")
+    if fa:
         return (digits,
                 join_strings("+98 ", pc.utf8_slice_codeunits(phone, 1)),
                 pc.replace_substring(phone, " ", "-"))
-    # "+1 415 555 0123"
     area, exchange, line = (pc.utf8_slice_codeunits(digits, 1, 4),
                             pc.utf8_slice_codeunits(digits, 4, 7),
                             pc.utf8_slice_codeunits(digits, 7))
@@ -162,100 +334,90 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     email = arrow_strings(customers["email"])
     moved = rng.random(n) < MOVED_RATE
     new_house = rng.integers(1, 400, n)
-    new_street = rng.choice(loc.streets, n)
-    new_kind = rng.choice(loc.street_kinds, n)
-    house, street, kind = (new_house[moved].astype(str).astype(object), new_street[moved],
-                           new_kind[moved])
-    new_address = (kind + " " + street + "، پلاک " + house) if fa else \
-        (house + " " + street + " " + kind)
+    new_street = (rng.choice(len(loc.streets), n) * len(loc.street_kinds)
+                  + rng.choice(len(loc.street_kinds), n))  # with its kind
     address = arrow_strings(customers["address"])
-    current = pc.replace_with_mask(address, pa.array(moved),
-                                   pa.array(new_address, type=address.type))
+    # every customer's current address, as a position in the sign-up and new addresses
+    new_address = addresses(config.locale, new_house[moved], new_street[moved])
+    all_addresses = pa.concat_arrays([address, new_address])
+    current = np.arange(n)
+    current[moved] = n + np.arange(len(new_address))
     phone_sales, phone_service, phone_billing = _phones(arrow_strings(customers["phone"]), fa)
-
-    def pick(column: pd.Series | pa.Array, sel: np.ndarray) -> pd.Series:
-        if isinstance(column, pd.Series):
-            return pd.Series(column.array.take(sel))
-        return strings(pc.take(column, pa.array(sel)))
-
+    city, tariff = arrow_strings(customers["city"]), arrow_strings(customers["tariff_id"])
+    complained = np.zeros(n, bool)
+    complained[data.cmp_cust] = True
     members = {
         "sales": np.arange(n),
-        "service": np.unique(data.cmp_cust).astype(np.int64),
+        "service": np.flatnonzero(complained),
         "billing": np.flatnonzero(pop.postpaid),
-        "web": np.flatnonzero((pop.digital > 0.55) | np.isin(pop.channel, (1, 4))),
+        # digital customers and those who came by web or referral
+        "web": np.flatnonzero((pop.digital > 0.55) | (pop.channel == 1) | (pop.channel == 4)),
     }
+    records = [_draw_records(rng, silo, members[silo], pop.block, fa) for silo in SILO_NAMES]
+    f_pool, f_at, l_pool, l_at, variant = _spell_names(first, last, records, fa)
     silos: dict[str, pd.DataFrame] = {}
-    truth_parts = []
-    for silo in SILO_NAMES:  # four systems, not rows
-        idx = members[silo]
-        dup = idx[rng.random(len(idx)) < DUPLICATE_RATE]
-        rows = np.concatenate([idx, dup])
-        is_dup = np.r_[np.zeros(len(idx), bool), np.ones(len(dup), bool)]
-        f, f_typo = _typos(rng, pc.take(first, pa.array(rows)), TYPO_RATE)
-        l_, l_typo = _typos(rng, pc.take(last, pa.array(rows)), TYPO_RATE)
-        # a duplicate is typed again, differently
-        dup_typo_f, dup_hit = _typos(rng, f, 1.0, only=is_dup)
-        f = pc.if_else(pa.array(is_dup), dup_typo_f, f)
-        variant = f_typo | l_typo | (is_dup & dup_hit)
-        if fa:
-            f, v1 = _persian_variants(rng, f, VARIANT_RATE)
-            l_, v2 = _persian_variants(rng, l_, VARIANT_RATE)
-            variant |= v1 | v2
-        keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
-                            pop.block, rng, len(rows))
-        sel = rows[order]  # each record's customer, in key order
-        stale = np.zeros(len(rows), bool)
+    sizes = [len(r.rows) for r in records]
+    starts = np.cumsum([0] + sizes)
+    for r, start in zip(records, starts[:-1], strict=True):  # four systems, not rows
+        silo, order = r.silo, r.order
+        sel = r.rows[order]  # each record's customer, in key order
+        at = start + order  # each record's position in the stacked names, in key order
+        f = _take(f_pool, f_at[at])
+        l_ = _take(l_pool, l_at[at]) if silo != "web" else None  # web has no last name
         if silo == "sales":
-            stale = moved[rows]
-            table = pd.DataFrame({
-                "account_no": keys,
-                "full_name": pick(join_strings(f, l_, sep=" "), order),
-                "phone": pick(phone_sales, sel),
-                "address": pick(address, sel),
-                "city": pick(customers["city"], sel),
-                "province": pick(customers["province"], sel),
-                "signup_date": pick(customers["signup_date"], sel),
-                "plan": pick(customers["plan"], sel),
-            })
+            table = {
+                "account_no": _str(r.keys),
+                "full_name": _str(join_strings(f, l_, sep=" ")),
+                "phone": _str(_take(phone_sales, sel)),
+                "address": _str(_take(address, sel)),
+                "city": _str(_take(city, sel)),
+                "province": customers["province"].array.take(sel),
+                "signup_date": customers["signup_date"].array.take(sel),
+                "plan": customers["plan"].array.take(sel),
+            }
         elif silo == "service":
             name = (join_strings(l_, f, sep=" ") if fa
                     else join_strings(pc.utf8_upper(l_), f, sep=", "))
-            missing = rng.random(len(rows)) < MISSING_EMAIL_RATE
-            table = pd.DataFrame({
-                "contact_id": keys,
-                "customer_name": pick(name, order),
-                "phone": pick(phone_service, sel),
-                "email": strings(pc.if_else(pa.array(missing[order]),
-                                            pa.scalar(None, email.type),
-                                            pc.take(email, pa.array(sel)))),
-                "province": pick(customers["province"], sel),
-            })
+            table = {
+                "contact_id": _str(r.keys),
+                "customer_name": _str(name),
+                "phone": _str(_take(phone_service, sel)),
+                "email": _str(pc.if_else(pa.array(r.missing[order]),
+                                         pa.scalar(None, email.type), _take(email, sel))),
+                "province": customers["province"].array.take(sel),
+            }
         elif silo == "billing":
-            table = pd.DataFrame({
-                "account_number": keys,
-                "first_name": pick(f, order),
-                "last_name": pick(l_, order),
-                "billing_address": pick(current, sel),
-                "phone": pick(phone_billing, sel),
-                "email": pick(email, sel),
-                "tariff_id": pick(customers["tariff_id"], sel),
-            })
+            table = {
+                "account_number": _str(r.keys),
+                "first_name": _str(f),
+                "last_name": _str(l_),
+                "billing_address": _str(_take(all_addresses, current[sel])),
+                "phone": _str(_take(phone_billing, sel)),
+                "email": _str(_take(email, sel)),
+                "tariff_id": _str(_take(tariff, sel)),
+            }
         else:
-            handle = pc.list_element(pc.split_pattern(email, "@", max_splits=1), 0)
-            table = pd.DataFrame({
-                "user_id": keys,
-                "username": pick(handle, sel),
-                "email": pick(email, sel),
-                "display_name": pick(f, order),
-                "address": pick(current, sel),
-            })
-        silos[silo] = table
-        truth_parts.append(pd.DataFrame({
-            "silo": categorical(np.full(len(rows), SILO_NAMES.index(silo)), SILO_NAMES),
-            "record_key": keys,
-            "customer_id": take_strings(pop.customer_id, sel),
-            "is_duplicate": is_dup[order],
-            "name_variant": variant[order],
-            "stale_address": stale[order],
-        }))
-    return silos, pd.concat(truth_parts, ignore_index=True)
+            web_email = _take(email, sel)
+            table = {
+                "user_id": _str(r.keys),
+                "username": _str(pc.list_element(
+                    pc.split_pattern(web_email, "@", max_splits=1), 0)),
+                "email": _str(web_email),
+                "display_name": _str(f),
+                "address": _str(_take(all_addresses, current[sel])),
+            }
+        silos[silo] = pd.DataFrame(table, copy=False)
+    # the mapping, silo by silo in key order: positions in the stacked records
+    at = np.concatenate([start + r.order for r, start in zip(records, starts[:-1], strict=True)])
+    rows = np.concatenate([r.rows for r in records])
+    # only sales keeps the sign-up address
+    stale = np.concatenate([moved[r.rows] if r.silo == "sales" else np.zeros(len(r.rows), bool)
+                            for r in records])
+    return silos, pd.DataFrame({
+        "silo": categorical(np.repeat(np.arange(len(SILO_NAMES)), sizes), SILO_NAMES),
+        "record_key": _str(pa.concat_arrays([r.keys for r in records])),
+        "customer_id": _str(_take(arrow_strings(pop.customer_id), rows[at])),
+        "is_duplicate": np.concatenate([r.is_dup for r in records])[at],
+        "name_variant": variant[at],
+        "stale_address": stale[at],
+    }, copy=False)
