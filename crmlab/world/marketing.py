@@ -24,6 +24,9 @@ causal effect on purchases: the member/non-member gap is pure selection.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -112,65 +115,157 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     })
 
 
-def _stable_day_order(day: np.ndarray) -> np.ndarray:
-    """``np.argsort(day, kind="stable")``, faster for days recorded to the second.
+def _bucket_of(bounds: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(bounds, day, side="right")``: how many bounds are at or
+    before each day.
 
-    Such days are ``k / 86400`` exactly, so ``k * len(day) + position`` is a unique
-    integer key in the same order, and unique keys need no stable sort.
+    Campaign bounds are whole days, so a bound is at or before a day exactly when it
+    is at or before the day's floor, and a table over the few hundred whole days the
+    events span answers each event with one lookup instead of a binary search.
     """
-    seconds = np.round(day * 86_400.0)
-    if len(day) and (np.array_equal(seconds / 86_400.0, day)
-                     and np.abs(seconds).max() * len(day) < 2**62):
-        return np.argsort(seconds.astype(np.int64) * len(day) + np.arange(len(day)))
-    return np.argsort(day, kind="stable")
+    if len(day) and np.array_equal(bounds, np.floor(bounds)):
+        low, high = np.floor(day.min()), np.floor(day.max())
+        if np.isfinite(low) and np.isfinite(high) and high - low <= 4 * len(day) + 10_000:
+            table = np.searchsorted(bounds, np.arange(low, high + 1.0), side="right")
+            return table[(np.floor(day) - low).astype(np.int64)]
+    return np.searchsorted(bounds, day, side="right")
 
 
 class _History:
     """Each customer's purchases as a campaign starting at day ``t`` sees them: count
     and total in a look-back window, and the last purchase day before ``t``.
 
-    The events are sorted by day once, so the events before ``t`` are a prefix and a
-    window is a slice (no mask over every event per campaign). Each customer's events
-    arrive in time order (purchases and invoices are made per customer, in order), so a
-    customer's amounts are added in the same order as a masked bincount would add them,
-    and the sums are identical; if that ever stops holding, masks are used instead.
+    The campaigns ask about a few known days (``bounds``: their starts and the starts of
+    their look-back windows). Those days cut time into buckets; the events are put in
+    bucket order once (a radix sort of small integers, not a sort of the days), so the
+    events in a window between two bounds are a slice, and how many events each
+    customer has before each bound is one cumulative count, made once. Each customer's
+    events arrive in time order (purchases and invoices are made per customer, in
+    order), so a customer's amounts in a slice come in the same order as a masked
+    bincount would add them, and the sums are identical. Other days, or events out of
+    order, are answered with masks over every event.
     """
 
-    def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int
-                 ) -> None:
+    def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int,
+                 bounds: Sequence[float] = ()) -> None:
         self.cust, self.day, self.amount, self.n = cust, day, amount, n
-        by_cust = sort_events(cust, day)
-        self.first = np.searchsorted(cust[by_cust], np.arange(n))
-        self.day_by_cust = day[by_cust]
-        self.in_order = np.array_equal(by_cust, np.argsort(cust, kind="stable"))
-        if self.in_order:
-            by_day = _stable_day_order(day)
-            self.sorted_day, self.cust_by_day = day[by_day], cust[by_day]
-            self.amount_by_day = amount[by_day]
+        grouped = np.argsort(cust, kind="stable")
+        c, d = cust[grouped], day[grouped]
+        # a stable sort by customer already orders each customer's events by day
+        self.in_order = bool(np.all((c[1:] != c[:-1]) | (d[1:] >= d[:-1])))
+        by_cust = grouped if self.in_order else sort_events(cust, day)
+        # each customer's days in order, after a -inf for "no event yet"
+        self.last_day = np.r_[-np.inf, d if self.in_order else day[by_cust]]
+        per_cust = np.bincount(cust, minlength=n)
+        self.first = np.cumsum(per_cust) - per_cust  # where each customer's events start
+        self.bound_index: dict[float, int] = {}
+        if self.in_order and len(bounds):
+            self._bucket(np.unique(np.asarray(bounds, dtype=float)))
+
+    def _bucket(self, bounds: np.ndarray) -> None:
+        """Sort the events by bucket (events in bucket ``b`` have ``b`` bounds at or
+        before their day) and count each customer's events before every bound."""
+        n, m = self.n, len(bounds)
+        bucket = _bucket_of(bounds, self.day)
+        small = bucket.astype(np.uint8 if m < 2**8 else np.uint16 if m < 2**16 else np.int64)
+        by_bucket = np.argsort(small, kind="stable")  # radix sort, keeps event order
+        self.cust_in, self.amount_in = self.cust[by_bucket], self.amount[by_bucket]
+        self.slice_start = np.r_[0, np.cumsum(np.bincount(bucket, minlength=m + 1))]
+        # before[i, c]: customer c's events with day < bounds[i] (buckets 0..i); row by
+        # row, as numpy's cumsum down the columns of a wide array is slow
+        before = np.bincount(bucket * n + self.cust, minlength=(m + 1) * n).reshape(m + 1, n)
+        for i in range(1, m):
+            np.add(before[i - 1], before[i], out=before[i])
+        self.before = before[:m]
+        self.bound_index = {b: i for i, b in enumerate(bounds.tolist())}
 
     def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
         """Count and sum of each customer's events with ``lo <= day < hi``."""
-        if self.in_order:
-            a, b = np.searchsorted(self.sorted_day, [lo, hi])
-            cust, amount = self.cust_by_day[a:b], self.amount_by_day[a:b]
-        else:
+        i, j = self.bound_index.get(lo), self.bound_index.get(hi)
+        if i is None or j is None or i > j:
             inside = (self.day >= lo) & (self.day < hi)
             cust, amount = self.cust[inside], self.amount[inside]
-        return (np.bincount(cust, minlength=self.n),
-                np.bincount(cust, weights=amount, minlength=self.n))
+            return (np.bincount(cust, minlength=self.n),
+                    np.bincount(cust, weights=amount, minlength=self.n))
+        a, b = self.slice_start[i + 1], self.slice_start[j + 1]
+        return (self.before[j] - self.before[i],
+                np.bincount(self.cust_in[a:b], weights=self.amount_in[a:b],
+                            minlength=self.n))
 
     def last_before(self, t: float) -> np.ndarray:
         """Each customer's last event day before ``t`` (-inf if none): a customer's
         events before ``t`` are the first ``count`` of theirs in day order."""
-        if self.in_order:
-            before = self.cust_by_day[:np.searchsorted(self.sorted_day, t)]
-        else:
-            before = self.cust[self.day < t]
-        count = np.bincount(before, minlength=self.n)
-        out = np.full(self.n, -np.inf)
-        has = count > 0
-        out[has] = self.day_by_cust[self.first[has] + count[has] - 1]
-        return out
+        i = self.bound_index.get(t)
+        count = (np.bincount(self.cust[self.day < t], minlength=self.n) if i is None
+                 else self.before[i])
+        # position of the last such event, or -1 for a -inf placed in front
+        last = np.where(count > 0, self.first + count, 0)
+        return self.last_day[last]
+
+
+class _Campaign(NamedTuple):
+    """One calendar row, as plain Python values for the campaign loop."""
+
+    t: float  # start, in days since the world's start
+    duration: float  # days
+    kind: str
+    target_plan: str
+    channel: int  # code in CAMPAIGN_CHANNELS
+    list_share: float
+    holdout_share: float
+    offer_value: float
+    cost_per_contact: float
+
+
+def _calendar(campaigns: pd.DataFrame, start: pd.Timestamp) -> list[_Campaign]:
+    """The calendar's rows, with start and length in whole days (floored, like
+    ``Timedelta.days``); numpy on the columns, as pandas' own is slow on a dozen rows."""
+    begin, end = (campaigns[name].to_numpy() for name in ("start_date", "end_date"))
+    day = np.timedelta64(1, "D")
+    days = ((begin - start.to_datetime64()) // day).tolist()
+    length = ((end - begin) // day).tolist()
+    columns = [campaigns[name].to_numpy().tolist() for name in (
+        "kind", "target_plan", "channel", "list_share", "holdout_share", "offer_value",
+        "cost_per_contact")]
+    return [_Campaign(float(d), float(n) + 1.0, kind, plan, CAMPAIGN_CHANNELS.index(channel),
+                      *rest)
+            for d, n, kind, plan, channel, *rest in zip(days, length, *columns, strict=True)]
+
+
+def _call_list(score: np.ndarray, noise: np.ndarray, k: int) -> np.ndarray:
+    """``np.lexsort((noise, -score))[:k]``: the ``k`` best scores, ties in random order.
+
+    Only customers scoring at least the ``k``-th best score can be on the list, so only
+    they are sorted (found with a partition, which costs no sort). Among them, two
+    sorts instead of lexsort's two merge sorts: noise first (a fast unstable sort; its
+    values are distinct unless two uniforms collide, which is checked), then a stable
+    sort by score that keeps the noise order among equal scores.
+    """
+    key = -score
+    if 0 < k < len(key) and not np.isnan(key).any():
+        cut = np.partition(key, k - 1)[k - 1]
+        candidates = np.flatnonzero(key <= cut)  # in position order, as lexsort breaks ties
+        key, noise = key[candidates], noise[candidates]
+    else:
+        candidates = np.arange(len(key))
+    by_noise = np.argsort(noise)
+    drawn = noise[by_noise]
+    if np.any(drawn[1:] == drawn[:-1]):  # equal noise: lexsort keeps position order
+        by_noise = np.argsort(noise, kind="stable")
+    return candidates[by_noise[np.argsort(key[by_noise], kind="stable")][:k]]
+
+
+def _by_position(pick: np.ndarray, m: int, *values: np.ndarray) -> list[np.ndarray]:
+    """``pick`` (distinct positions below ``m``) sorted, and ``values`` (one per pick)
+    in the same order: a scatter and a gather over ``m`` slots instead of a sort."""
+    chosen = np.zeros(m, bool)
+    chosen[pick] = True
+    out = [np.flatnonzero(chosen)]
+    for v in values:
+        full = np.empty(m, v.dtype)
+        full[pick] = v
+        out.append(full[out[0]])
+    return out
 
 
 def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -193,46 +288,46 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     scale = pools(config.locale).money_scale
     mean_spend = (seg.column("gg_p", s) * seg.column("gg_gamma", s)
                   / (seg.column("gg_q", s) - 1.0)) * scale
-    # purchases of both plans: top-ups and paid invoices
-    ev_cust = np.concatenate([data.tx_cust, data.inv_cust])
-    ev_day = np.concatenate([data.tx_day, data.inv_day])
-    ev_amount = np.concatenate([data.tx_amount, data.inv_amount])
+    base_response, uplift = seg.column("base_response", s), seg.column("uplift", s)
+    plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid, "all": np.ones(n, bool)}
     contacted = np.zeros(n)
     responded_before = np.zeros(n)
     churn = np.where(np.isnan(data.churn_day), np.inf, data.churn_day)
     observed_end = np.where(pop.postpaid, churn, np.inf)  # what the company can see
 
-    history = _History(ev_cust, ev_day, ev_amount, n)
+    calendar = _calendar(campaigns, config.start_ts)
+    starts = [c.t for c in calendar]
+    # purchases of both plans: top-ups and paid invoices
+    history = _History(np.concatenate([data.tx_cust, data.inv_cust]),
+                       np.concatenate([data.tx_day, data.inv_day]),
+                       np.concatenate([data.tx_amount, data.inv_amount]), n,
+                       bounds=starts + [t - LOOKBACK_DAYS for t in starts])
+    # per campaign: contacts sorted by customer, and every eligible customer (truth)
     contact_parts: dict[str, list[np.ndarray]] = {}
     truth_parts: dict[str, list[np.ndarray]] = {}
-    # a dozen campaigns, not customers
-    for code, row in enumerate(campaigns.itertuples(index=False)):
-        t = float((row.start_date - config.start_ts).days)
-        duration = float((row.end_date - row.start_date).days) + 1.0
-        kind = row.kind
+    for code, row in enumerate(calendar):  # a dozen campaigns, not customers
+        t, kind = row.t, row.kind
         count, spend = history.window(t - LOOKBACK_DAYS, t)
-        last = history.last_before(t)
         signed = pop.signup_day < t
-        plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid,
-                   "all": np.ones(n, bool)}[row.target_plan]
         if kind == "winback":
-            lapsed = ~pop.postpaid & (t - last > LAPSED_DAYS)
+            lapsed = ~pop.postpaid & (t - history.last_before(t) > LAPSED_DAYS)
             left = pop.postpaid & (observed_end < t) & (observed_end >= t - LOOKBACK_DAYS)
-            eligible = signed & plan_ok & (lapsed | left)
+            eligible = signed & plan_ok[row.target_plan] & (lapsed | left)
         else:
-            eligible = signed & plan_ok & (observed_end > t)
+            eligible = signed & plan_ok[row.target_plan] & (observed_end > t)
         idx = np.flatnonzero(eligible)
         if len(idx) == 0:
             continue
-        alive = data.active_mask(idx, np.full(len(idx), t))
-        activity = np.minimum(count[idx], 12) / 6.0
-        base = seg.column("base_response", s[idx])
+        count, spend = count[idx], spend[idx]
+        alive = data.active_mask(idx, t)
+        activity = np.minimum(count, 12) / 6.0
+        base = base_response[idx]
         if kind == "winback":
             p0 = np.where(alive, 0.5 * base * activity, 0.0)
-            tau = np.where(alive, 2.0, 0.6) * seg.column("uplift", s[idx])
+            tau = np.where(alive, 2.0, 0.6) * uplift[idx]
         else:
             p0 = np.where(alive, base * (0.3 + activity), 0.0)
-            tau = seg.column("uplift", s[idx]) * (0.5 + pop.digital[idx]) * (1.0 - p0 / 0.8)
+            tau = uplift[idx] * (0.5 + pop.digital[idx]) * (1.0 - p0 / 0.8)
             tau = np.where(alive, tau, 0.0)
             if kind == "retention":  # contacting those about to leave reminds them to go
                 leaving = (churn[idx] > t) & (churn[idx] < t + 90.0)
@@ -241,82 +336,98 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
         p1 = np.clip(p0 + tau, 0.0, 1.0)
         u = rng.random(len(idx))
         y0, y1 = u < p0, u < p1
-        level = np.where(count[idx] > 0, spend[idx] / np.maximum(count[idx], 1), mean_spend[idx])
+        level = np.where(count > 0, spend / np.maximum(count, 1), mean_spend[idx])
         value = np.round(np.where(pop.postpaid[idx], 2.0, 3.0) * level, 2)
 
         # the company's observable score and list
         if kind == "call_list":
             past = np.divide(responded_before[idx], contacted[idx],
                              out=np.zeros(len(idx)), where=contacted[idx] > 0)
-            score = past + count[idx] / 10.0
+            score = past + count / 10.0
         elif kind == "retention":
             tenure = np.maximum(t - pop.signup_day[idx], 1.0)
-            score = spend[idx] * (1.0 + 30.0 / tenure)
+            score = spend * (1.0 + 30.0 / tenure)
         else:
-            score = spend[idx] + count[idx]
-        order = np.lexsort((rng.random(len(idx)), -score))
-        k = int(np.ceil(row.list_share * len(idx)))
-        pick = order[:k]
-        control = rng.random(k) < row.holdout_share
+            score = spend + count
+        pick = _call_list(score, rng.random(len(idx)), int(np.ceil(row.list_share * len(idx))))
+        control = rng.random(len(pick)) < row.holdout_share
+        contact_day = t + rng.uniform(0.0, row.duration * 0.5, len(pick))
+        # the draws follow list order; the table lists a campaign's customers in order
+        pick, control, contact_day = _by_position(pick, len(idx), control, contact_day)
         resp = np.where(control, y0[pick], y1[pick])
-        contacted[idx[pick[~control]]] += 1
-        responded_before[idx[pick[~control]]] += resp[~control]
-        contact_day = t + rng.uniform(0.0, duration * 0.5, k)
-        for name, values in (
-            ("campaign", np.full(k, code)),
-            ("customer_index", idx[pick]),
-            ("day", contact_day),
-            ("group", control.astype(np.int8)),
-            ("channel", np.full(k, CAMPAIGN_CHANNELS.index(row.channel))),
-            ("responded", resp),
-            ("revenue", np.where(resp, value[pick], 0.0)),
-            ("offer_cost", np.where(resp & ~control, row.offer_value, 0.0)),
-            ("contact_cost", np.where(control, 0.0, row.cost_per_contact)),
-        ):
+        treated = idx[pick[~control]]
+        contacted[treated] += 1
+        responded_before[treated] += resp[~control]
+        for name, values in (("customer_index", idx[pick]), ("day", contact_day),
+                             ("control", control), ("responded", resp),
+                             ("value", value[pick])):
             contact_parts.setdefault(name, []).append(values)
-        for name, values in (
-            ("campaign", np.full(len(idx), code)),
-            ("customer_index", idx),
-            ("response_if_contacted", y1.astype(np.int8)),
-            ("response_if_not_contacted", y0.astype(np.int8)),
-            ("value_if_responds", value),
-            ("uplift_probability", np.round(p1 - p0, 4).astype(np.float32)),
-        ):
+        for name, values in (("customer_index", idx), ("y1", y1), ("y0", y0),
+                             ("value", value), ("uplift", p1 - p0)):
             truth_parts.setdefault(name, []).append(values)
+        for parts, size in ((contact_parts, len(pick)), (truth_parts, len(idx))):
+            parts.setdefault("campaign", []).append(code)
+            parts.setdefault("size", []).append(size)
+    return (_contacts_table(config, pop, campaigns, calendar, contact_parts),
+            _truth_table(pop, campaigns, truth_parts))
 
-    def column(parts: dict[str, list[np.ndarray]], name: str, dtype) -> np.ndarray:
-        return np.concatenate(parts[name]).astype(dtype, copy=False) if parts else \
-            np.empty(0, dtype)
 
-    c = {name: column(contact_parts, name, dtype) for name, dtype in (
-        ("campaign", np.int64), ("customer_index", np.int64), ("day", float),
-        ("group", np.int8), ("channel", np.int64), ("responded", bool), ("revenue", float),
-        ("offer_cost", float), ("contact_cost", float))}
-    order = np.lexsort((c["customer_index"], c["campaign"]))  # by campaign, then customer
-    c = {name: values[order] for name, values in c.items()}
-    campaign_ids = campaigns["campaign_id"].astype(str).tolist()
-    contacts = pd.DataFrame({
-        "contact_id": event_ids("X", pop.block, len(order)),
-        "campaign_id": categorical(c["campaign"], campaign_ids),
-        "customer_id": take_strings(pop.customer_id, c["customer_index"]),
-        "timestamp": days_to_timestamps(config.start_ts, c["day"]),
-        "group": categorical(c["group"], ("treatment", "control")),
-        "channel": categorical(c["channel"], CAMPAIGN_CHANNELS),
-        "responded": c["responded"],
-        "revenue": c["revenue"],
-        "offer_cost": c["offer_cost"],
-        "contact_cost": c["contact_cost"],
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` for fresh, equal-length columns, without its cost.
+
+    Series are unwrapped to their arrays (so there is no index to align) and nothing
+    is copied or consolidated; the frame holds the same values and dtypes. The arrays
+    must not be changed afterwards.
+    """
+    return pd.DataFrame({name: values.array if isinstance(values, pd.Series) else values
+                         for name, values in columns.items()}, copy=False)
+
+
+def _joined(parts: dict[str, list], name: str, dtype) -> np.ndarray:
+    """One column of all campaigns' parts (empty if no campaign had anyone)."""
+    if not parts:
+        return np.empty(0, dtype)
+    if name == "campaign":
+        return np.repeat(np.asarray(parts["campaign"], dtype=dtype), parts["size"])
+    return np.concatenate(parts[name]).astype(dtype, copy=False)
+
+
+def _contacts_table(config: WorldConfig, pop, campaigns: pd.DataFrame,
+                    calendar: list[_Campaign], parts: dict[str, list]) -> pd.DataFrame:
+    """The contacts of every campaign, by campaign then customer."""
+    campaign = _joined(parts, "campaign", np.int64)
+    customer = _joined(parts, "customer_index", np.int64)
+    control = _joined(parts, "control", bool)
+    responded = _joined(parts, "responded", bool)
+    offer_value = np.array([c.offer_value for c in calendar] or [0.0])[campaign]
+    contact_cost = np.array([c.cost_per_contact for c in calendar] or [0.0])[campaign]
+    channel = np.array([c.channel for c in calendar] or [0], np.int64)[campaign]
+    return _frame({
+        "contact_id": event_ids("X", pop.block, len(campaign)),
+        "campaign_id": categorical(campaign, campaigns["campaign_id"].tolist()),
+        "customer_id": take_strings(pop.customer_id, customer),
+        "timestamp": days_to_timestamps(config.start_ts, _joined(parts, "day", float)),
+        "group": categorical(control, ("treatment", "control")),
+        "channel": categorical(channel, CAMPAIGN_CHANNELS),
+        "responded": responded,
+        "revenue": np.where(responded, _joined(parts, "value", float), 0.0),
+        "offer_cost": np.where(responded & ~control, offer_value, 0.0),
+        "contact_cost": np.where(control, 0.0, contact_cost),
     })
-    truth = pd.DataFrame({
-        "campaign_id": categorical(column(truth_parts, "campaign", np.int64), campaign_ids),
+
+
+def _truth_table(pop, campaigns: pd.DataFrame, parts: dict[str, list]) -> pd.DataFrame:
+    """Both potential outcomes of every eligible customer of every campaign."""
+    return _frame({
+        "campaign_id": categorical(_joined(parts, "campaign", np.int64),
+                                   campaigns["campaign_id"].tolist()),
         "customer_id": take_strings(pop.customer_id,
-                                    column(truth_parts, "customer_index", np.int64)),
-        "response_if_contacted": column(truth_parts, "response_if_contacted", np.int8),
-        "response_if_not_contacted": column(truth_parts, "response_if_not_contacted", np.int8),
-        "value_if_responds": column(truth_parts, "value_if_responds", float),
-        "uplift_probability": column(truth_parts, "uplift_probability", np.float32),
+                                    _joined(parts, "customer_index", np.int64)),
+        "response_if_contacted": _joined(parts, "y1", np.int8),
+        "response_if_not_contacted": _joined(parts, "y0", np.int8),
+        "value_if_responds": _joined(parts, "value", float),
+        "uplift_probability": np.round(_joined(parts, "uplift", float), 4).astype(np.float32),
     })
-    return contacts, truth
 
 
 def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
