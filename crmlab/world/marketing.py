@@ -431,13 +431,62 @@ def _truth_table(pop, campaigns: pd.DataFrame, parts: dict[str, list]) -> pd.Dat
 
 
 def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sums restarting at each new value of ``group`` (rows sorted by group)."""
+    """Cumulative sums restarting at each new value of ``group`` (rows sorted by group).
+
+    Meant for integers: the running total minus the total before the group's first row.
+    """
     if len(values) == 0:
         return values.copy()
     total = np.cumsum(values)
-    starts = np.r_[True, group[1:] != group[:-1]]
-    base = (total - values)[starts][np.cumsum(starts) - 1]
-    return total - base
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return total - np.repeat(total[first] - values[first], np.diff(np.r_[first, len(values)]))
+
+
+def _upper_bound(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.ndarray
+                 ) -> np.ndarray:
+    """For each query, the first position in ``values[lo:hi]`` (ascending) whose value
+    is above ``x``: ``np.searchsorted`` with side="right", each in its own segment, all
+    queries at once (a binary search step per pass, not a loop over queries)."""
+    lo, hi = lo.copy(), hi.copy()
+    last = max(len(values) - 1, 0)
+    while (active := lo < hi).any():
+        mid = (lo + hi) // 2
+        right = active & (values[np.minimum(mid, last)] <= x)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+    return lo
+
+
+def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarray,
+                 r_cust: np.ndarray, r_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sort_events(cust, day, then=event)`` of the loyalty events [joins, earnings,
+    redemptions], without sorting the many earnings again.
+
+    Each member joins (``joined`` is sorted) strictly before their first earning and
+    redemption, and the earnings are already in (customer, day, position) order. So
+    only the few redemptions are sorted; each is placed among its member's earnings by
+    a binary search (after earnings on the same day, as earn sorts before redeem); and
+    a stable sort of integer keys, three sorted runs (so a merge), interleaves them.
+
+    Returns
+    -------
+    r_order : ndarray
+        The redemptions sorted by customer, day and position.
+    order : ndarray
+        The order of the events ``[joins, earnings, redemptions[r_order]]``.
+    """
+    r_order = sort_events(r_cust, r_day)
+    r_cust, r_day = r_cust[r_order], r_day[r_order]
+    per_cust = np.bincount(e_cust, minlength=n)
+    start = np.cumsum(per_cust) - per_cust  # each customer's first earning
+    after = _upper_bound(e_day, start[r_cust], start[r_cust] + per_cust[r_cust], r_day)
+    # per customer: the join, then earnings at 3i + 2 with redemptions at 3i + 1 in front
+    # of the earning they precede (i counts all earnings, so keys ascend by customer)
+    step = 3 * (len(e_cust) + 1)
+    key = np.concatenate([joined * step + 3 * start[joined],
+                          e_cust * step + 3 * np.arange(len(e_cust)) + 2,
+                          r_cust * step + 3 * after + 1])
+    return r_order, np.argsort(key, kind="stable")
 
 
 def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockData
@@ -472,12 +521,17 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     join_at = np.full(n, np.inf)
     join_at[joined] = join_day[joined]
 
-    ev_cust = np.concatenate([data.tx_cust, data.inv_cust]).astype(np.int64)
-    ev_day = np.concatenate([data.tx_day, data.inv_day + 0.5])
-    ev_amount = np.concatenate([data.tx_amount, data.inv_amount])
-    earn = ev_day > join_at[ev_cust]
-    e_cust, e_day = ev_cust[earn], ev_day[earn]
-    e_pts = np.floor(ev_amount[earn] / scale).astype(np.int64)
+    # purchases after joining earn points: top-ups, and invoices (paid half a day later)
+    e_cust, e_day, e_amount = ([], [], [])
+    for who, when, paid in ((data.tx_cust, data.tx_day, data.tx_amount),
+                            (data.inv_cust, data.inv_day + 0.5, data.inv_amount)):
+        earn = np.flatnonzero(when > join_at[who])  # members' purchases only: filter first
+        e_cust.append(who[earn])
+        e_day.append(when[earn])
+        e_amount.append(paid[earn])
+    e_cust = np.concatenate(e_cust).astype(np.int64, copy=False)
+    e_day = np.concatenate(e_day)
+    e_pts = np.floor(np.concatenate(e_amount) / scale).astype(np.int64)
     order = sort_events(e_cust, e_day)
     e_cust, e_day, e_pts = e_cust[order], e_day[order], e_pts[order]
     # redemptions: each time a member's cumulative points pass a multiple of the chunk
@@ -489,16 +543,17 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     keep = (r_day < horizon) & data.active_mask(r_cust, r_day)
     r_cust, r_day = r_cust[keep], r_day[keep]
 
+    r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day)
+    r_cust, r_day = r_cust[r_order], r_day[r_order]
     cust = np.concatenate([joined, e_cust, r_cust])
     day = np.concatenate([join_day[joined], e_day, r_day])
     event = np.concatenate([np.zeros(len(joined), int), np.ones(len(e_cust), int),
                             np.full(len(r_cust), 2)])
     points = np.concatenate([np.zeros(len(joined), np.int64), e_pts,
                              np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])
-    order = sort_events(cust, day, then=event)
     cust, day, event, points = cust[order], day[order], event[order], points[order]
     balance = _group_cumsum(points, cust)
-    loyalty = pd.DataFrame({
+    loyalty = _frame({
         "loyalty_event_id": event_ids("L", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": days_to_timestamps(config.start_ts, day),
@@ -506,7 +561,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "points": points,
         "balance": balance,
     })
-    truth = pd.DataFrame({
+    truth = _frame({
         "customer_id": pop.customer_id,
         "join_propensity": np.round(propensity, 4),
         "loyalty_member": member,

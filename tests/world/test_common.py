@@ -89,3 +89,29 @@ def test_call_list_is_the_head_of_a_lexsort(rows, share):
     k = int(np.ceil(share * len(rows)))
     want = np.lexsort((noise, -score))[:k]
     assert _call_list(score, noise, k).tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from([1.0, 2.0, 2.5, 4.0]),
+                          st.booleans()), max_size=40))
+def test_loyalty_event_order_is_sort_events(rows):
+    from crmlab.world._common import sort_events
+    from crmlab.world.marketing import _event_order
+
+    # members 0..5 join on day 0; earnings (False) and redemptions (True) after, with
+    # same-day ties between and within the kinds
+    n = 7
+    joined = np.arange(6)
+    cust = np.array([r[0] for r in rows], dtype=np.int64)
+    day = np.array([r[1] for r in rows], dtype=float)
+    redeem = np.array([r[2] for r in rows], dtype=bool)
+    e = sort_events(cust[~redeem], day[~redeem])
+    e_cust, e_day = cust[~redeem][e], day[~redeem][e]
+    r_cust, r_day = cust[redeem], day[redeem]
+    all_cust = np.concatenate([joined, e_cust, r_cust])
+    all_day = np.concatenate([np.zeros(6), e_day, r_day])
+    event = np.repeat([0, 1, 2], [6, len(e_cust), len(r_cust)])
+    want = sort_events(all_cust, all_day, then=event)
+    r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day)
+    got = np.concatenate([np.arange(6 + len(e_cust)), 6 + len(e_cust) + r_order])[order]
+    assert got.tolist() == want.tolist()
