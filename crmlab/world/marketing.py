@@ -373,13 +373,15 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
 
 
 def _frame(columns: dict[str, object]) -> pd.DataFrame:
-    """``pd.DataFrame(columns)`` for fresh, equal-length columns, without its cost.
+    """``pd.DataFrame(columns)`` for equal-length columns, without most of its cost.
 
-    Series are unwrapped to their arrays (so there is no index to align) and nothing
-    is copied or consolidated; the frame holds the same values and dtypes. The arrays
-    must not be changed afterwards.
+    A Series is unwrapped to a shallow copy of its array (Arrow buffers are immutable,
+    so this copies nothing, yet changing the frame cannot change the Series), so there
+    is no index to align; numpy columns are used as they are, neither copied nor
+    consolidated, so they must be fresh arrays that nothing changes afterwards. The
+    frame has the same values and dtypes.
     """
-    return pd.DataFrame({name: values.array if isinstance(values, pd.Series) else values
+    return pd.DataFrame({name: values.array.copy() if isinstance(values, pd.Series) else values
                          for name, values in columns.items()}, copy=False)
 
 
