@@ -43,6 +43,7 @@ from ._common import (
 )
 from .config import WorldConfig
 from .names import pools
+from .population import Population
 
 __all__ = ["CAMPAIGN_KINDS", "LOYALTY_EVENTS", "make_campaigns", "generate_loyalty",
            "generate_marketing"]
@@ -117,18 +118,21 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
 
 def _bucket_of(bounds: np.ndarray, day: np.ndarray) -> np.ndarray:
     """``np.searchsorted(bounds, day, side="right")``: how many bounds are at or
-    before each day.
+    before each day, as the smallest unsigned integer type that holds them.
 
     Campaign bounds are whole days, so a bound is at or before a day exactly when it
     is at or before the day's floor, and a table over the few hundred whole days the
     events span answers each event with one lookup instead of a binary search.
     """
+    small = np.min_scalar_type(len(bounds))
     if len(day) and np.array_equal(bounds, np.floor(bounds)):
         low, high = np.floor(day.min()), np.floor(day.max())
         if np.isfinite(low) and np.isfinite(high) and high - low <= 4 * len(day) + 10_000:
             table = np.searchsorted(bounds, np.arange(low, high + 1.0), side="right")
-            return table[(np.floor(day) - low).astype(np.int64)]
-    return np.searchsorted(bounds, day, side="right")
+            offset = np.floor(day)
+            offset -= low
+            return table.astype(small)[offset.astype(np.intp)]
+    return np.searchsorted(bounds, day, side="right").astype(small)
 
 
 class _History:
@@ -167,16 +171,16 @@ class _History:
         before their day) and count each customer's events before every bound."""
         n, m = self.n, len(bounds)
         bucket = _bucket_of(bounds, self.day)
-        small = bucket.astype(np.uint8 if m < 2**8 else np.uint16 if m < 2**16 else np.int64)
-        by_bucket = np.argsort(small, kind="stable")  # radix sort, keeps event order
+        by_bucket = np.argsort(bucket, kind="stable")  # a radix sort: keeps event order
         self.cust_in, self.amount_in = self.cust[by_bucket], self.amount[by_bucket]
         self.slice_start = np.r_[0, np.cumsum(np.bincount(bucket, minlength=m + 1))]
-        # before[i, c]: customer c's events with day < bounds[i] (buckets 0..i); row by
-        # row, as numpy's cumsum down the columns of a wide array is slow
-        before = np.bincount(bucket * n + self.cust, minlength=(m + 1) * n).reshape(m + 1, n)
-        for i in range(1, m):
-            np.add(before[i - 1], before[i], out=before[i])
-        self.before = before[:m]
+        # before[i, c]: customer c's events with day < bounds[i] (buckets 0..i)
+        self.before = np.empty((m, n), np.int64)
+        running = np.zeros(n, np.int64)
+        for i in range(m):
+            running += np.bincount(self.cust_in[self.slice_start[i]:self.slice_start[i + 1]],
+                                   minlength=n)
+            self.before[i] = running
         self.bound_index = {b: i for i, b in enumerate(bounds.tolist())}
 
     def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -198,7 +202,8 @@ class _History:
         i = self.bound_index.get(t)
         count = (np.bincount(self.cust[self.day < t], minlength=self.n) if i is None
                  else self.before[i])
-        # position of the last such event, or -1 for a -inf placed in front
+        # index in last_day (one past the customer's count-th day, for the -inf in
+        # front), or that -inf when there is no such event
         last = np.where(count > 0, self.first + count, 0)
         return self.last_day[last]
 
@@ -303,8 +308,8 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
                        np.concatenate([data.tx_amount, data.inv_amount]), n,
                        bounds=starts + [t - LOOKBACK_DAYS for t in starts])
     # per campaign: contacts sorted by customer, and every eligible customer (truth)
-    contact_parts: dict[str, list[np.ndarray]] = {}
-    truth_parts: dict[str, list[np.ndarray]] = {}
+    contact_parts: dict[str, list] = {}
+    truth_parts: dict[str, list] = {}
     for code, row in enumerate(calendar):  # a dozen campaigns, not customers
         t, kind = row.t, row.kind
         count, spend = history.window(t - LOOKBACK_DAYS, t)
@@ -381,8 +386,8 @@ def _frame(columns: dict[str, object]) -> pd.DataFrame:
     consolidated, so they must be fresh arrays that nothing changes afterwards. The
     frame has the same values and dtypes.
     """
-    return pd.DataFrame({name: values.array.copy() if isinstance(values, pd.Series) else values
-                         for name, values in columns.items()}, copy=False)
+    return pd.DataFrame({name: values.array.copy() if isinstance(values, pd.Series)
+                         else values for name, values in columns.items()}, copy=False)
 
 
 def _joined(parts: dict[str, list], name: str, dtype) -> np.ndarray:
@@ -394,7 +399,7 @@ def _joined(parts: dict[str, list], name: str, dtype) -> np.ndarray:
     return np.concatenate(parts[name]).astype(dtype, copy=False)
 
 
-def _contacts_table(config: WorldConfig, pop, campaigns: pd.DataFrame,
+def _contacts_table(config: WorldConfig, pop: Population, campaigns: pd.DataFrame,
                     calendar: list[_Campaign], parts: dict[str, list]) -> pd.DataFrame:
     """The contacts of every campaign, by campaign then customer."""
     campaign = _joined(parts, "campaign", np.int64)
@@ -418,7 +423,8 @@ def _contacts_table(config: WorldConfig, pop, campaigns: pd.DataFrame,
     })
 
 
-def _truth_table(pop, campaigns: pd.DataFrame, parts: dict[str, list]) -> pd.DataFrame:
+def _truth_table(pop: Population, campaigns: pd.DataFrame, parts: dict[str, list]
+                 ) -> pd.DataFrame:
     """Both potential outcomes of every eligible customer of every campaign."""
     return _frame({
         "campaign_id": categorical(_joined(parts, "campaign", np.int64),
