@@ -142,12 +142,11 @@ class _History:
     The campaigns ask about a few known days (``bounds``: their starts and the starts of
     their look-back windows). Those days cut time into buckets; the events are put in
     bucket order once (a radix sort of small integers, not a sort of the days), so the
-    events in a window between two bounds are a slice, and how many events each
-    customer has before each bound is one cumulative count, made once. Each customer's
-    events arrive in time order (purchases and invoices are made per customer, in
-    order), so a customer's amounts in a slice come in the same order as a masked
-    bincount would add them, and the sums are identical. Other days, or events out of
-    order, are answered with masks over every event.
+    events between two bounds, or before one, are a slice (no mask over every event per
+    campaign). Each customer's events arrive in time order (purchases and invoices are
+    made per customer, in order), so a customer's amounts in a slice come in the same
+    order as a masked bincount would add them, and the sums are identical. Other days,
+    or events out of order, are answered with masks over every event.
     """
 
     def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int,
@@ -168,40 +167,32 @@ class _History:
 
     def _bucket(self, bounds: np.ndarray) -> None:
         """Sort the events by bucket (events in bucket ``b`` have ``b`` bounds at or
-        before their day) and count each customer's events before every bound."""
-        n, m = self.n, len(bounds)
+        before their day): events from one bound to another are then a slice."""
         bucket = _bucket_of(bounds, self.day)
         by_bucket = np.argsort(bucket, kind="stable")  # a radix sort: keeps event order
         self.cust_in, self.amount_in = self.cust[by_bucket], self.amount[by_bucket]
-        self.slice_start = np.r_[0, np.cumsum(np.bincount(bucket, minlength=m + 1))]
-        # before[i, c]: customer c's events with day < bounds[i] (buckets 0..i)
-        self.before = np.empty((m, n), np.int64)
-        running = np.zeros(n, np.int64)
-        for i in range(m):
-            running += np.bincount(self.cust_in[self.slice_start[i]:self.slice_start[i + 1]],
-                                   minlength=n)
-            self.before[i] = running
+        # events before bounds[i] are those in buckets 0..i: cust_in[:slice_end[i]]
+        self.slice_end = np.cumsum(np.bincount(bucket, minlength=len(bounds) + 1))
         self.bound_index = {b: i for i, b in enumerate(bounds.tolist())}
 
     def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
         """Count and sum of each customer's events with ``lo <= day < hi``."""
         i, j = self.bound_index.get(lo), self.bound_index.get(hi)
-        if i is None or j is None or i > j:
+        if i is None or j is None:
             inside = (self.day >= lo) & (self.day < hi)
             cust, amount = self.cust[inside], self.amount[inside]
-            return (np.bincount(cust, minlength=self.n),
-                    np.bincount(cust, weights=amount, minlength=self.n))
-        a, b = self.slice_start[i + 1], self.slice_start[j + 1]
-        return (self.before[j] - self.before[i],
-                np.bincount(self.cust_in[a:b], weights=self.amount_in[a:b],
-                            minlength=self.n))
+        else:
+            a, b = self.slice_end[i], max(self.slice_end[i], self.slice_end[j])
+            cust, amount = self.cust_in[a:b], self.amount_in[a:b]
+        return (np.bincount(cust, minlength=self.n),
+                np.bincount(cust, weights=amount, minlength=self.n))
 
     def last_before(self, t: float) -> np.ndarray:
         """Each customer's last event day before ``t`` (-inf if none): a customer's
         events before ``t`` are the first ``count`` of theirs in day order."""
         i = self.bound_index.get(t)
-        count = (np.bincount(self.cust[self.day < t], minlength=self.n) if i is None
-                 else self.before[i])
+        before = self.cust[self.day < t] if i is None else self.cust_in[:self.slice_end[i]]
+        count = np.bincount(before, minlength=self.n)
         # index in last_day (one past the customer's count-th day, for the -inf in
         # front), or that -inf when there is no such event
         last = np.where(count > 0, self.first + count, 0)
