@@ -284,7 +284,10 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     scale = pools(config.locale).money_scale
     mean_spend = (seg.column("gg_p", s) * seg.column("gg_gamma", s)
                   / (seg.column("gg_q", s) - 1.0)) * scale
+    # per-customer parts of the response model, looked up once, not per campaign
     base_response, uplift = seg.column("base_response", s), seg.column("uplift", s)
+    digital_uplift = uplift * (0.5 + pop.digital)
+    value_multiple = np.where(pop.postpaid, 2.0, 3.0)
     plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid, "all": np.ones(n, bool)}
     contacted = np.zeros(n)
     responded_before = np.zeros(n)
@@ -323,22 +326,24 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
             tau = np.where(alive, 2.0, 0.6) * uplift[idx]
         else:
             p0 = np.where(alive, base * (0.3 + activity), 0.0)
-            tau = uplift[idx] * (0.5 + pop.digital[idx]) * (1.0 - p0 / 0.8)
+            tau = digital_uplift[idx] * (1.0 - p0 / 0.8)
             tau = np.where(alive, tau, 0.0)
             if kind == "retention":  # contacting those about to leave reminds them to go
-                leaving = (churn[idx] > t) & (churn[idx] < t + 90.0)
+                churn_day = churn[idx]
+                leaving = (churn_day > t) & (churn_day < t + 90.0)
                 tau = np.where(leaving & (rng.random(len(idx)) < 0.5), -0.08, tau)
         p0 = np.clip(p0, 0.0, 0.95)
         p1 = np.clip(p0 + tau, 0.0, 1.0)
         u = rng.random(len(idx))
         y0, y1 = u < p0, u < p1
         level = np.where(count > 0, spend / np.maximum(count, 1), mean_spend[idx])
-        value = np.round(np.where(pop.postpaid[idx], 2.0, 3.0) * level, 2)
+        value = np.round(value_multiple[idx] * level, 2)
 
         # the company's observable score and list
         if kind == "call_list":
-            past = np.divide(responded_before[idx], contacted[idx],
-                             out=np.zeros(len(idx)), where=contacted[idx] > 0)
+            times = contacted[idx]
+            past = np.divide(responded_before[idx], times, out=np.zeros(len(idx)),
+                             where=times > 0)
             score = past + count / 10.0
         elif kind == "retention":
             tenure = np.maximum(t - pop.signup_day[idx], 1.0)
