@@ -126,12 +126,11 @@ def _bucket_of(bounds: np.ndarray, day: np.ndarray) -> np.ndarray:
     """
     small = np.min_scalar_type(len(bounds))
     if len(day) and np.array_equal(bounds, np.floor(bounds)):
-        low, high = np.floor(day.min()), np.floor(day.max())
-        if np.isfinite(low) and np.isfinite(high) and high - low <= 4 * len(day) + 10_000:
-            table = np.searchsorted(bounds, np.arange(low, high + 1.0), side="right")
-            offset = np.floor(day)
-            offset -= low
-            return table.astype(small)[offset.astype(np.intp)]
+        low, high = day.min(), day.max()
+        # days from 0 on: truncation is the floor, and the table starts at day 0
+        if low >= 0.0 and high <= 4 * len(day) + 10_000:
+            table = np.searchsorted(bounds, np.arange(np.floor(high) + 1.0), side="right")
+            return table.astype(small)[day.astype(np.intp)]
     return np.searchsorted(bounds, day, side="right").astype(small)
 
 
@@ -152,15 +151,19 @@ class _History:
     def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int,
                  bounds: Sequence[float] = ()) -> None:
         self.cust, self.day, self.amount, self.n = cust, day, amount, n
-        grouped = np.argsort(cust, kind="stable")
-        c, d = cust[grouped], day[grouped]
-        # a stable sort by customer already orders each customer's events by day
-        self.in_order = bool(np.all((c[1:] != c[:-1]) | (d[1:] >= d[:-1])))
-        by_cust = grouped if self.in_order else sort_events(cust, day)
-        # each customer's days in order, after a -inf for "no event yet"
-        self.last_day = np.r_[-np.inf, d if self.in_order else day[by_cust]]
         per_cust = np.bincount(cust, minlength=n)
         self.first = np.cumsum(per_cust) - per_cust  # where each customer's events start
+        # each customer's days, after a -inf for "no event yet"
+        self.last_day = np.empty(len(day) + 1)
+        self.last_day[0] = -np.inf
+        d = self.last_day[1:]
+        np.take(day, np.argsort(cust, kind="stable"), out=d)
+        # is each customer's run, in event order, already in day order?
+        new_cust = np.zeros(len(day), bool)
+        new_cust[self.first[per_cust > 0]] = True
+        self.in_order = bool(np.all(new_cust[1:] | (d[1:] >= d[:-1])))
+        if not self.in_order:
+            d[:] = day[sort_events(cust, day)]
         self.bound_index: dict[float, int] = {}
         if self.in_order and len(bounds):
             self._bucket(np.unique(np.asarray(bounds, dtype=float)))
