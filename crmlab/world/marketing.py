@@ -157,7 +157,9 @@ class _History:
         self.last_day = np.empty(len(day) + 1)
         self.last_day[0] = -np.inf
         d = self.last_day[1:]
-        np.take(day, np.argsort(cust, kind="stable"), out=d)
+        # (the indices are valid, so mode "clip" changes nothing but skips the copy
+        # through a buffer that the default mode makes when given ``out``)
+        np.take(day, np.argsort(cust, kind="stable"), out=d, mode="clip")
         # is each customer's run, in event order, already in day order?
         new_cust = np.zeros(len(day), bool)
         new_cust[self.first[per_cust > 0]] = True

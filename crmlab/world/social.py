@@ -108,8 +108,11 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     bad = data.cmp_satisfaction <= 2
     if bad.any():
         np.minimum.at(worst_day, data.cmp_cust[bad], data.cmp_day[bad])
-    sour = (day >= worst_day[cust]) & (day < worst_day[cust] + SOUR_DAYS)
-    leaving = ~np.isnan(data.churn_day[cust]) & (day > end[cust] - SOUR_DAYS)
+    worst = worst_day[cust]
+    sour = (day >= worst) & (day < worst + SOUR_DAYS)
+    # posts in the last weeks of those who leave (never, for those who stay)
+    leaving_from = np.where(np.isnan(data.churn_day), np.inf, end - SOUR_DAYS)
+    leaving = day > leaving_from[cust]
     sentiment = np.where(sour, sentiment - 0.7, sentiment)
     sentiment = np.where(leaving, sentiment - 0.3, sentiment)
     topic = np.where(sour, TOPICS.index("service"), topic)
