@@ -24,6 +24,9 @@ causal effect on purchases: the member/non-member gap is pure selection.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
@@ -40,6 +43,7 @@ from ._common import (
 )
 from .config import WorldConfig
 from .names import pools
+from .population import Population
 
 __all__ = ["CAMPAIGN_KINDS", "LOYALTY_EVENTS", "make_campaigns", "generate_loyalty",
            "generate_marketing"]
@@ -112,65 +116,157 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     })
 
 
-def _stable_day_order(day: np.ndarray) -> np.ndarray:
-    """``np.argsort(day, kind="stable")``, faster for days recorded to the second.
+def _bucket_of(bounds: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(bounds, day, side="right")``: how many bounds are at or
+    before each day, as the smallest unsigned integer type that holds them.
 
-    Such days are ``k / 86400`` exactly, so ``k * len(day) + position`` is a unique
-    integer key in the same order, and unique keys need no stable sort.
+    Campaign bounds are whole days, so a bound is at or before a day exactly when it
+    is at or before the day's floor, and a table over the few hundred whole days the
+    events span answers each event with one lookup instead of a binary search.
     """
-    seconds = np.round(day * 86_400.0)
-    if len(day) and (np.array_equal(seconds / 86_400.0, day)
-                     and np.abs(seconds).max() * len(day) < 2**62):
-        return np.argsort(seconds.astype(np.int64) * len(day) + np.arange(len(day)))
-    return np.argsort(day, kind="stable")
+    small = np.min_scalar_type(len(bounds))
+    if len(day) and np.array_equal(bounds, np.floor(bounds)):
+        low, high = day.min(), day.max()
+        # days from 0 on: truncation is the floor, and the table starts at day 0
+        if low >= 0.0 and high <= 4 * len(day) + 10_000:
+            table = np.searchsorted(bounds, np.arange(np.floor(high) + 1.0), side="right")
+            return table.astype(small)[day.astype(np.intp)]
+    return np.searchsorted(bounds, day, side="right").astype(small)
 
 
 class _History:
     """Each customer's purchases as a campaign starting at day ``t`` sees them: count
     and total in a look-back window, and the last purchase day before ``t``.
 
-    The events are sorted by day once, so the events before ``t`` are a prefix and a
-    window is a slice (no mask over every event per campaign). Each customer's events
-    arrive in time order (purchases and invoices are made per customer, in order), so a
-    customer's amounts are added in the same order as a masked bincount would add them,
-    and the sums are identical; if that ever stops holding, masks are used instead.
+    The campaigns ask about a few known days (``bounds``: their starts and the starts of
+    their look-back windows). Those days cut time into buckets; the events are put in
+    bucket order once (a radix sort of small integers, not a sort of the days), so the
+    events between two bounds, or before one, are a slice (no mask over every event per
+    campaign). Each customer's events arrive in time order (purchases and invoices are
+    made per customer, in order), so a customer's amounts in a slice come in the same
+    order as a masked bincount would add them, and the sums are identical. Other days,
+    or events out of order, are answered with masks over every event.
     """
 
-    def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int
-                 ) -> None:
+    def __init__(self, cust: np.ndarray, day: np.ndarray, amount: np.ndarray, n: int,
+                 bounds: Sequence[float] = ()) -> None:
         self.cust, self.day, self.amount, self.n = cust, day, amount, n
-        by_cust = sort_events(cust, day)
-        self.first = np.searchsorted(cust[by_cust], np.arange(n))
-        self.day_by_cust = day[by_cust]
-        self.in_order = np.array_equal(by_cust, np.argsort(cust, kind="stable"))
-        if self.in_order:
-            by_day = _stable_day_order(day)
-            self.sorted_day, self.cust_by_day = day[by_day], cust[by_day]
-            self.amount_by_day = amount[by_day]
+        per_cust = np.bincount(cust, minlength=n)
+        self.first = np.cumsum(per_cust) - per_cust  # where each customer's events start
+        # each customer's days, after a -inf for "no event yet"
+        self.last_day = np.empty(len(day) + 1)
+        self.last_day[0] = -np.inf
+        d = self.last_day[1:]
+        # (the indices are valid, so mode "clip" changes nothing but skips the copy
+        # through a buffer that the default mode makes when given ``out``)
+        np.take(day, np.argsort(cust, kind="stable"), out=d, mode="clip")
+        # is each customer's run, in event order, already in day order?
+        new_cust = np.zeros(len(day), bool)
+        new_cust[self.first[per_cust > 0]] = True
+        self.in_order = bool(np.all(new_cust[1:] | (d[1:] >= d[:-1])))
+        if not self.in_order:
+            d[:] = day[sort_events(cust, day)]
+        self.bound_index: dict[float, int] = {}
+        if self.in_order and len(bounds):
+            self._bucket(np.unique(np.asarray(bounds, dtype=float)))
+
+    def _bucket(self, bounds: np.ndarray) -> None:
+        """Sort the events by bucket (events in bucket ``b`` have ``b`` bounds at or
+        before their day): events from one bound to another are then a slice."""
+        bucket = _bucket_of(bounds, self.day)
+        by_bucket = np.argsort(bucket, kind="stable")  # a radix sort: keeps event order
+        self.cust_in, self.amount_in = self.cust[by_bucket], self.amount[by_bucket]
+        # events before bounds[i] are those in buckets 0..i: cust_in[:slice_end[i]]
+        self.slice_end = np.cumsum(np.bincount(bucket, minlength=len(bounds) + 1))
+        self.bound_index = {b: i for i, b in enumerate(bounds.tolist())}
 
     def window(self, lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
         """Count and sum of each customer's events with ``lo <= day < hi``."""
-        if self.in_order:
-            a, b = np.searchsorted(self.sorted_day, [lo, hi])
-            cust, amount = self.cust_by_day[a:b], self.amount_by_day[a:b]
-        else:
+        i, j = self.bound_index.get(lo), self.bound_index.get(hi)
+        if i is None or j is None:
             inside = (self.day >= lo) & (self.day < hi)
             cust, amount = self.cust[inside], self.amount[inside]
+        else:
+            a, b = self.slice_end[i], max(self.slice_end[i], self.slice_end[j])
+            cust, amount = self.cust_in[a:b], self.amount_in[a:b]
         return (np.bincount(cust, minlength=self.n),
                 np.bincount(cust, weights=amount, minlength=self.n))
 
     def last_before(self, t: float) -> np.ndarray:
         """Each customer's last event day before ``t`` (-inf if none): a customer's
         events before ``t`` are the first ``count`` of theirs in day order."""
-        if self.in_order:
-            before = self.cust_by_day[:np.searchsorted(self.sorted_day, t)]
-        else:
-            before = self.cust[self.day < t]
+        i = self.bound_index.get(t)
+        before = self.cust[self.day < t] if i is None else self.cust_in[:self.slice_end[i]]
         count = np.bincount(before, minlength=self.n)
-        out = np.full(self.n, -np.inf)
-        has = count > 0
-        out[has] = self.day_by_cust[self.first[has] + count[has] - 1]
-        return out
+        # index in last_day (one past the customer's count-th day, for the -inf in
+        # front), or that -inf when there is no such event
+        last = np.where(count > 0, self.first + count, 0)
+        return self.last_day[last]
+
+
+class _Campaign(NamedTuple):
+    """One calendar row, as plain Python values for the campaign loop."""
+
+    t: float  # start, in days since the world's start
+    duration: float  # days
+    kind: str
+    target_plan: str
+    channel: int  # code in CAMPAIGN_CHANNELS
+    list_share: float
+    holdout_share: float
+    offer_value: float
+    cost_per_contact: float
+
+
+def _calendar(campaigns: pd.DataFrame, start: pd.Timestamp) -> list[_Campaign]:
+    """The calendar's rows, with start and length in whole days (floored, like
+    ``Timedelta.days``); numpy on the columns, as pandas' own is slow on a dozen rows."""
+    begin, end = (campaigns[name].to_numpy() for name in ("start_date", "end_date"))
+    day = np.timedelta64(1, "D")
+    days = ((begin - start.to_datetime64()) // day).tolist()
+    length = ((end - begin) // day).tolist()
+    columns = [campaigns[name].to_numpy().tolist() for name in (
+        "kind", "target_plan", "channel", "list_share", "holdout_share", "offer_value",
+        "cost_per_contact")]
+    return [_Campaign(float(d), float(n) + 1.0, kind, plan, CAMPAIGN_CHANNELS.index(channel),
+                      *rest)
+            for d, n, kind, plan, channel, *rest in zip(days, length, *columns, strict=True)]
+
+
+def _call_list(score: np.ndarray, noise: np.ndarray, k: int) -> np.ndarray:
+    """``np.lexsort((noise, -score))[:k]``: the ``k`` best scores, ties in random order.
+
+    Only customers scoring at least the ``k``-th best score can be on the list, so only
+    they are sorted (found with a partition, which costs no sort). Among them, two
+    sorts instead of lexsort's two merge sorts: noise first (a fast unstable sort; its
+    values are distinct unless two uniforms collide, which is checked), then a stable
+    sort by score that keeps the noise order among equal scores.
+    """
+    key = -score
+    if 0 < k < len(key) and not np.isnan(key).any():
+        cut = np.partition(key, k - 1)[k - 1]
+        candidates = np.flatnonzero(key <= cut)  # in position order, as lexsort breaks ties
+        key, noise = key[candidates], noise[candidates]
+    else:
+        candidates = np.arange(len(key))
+    by_noise = np.argsort(noise)
+    drawn = noise[by_noise]
+    if np.any(drawn[1:] == drawn[:-1]):  # equal noise: lexsort keeps position order
+        by_noise = np.argsort(noise, kind="stable")
+    return candidates[by_noise[np.argsort(key[by_noise], kind="stable")][:k]]
+
+
+def _by_position(pick: np.ndarray, m: int, *values: np.ndarray) -> list[np.ndarray]:
+    """``pick`` (distinct positions below ``m``) sorted, and ``values`` (one per pick)
+    in the same order: a scatter and a gather over ``m`` slots instead of a sort."""
+    chosen = np.zeros(m, bool)
+    chosen[pick] = True
+    out = [np.flatnonzero(chosen)]
+    for v in values:
+        full = np.empty(m, v.dtype)
+        full[pick] = v
+        out.append(full[out[0]])
+    return out
 
 
 def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -193,140 +289,213 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     scale = pools(config.locale).money_scale
     mean_spend = (seg.column("gg_p", s) * seg.column("gg_gamma", s)
                   / (seg.column("gg_q", s) - 1.0)) * scale
-    # purchases of both plans: top-ups and paid invoices
-    ev_cust = np.concatenate([data.tx_cust, data.inv_cust])
-    ev_day = np.concatenate([data.tx_day, data.inv_day])
-    ev_amount = np.concatenate([data.tx_amount, data.inv_amount])
+    # per-customer parts of the response model, looked up once, not per campaign
+    base_response, uplift = seg.column("base_response", s), seg.column("uplift", s)
+    digital_uplift = uplift * (0.5 + pop.digital)
+    value_multiple = np.where(pop.postpaid, 2.0, 3.0)
+    plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid, "all": np.ones(n, bool)}
     contacted = np.zeros(n)
     responded_before = np.zeros(n)
     churn = np.where(np.isnan(data.churn_day), np.inf, data.churn_day)
     observed_end = np.where(pop.postpaid, churn, np.inf)  # what the company can see
 
-    history = _History(ev_cust, ev_day, ev_amount, n)
-    contact_parts: dict[str, list[np.ndarray]] = {}
-    truth_parts: dict[str, list[np.ndarray]] = {}
-    # a dozen campaigns, not customers
-    for code, row in enumerate(campaigns.itertuples(index=False)):
-        t = float((row.start_date - config.start_ts).days)
-        duration = float((row.end_date - row.start_date).days) + 1.0
-        kind = row.kind
+    calendar = _calendar(campaigns, config.start_ts)
+    starts = [c.t for c in calendar]
+    # purchases of both plans: top-ups and paid invoices
+    history = _History(np.concatenate([data.tx_cust, data.inv_cust]),
+                       np.concatenate([data.tx_day, data.inv_day]),
+                       np.concatenate([data.tx_amount, data.inv_amount]), n,
+                       bounds=starts + [t - LOOKBACK_DAYS for t in starts])
+    # per campaign: contacts sorted by customer, and every eligible customer (truth)
+    contact_parts: dict[str, list] = {}
+    truth_parts: dict[str, list] = {}
+    for code, row in enumerate(calendar):  # a dozen campaigns, not customers
+        t, kind = row.t, row.kind
         count, spend = history.window(t - LOOKBACK_DAYS, t)
-        last = history.last_before(t)
         signed = pop.signup_day < t
-        plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid,
-                   "all": np.ones(n, bool)}[row.target_plan]
         if kind == "winback":
-            lapsed = ~pop.postpaid & (t - last > LAPSED_DAYS)
+            lapsed = ~pop.postpaid & (t - history.last_before(t) > LAPSED_DAYS)
             left = pop.postpaid & (observed_end < t) & (observed_end >= t - LOOKBACK_DAYS)
-            eligible = signed & plan_ok & (lapsed | left)
+            eligible = signed & plan_ok[row.target_plan] & (lapsed | left)
         else:
-            eligible = signed & plan_ok & (observed_end > t)
+            eligible = signed & plan_ok[row.target_plan] & (observed_end > t)
         idx = np.flatnonzero(eligible)
         if len(idx) == 0:
             continue
-        alive = data.active_mask(idx, np.full(len(idx), t))
-        activity = np.minimum(count[idx], 12) / 6.0
-        base = seg.column("base_response", s[idx])
+        count, spend = count[idx], spend[idx]
+        alive = data.active_mask(idx, t)
+        activity = np.minimum(count, 12) / 6.0
+        base = base_response[idx]
         if kind == "winback":
             p0 = np.where(alive, 0.5 * base * activity, 0.0)
-            tau = np.where(alive, 2.0, 0.6) * seg.column("uplift", s[idx])
+            tau = np.where(alive, 2.0, 0.6) * uplift[idx]
         else:
             p0 = np.where(alive, base * (0.3 + activity), 0.0)
-            tau = seg.column("uplift", s[idx]) * (0.5 + pop.digital[idx]) * (1.0 - p0 / 0.8)
+            tau = digital_uplift[idx] * (1.0 - p0 / 0.8)
             tau = np.where(alive, tau, 0.0)
             if kind == "retention":  # contacting those about to leave reminds them to go
-                leaving = (churn[idx] > t) & (churn[idx] < t + 90.0)
+                churn_day = churn[idx]
+                leaving = (churn_day > t) & (churn_day < t + 90.0)
                 tau = np.where(leaving & (rng.random(len(idx)) < 0.5), -0.08, tau)
         p0 = np.clip(p0, 0.0, 0.95)
         p1 = np.clip(p0 + tau, 0.0, 1.0)
         u = rng.random(len(idx))
         y0, y1 = u < p0, u < p1
-        level = np.where(count[idx] > 0, spend[idx] / np.maximum(count[idx], 1), mean_spend[idx])
-        value = np.round(np.where(pop.postpaid[idx], 2.0, 3.0) * level, 2)
+        level = np.where(count > 0, spend / np.maximum(count, 1), mean_spend[idx])
+        value = np.round(value_multiple[idx] * level, 2)
 
         # the company's observable score and list
         if kind == "call_list":
-            past = np.divide(responded_before[idx], contacted[idx],
-                             out=np.zeros(len(idx)), where=contacted[idx] > 0)
-            score = past + count[idx] / 10.0
+            times = contacted[idx]
+            past = np.divide(responded_before[idx], times, out=np.zeros(len(idx)),
+                             where=times > 0)
+            score = past + count / 10.0
         elif kind == "retention":
             tenure = np.maximum(t - pop.signup_day[idx], 1.0)
-            score = spend[idx] * (1.0 + 30.0 / tenure)
+            score = spend * (1.0 + 30.0 / tenure)
         else:
-            score = spend[idx] + count[idx]
-        order = np.lexsort((rng.random(len(idx)), -score))
-        k = int(np.ceil(row.list_share * len(idx)))
-        pick = order[:k]
-        control = rng.random(k) < row.holdout_share
+            score = spend + count
+        pick = _call_list(score, rng.random(len(idx)), int(np.ceil(row.list_share * len(idx))))
+        control = rng.random(len(pick)) < row.holdout_share
+        contact_day = t + rng.uniform(0.0, row.duration * 0.5, len(pick))
+        # the draws follow list order; the table lists a campaign's customers in order
+        pick, control, contact_day = _by_position(pick, len(idx), control, contact_day)
         resp = np.where(control, y0[pick], y1[pick])
-        contacted[idx[pick[~control]]] += 1
-        responded_before[idx[pick[~control]]] += resp[~control]
-        contact_day = t + rng.uniform(0.0, duration * 0.5, k)
-        for name, values in (
-            ("campaign", np.full(k, code)),
-            ("customer_index", idx[pick]),
-            ("day", contact_day),
-            ("group", control.astype(np.int8)),
-            ("channel", np.full(k, CAMPAIGN_CHANNELS.index(row.channel))),
-            ("responded", resp),
-            ("revenue", np.where(resp, value[pick], 0.0)),
-            ("offer_cost", np.where(resp & ~control, row.offer_value, 0.0)),
-            ("contact_cost", np.where(control, 0.0, row.cost_per_contact)),
-        ):
+        treated = idx[pick[~control]]
+        contacted[treated] += 1
+        responded_before[treated] += resp[~control]
+        for name, values in (("customer_index", idx[pick]), ("day", contact_day),
+                             ("control", control), ("responded", resp),
+                             ("value", value[pick])):
             contact_parts.setdefault(name, []).append(values)
-        for name, values in (
-            ("campaign", np.full(len(idx), code)),
-            ("customer_index", idx),
-            ("response_if_contacted", y1.astype(np.int8)),
-            ("response_if_not_contacted", y0.astype(np.int8)),
-            ("value_if_responds", value),
-            ("uplift_probability", np.round(p1 - p0, 4).astype(np.float32)),
-        ):
+        for name, values in (("customer_index", idx), ("y1", y1), ("y0", y0),
+                             ("value", value), ("uplift", p1 - p0)):
             truth_parts.setdefault(name, []).append(values)
+        for parts, size in ((contact_parts, len(pick)), (truth_parts, len(idx))):
+            parts.setdefault("campaign", []).append(code)
+            parts.setdefault("size", []).append(size)
+    return (_contacts_table(config, pop, campaigns, calendar, contact_parts),
+            _truth_table(pop, campaigns, truth_parts))
 
-    def column(parts: dict[str, list[np.ndarray]], name: str, dtype) -> np.ndarray:
-        return np.concatenate(parts[name]).astype(dtype, copy=False) if parts else \
-            np.empty(0, dtype)
 
-    c = {name: column(contact_parts, name, dtype) for name, dtype in (
-        ("campaign", np.int64), ("customer_index", np.int64), ("day", float),
-        ("group", np.int8), ("channel", np.int64), ("responded", bool), ("revenue", float),
-        ("offer_cost", float), ("contact_cost", float))}
-    order = np.lexsort((c["customer_index"], c["campaign"]))  # by campaign, then customer
-    c = {name: values[order] for name, values in c.items()}
-    campaign_ids = campaigns["campaign_id"].astype(str).tolist()
-    contacts = pd.DataFrame({
-        "contact_id": event_ids("X", pop.block, len(order)),
-        "campaign_id": categorical(c["campaign"], campaign_ids),
-        "customer_id": take_strings(pop.customer_id, c["customer_index"]),
-        "timestamp": days_to_timestamps(config.start_ts, c["day"]),
-        "group": categorical(c["group"], ("treatment", "control")),
-        "channel": categorical(c["channel"], CAMPAIGN_CHANNELS),
-        "responded": c["responded"],
-        "revenue": c["revenue"],
-        "offer_cost": c["offer_cost"],
-        "contact_cost": c["contact_cost"],
+def _frame(columns: dict[str, object]) -> pd.DataFrame:
+    """``pd.DataFrame(columns)`` for equal-length columns, without most of its cost.
+
+    A Series is unwrapped to a shallow copy of its array (Arrow buffers are immutable,
+    so this copies nothing, yet changing the frame cannot change the Series), so there
+    is no index to align; numpy columns are used as they are, neither copied nor
+    consolidated, so they must be fresh arrays that nothing changes afterwards. The
+    frame has the same values and dtypes.
+    """
+    return pd.DataFrame({name: values.array.copy() if isinstance(values, pd.Series)
+                         else values for name, values in columns.items()}, copy=False)
+
+
+def _joined(parts: dict[str, list], name: str, dtype) -> np.ndarray:
+    """One column of all campaigns' parts (empty if no campaign had anyone)."""
+    if not parts:
+        return np.empty(0, dtype)
+    if name == "campaign":
+        return np.repeat(np.asarray(parts["campaign"], dtype=dtype), parts["size"])
+    return np.concatenate(parts[name]).astype(dtype, copy=False)
+
+
+def _contacts_table(config: WorldConfig, pop: Population, campaigns: pd.DataFrame,
+                    calendar: list[_Campaign], parts: dict[str, list]) -> pd.DataFrame:
+    """The contacts of every campaign, by campaign then customer."""
+    campaign = _joined(parts, "campaign", np.int64)
+    customer = _joined(parts, "customer_index", np.int64)
+    control = _joined(parts, "control", bool)
+    responded = _joined(parts, "responded", bool)
+    offer_value = np.array([c.offer_value for c in calendar] or [0.0])[campaign]
+    contact_cost = np.array([c.cost_per_contact for c in calendar] or [0.0])[campaign]
+    channel = np.array([c.channel for c in calendar] or [0], np.int64)[campaign]
+    return _frame({
+        "contact_id": event_ids("X", pop.block, len(campaign)),
+        "campaign_id": categorical(campaign, campaigns["campaign_id"].tolist()),
+        "customer_id": take_strings(pop.customer_id, customer),
+        "timestamp": days_to_timestamps(config.start_ts, _joined(parts, "day", float)),
+        "group": categorical(control, ("treatment", "control")),
+        "channel": categorical(channel, CAMPAIGN_CHANNELS),
+        "responded": responded,
+        "revenue": np.where(responded, _joined(parts, "value", float), 0.0),
+        "offer_cost": np.where(responded & ~control, offer_value, 0.0),
+        "contact_cost": np.where(control, 0.0, contact_cost),
     })
-    truth = pd.DataFrame({
-        "campaign_id": categorical(column(truth_parts, "campaign", np.int64), campaign_ids),
+
+
+def _truth_table(pop: Population, campaigns: pd.DataFrame, parts: dict[str, list]
+                 ) -> pd.DataFrame:
+    """Both potential outcomes of every eligible customer of every campaign."""
+    return _frame({
+        "campaign_id": categorical(_joined(parts, "campaign", np.int64),
+                                   campaigns["campaign_id"].tolist()),
         "customer_id": take_strings(pop.customer_id,
-                                    column(truth_parts, "customer_index", np.int64)),
-        "response_if_contacted": column(truth_parts, "response_if_contacted", np.int8),
-        "response_if_not_contacted": column(truth_parts, "response_if_not_contacted", np.int8),
-        "value_if_responds": column(truth_parts, "value_if_responds", float),
-        "uplift_probability": column(truth_parts, "uplift_probability", np.float32),
+                                    _joined(parts, "customer_index", np.int64)),
+        "response_if_contacted": _joined(parts, "y1", np.int8),
+        "response_if_not_contacted": _joined(parts, "y0", np.int8),
+        "value_if_responds": _joined(parts, "value", float),
+        "uplift_probability": np.round(_joined(parts, "uplift", float), 4).astype(np.float32),
     })
-    return contacts, truth
 
 
 def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sums restarting at each new value of ``group`` (rows sorted by group)."""
+    """Cumulative sums restarting at each new value of ``group`` (rows sorted by group).
+
+    Meant for integers: the running total minus the total before the group's first row.
+    """
     if len(values) == 0:
         return values.copy()
     total = np.cumsum(values)
-    starts = np.r_[True, group[1:] != group[:-1]]
-    base = (total - values)[starts][np.cumsum(starts) - 1]
-    return total - base
+    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+    return total - np.repeat(total[first] - values[first], np.diff(np.r_[first, len(values)]))
+
+
+def _upper_bound(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.ndarray
+                 ) -> np.ndarray:
+    """For each query, the first position in ``values[lo:hi]`` (ascending) whose value
+    is above ``x``: ``np.searchsorted`` with side="right", each in its own segment, all
+    queries at once (a binary search step per pass, not a loop over queries)."""
+    lo, hi = lo.copy(), hi.copy()
+    last = max(len(values) - 1, 0)
+    while (active := lo < hi).any():
+        mid = (lo + hi) // 2
+        right = active & (values[np.minimum(mid, last)] <= x)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+    return lo
+
+
+def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarray,
+                 r_cust: np.ndarray, r_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``sort_events(cust, day, then=event)`` of the loyalty events [joins, earnings,
+    redemptions], without sorting the many earnings again.
+
+    Each member joins (``joined`` is sorted) strictly before their first earning and
+    redemption, and the earnings are already in (customer, day, position) order. So
+    only the few redemptions are sorted; each is placed among its member's earnings by
+    a binary search (after earnings on the same day, as earn sorts before redeem); and
+    a stable sort of integer keys, three sorted runs (so a merge), interleaves them.
+
+    Returns
+    -------
+    r_order : ndarray
+        The redemptions sorted by customer, day and position.
+    order : ndarray
+        The order of the events ``[joins, earnings, redemptions[r_order]]``.
+    """
+    r_order = sort_events(r_cust, r_day)
+    r_cust, r_day = r_cust[r_order], r_day[r_order]
+    per_cust = np.bincount(e_cust, minlength=n)
+    start = np.cumsum(per_cust) - per_cust  # each customer's first earning
+    after = _upper_bound(e_day, start[r_cust], start[r_cust] + per_cust[r_cust], r_day)
+    # per customer: the join, then earnings at 3i + 2 with redemptions at 3i + 1 in front
+    # of the earning they precede (i counts all earnings, so keys ascend by customer)
+    step = 3 * (len(e_cust) + 1)
+    key = np.concatenate([joined * step + 3 * start[joined],
+                          e_cust * step + 3 * np.arange(len(e_cust)) + 2,
+                          r_cust * step + 3 * after + 1])
+    return r_order, np.argsort(key, kind="stable")
 
 
 def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockData
@@ -361,12 +530,17 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     join_at = np.full(n, np.inf)
     join_at[joined] = join_day[joined]
 
-    ev_cust = np.concatenate([data.tx_cust, data.inv_cust]).astype(np.int64)
-    ev_day = np.concatenate([data.tx_day, data.inv_day + 0.5])
-    ev_amount = np.concatenate([data.tx_amount, data.inv_amount])
-    earn = ev_day > join_at[ev_cust]
-    e_cust, e_day = ev_cust[earn], ev_day[earn]
-    e_pts = np.floor(ev_amount[earn] / scale).astype(np.int64)
+    # purchases after joining earn points: top-ups, and invoices (paid half a day later)
+    e_cust, e_day, e_amount = ([], [], [])
+    for who, when, paid in ((data.tx_cust, data.tx_day, data.tx_amount),
+                            (data.inv_cust, data.inv_day + 0.5, data.inv_amount)):
+        earn = np.flatnonzero(when > join_at[who])  # members' purchases only: filter first
+        e_cust.append(who[earn])
+        e_day.append(when[earn])
+        e_amount.append(paid[earn])
+    e_cust = np.concatenate(e_cust).astype(np.int64, copy=False)
+    e_day = np.concatenate(e_day)
+    e_pts = np.floor(np.concatenate(e_amount) / scale).astype(np.int64)
     order = sort_events(e_cust, e_day)
     e_cust, e_day, e_pts = e_cust[order], e_day[order], e_pts[order]
     # redemptions: each time a member's cumulative points pass a multiple of the chunk
@@ -378,16 +552,17 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     keep = (r_day < horizon) & data.active_mask(r_cust, r_day)
     r_cust, r_day = r_cust[keep], r_day[keep]
 
+    r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day)
+    r_cust, r_day = r_cust[r_order], r_day[r_order]
     cust = np.concatenate([joined, e_cust, r_cust])
     day = np.concatenate([join_day[joined], e_day, r_day])
     event = np.concatenate([np.zeros(len(joined), int), np.ones(len(e_cust), int),
                             np.full(len(r_cust), 2)])
     points = np.concatenate([np.zeros(len(joined), np.int64), e_pts,
                              np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])
-    order = sort_events(cust, day, then=event)
     cust, day, event, points = cust[order], day[order], event[order], points[order]
     balance = _group_cumsum(points, cust)
-    loyalty = pd.DataFrame({
+    loyalty = _frame({
         "loyalty_event_id": event_ids("L", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": days_to_timestamps(config.start_ts, day),
@@ -395,7 +570,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "points": points,
         "balance": balance,
     })
-    truth = pd.DataFrame({
+    truth = _frame({
         "customer_id": pop.customer_id,
         "join_propensity": np.round(propensity, 4),
         "loyalty_member": member,

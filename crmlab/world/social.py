@@ -22,14 +22,13 @@ from . import segments as seg
 from ._block import BlockData
 from ._common import (
     categorical,
-    choose_rows,
     days_to_timestamps,
     event_ids,
-    repeat_index,
     sort_events,
     take_strings,
 )
 from .config import WorldConfig
+from .marketing import _frame
 from .names import pools
 
 __all__ = ["PLATFORMS", "TOPICS", "generate_social"]
@@ -42,6 +41,21 @@ _TOPIC_MIX = np.array([0.25, 0.2, 0.15, 0.1, 0.1, 0.2])
 REFERRAL_REWARD = 10.0
 #: Days after a badly handled complaint, and before leaving, when posts turn sour.
 SOUR_DAYS = 60.0
+
+
+def _choose_same(rng: np.random.Generator, probs: np.ndarray, m: int) -> np.ndarray:
+    """``choose_rows(rng, np.tile(probs, (m, 1)))`` without the ``m`` copies of the row.
+
+    The same draws (one uniform per row, scaled by the row total) and the same answer:
+    how many cumulative probabilities are at or below the draw, clipped to the last
+    category; one pass per category (there are few) rather than an (m, k) matrix.
+    """
+    cum = np.cumsum(probs)
+    u = rng.random(m) * cum[-1]
+    count = np.zeros(m, np.int64)
+    for edge in cum:
+        count += u >= edge
+    return count.clip(0, len(probs) - 1)
 
 
 def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -66,7 +80,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
 
     referred = np.flatnonzero(pop.referrer >= 0)
     referred = referred[np.argsort(pop.signup_day[referred], kind="stable")]
-    referrals = pd.DataFrame({
+    referrals = _frame({
         "referral_id": event_ids("R", pop.block, len(referred)),
         "referrer_id": take_strings(pop.customer_id, pop.referrer[referred]),
         "referred_id": take_strings(pop.customer_id, referred),
@@ -81,21 +95,24 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     end = np.where(np.isnan(data.churn_day), horizon, data.churn_day)
     span = np.maximum(end - pop.signup_day, 0.0)
     rate = 0.3 + 8.0 * pop.digital**2  # posts a year
-    cust, _ = repeat_index(rng.poisson(rate * span / 365.0))
+    cust = np.repeat(np.arange(n), rng.poisson(rate * span / 365.0))  # each post's author
     day = pop.signup_day[cust] + rng.random(len(cust)) * span[cust]
     keep = data.active_mask(cust, day) & (day < horizon)
     cust, day = cust[keep], day[keep]
     m = len(cust)
 
-    topic = choose_rows(rng, np.tile(_TOPIC_MIX, (m, 1)))
+    topic = _choose_same(rng, _TOPIC_MIX, m)
     sentiment = rng.normal(0.15, 0.35, m)
     # the worst complaint of each customer (satisfaction <= 2) sours the posts after it
     worst_day = np.full(n, np.inf)
     bad = data.cmp_satisfaction <= 2
     if bad.any():
         np.minimum.at(worst_day, data.cmp_cust[bad], data.cmp_day[bad])
-    sour = (day >= worst_day[cust]) & (day < worst_day[cust] + SOUR_DAYS)
-    leaving = ~np.isnan(data.churn_day[cust]) & (day > end[cust] - SOUR_DAYS)
+    worst = worst_day[cust]
+    sour = (day >= worst) & (day < worst + SOUR_DAYS)
+    # posts in the last weeks of those who leave (never, for those who stay)
+    leaving_from = np.where(np.isnan(data.churn_day), np.inf, end - SOUR_DAYS)
+    leaving = day > leaving_from[cust]
     sentiment = np.where(sour, sentiment - 0.7, sentiment)
     sentiment = np.where(leaving, sentiment - 0.3, sentiment)
     topic = np.where(sour, TOPICS.index("service"), topic)
@@ -106,7 +123,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     order = sort_events(cust, day)
     mix = np.array(_PLATFORM_MIX[config.locale])
     platform = rng.choice(len(PLATFORMS), size=m, p=mix / mix.sum())
-    online = pd.DataFrame({
+    online = _frame({
         "post_id": event_ids("O", pop.block, m),
         "customer_id": take_strings(pop.customer_id, cust[order]),
         "timestamp": days_to_timestamps(start, day[order]),
@@ -118,7 +135,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     })
     n_referred = np.bincount(pop.referrer[referred], minlength=n) if len(referred) else \
         np.zeros(n, np.int64)
-    truth = pd.DataFrame({
+    truth = _frame({
         "customer_id": pop.customer_id,
         "followers": followers,
         "influence_score": np.round(followers * share_rate * 1.2, 2),

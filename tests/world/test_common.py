@@ -60,25 +60,58 @@ def test_purchase_history_matches_masks(ev, t, lookback):
     day = np.nan_to_num(day, nan=2.0)
     amount = np.linspace(0.1, 9.7, len(cust)) ** 2  # sums that depend on their order
     n = 7
-    history = _History(cust, day, amount, n)
-    inside = (day >= t - lookback) & (day < t)
-    count, total = history.window(t - lookback, t)
-    assert count.tolist() == np.bincount(cust[inside], minlength=n).tolist()
-    # bit-identical, not just close: the data must not change
-    assert total.tolist() == np.bincount(cust[inside], weights=amount[inside],
-                                         minlength=n).tolist()
-    last = np.full(n, -np.inf)
-    np.maximum.at(last, cust[day < t], day[day < t])
-    assert history.last_before(t).tolist() == last.tolist()
+    whole = np.floor(t - lookback), np.floor(t)
+    # days not asked about beforehand (masks), asked (buckets), and asked whole days
+    # (buckets looked up in a table of days)
+    for (lo, hi), bounds in (((t - lookback, t), ()), ((t - lookback, t), (t - lookback, t)),
+                             (whole, whole)):
+        history = _History(cust, day, amount, n, bounds=bounds)
+        inside = (day >= lo) & (day < hi)
+        count, total = history.window(lo, hi)
+        assert count.tolist() == np.bincount(cust[inside], minlength=n).tolist()
+        # bit-identical, not just close: the data must not change
+        assert total.tolist() == np.bincount(cust[inside], weights=amount[inside],
+                                             minlength=n).tolist()
+        last = np.full(n, -np.inf)
+        np.maximum.at(last, cust[day < hi], day[day < hi])
+        assert history.last_before(hi).tolist() == last.tolist()
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(-10**8, 10**8), max_size=80), st.booleans())
-def test_stable_day_order_is_a_stable_argsort(seconds, whole_seconds):
-    from crmlab.world.marketing import _stable_day_order
+@given(st.lists(st.tuples(st.sampled_from([0.0, -0.0, 0.3, 1.0, 2.5]),
+                          st.sampled_from([0.1, 0.2, 0.7])), max_size=40),
+       st.floats(0.0, 1.0))
+def test_call_list_is_the_head_of_a_lexsort(rows, share):
+    from crmlab.world.marketing import _call_list
 
-    day = np.array(seconds, dtype=float) / 86_400.0
-    if not whole_seconds:  # not recorded to the second: the plain stable sort decides
-        day = day + 1e-7
-    day = day[np.argsort(np.arange(len(day)) % 3, kind="stable")]  # ties, out of order
-    assert _stable_day_order(day).tolist() == np.argsort(day, kind="stable").tolist()
+    score = np.array([r[0] for r in rows], dtype=float)
+    noise = np.array([r[1] for r in rows], dtype=float)  # ties too, unlike real draws
+    k = int(np.ceil(share * len(rows)))
+    want = np.lexsort((noise, -score))[:k]
+    assert _call_list(score, noise, k).tolist() == want.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from([1.0, 2.0, 2.5, 4.0]),
+                          st.booleans()), max_size=40))
+def test_loyalty_event_order_is_sort_events(rows):
+    from crmlab.world._common import sort_events
+    from crmlab.world.marketing import _event_order
+
+    # members 0..5 join on day 0; earnings (False) and redemptions (True) after, with
+    # same-day ties between and within the kinds
+    n = 7
+    joined = np.arange(6)
+    cust = np.array([r[0] for r in rows], dtype=np.int64)
+    day = np.array([r[1] for r in rows], dtype=float)
+    redeem = np.array([r[2] for r in rows], dtype=bool)
+    e = sort_events(cust[~redeem], day[~redeem])
+    e_cust, e_day = cust[~redeem][e], day[~redeem][e]
+    r_cust, r_day = cust[redeem], day[redeem]
+    all_cust = np.concatenate([joined, e_cust, r_cust])
+    all_day = np.concatenate([np.zeros(6), e_day, r_day])
+    event = np.repeat([0, 1, 2], [6, len(e_cust), len(r_cust)])
+    want = sort_events(all_cust, all_day, then=event)
+    r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day)
+    got = np.concatenate([np.arange(6 + len(e_cust)), 6 + len(e_cust) + r_order])[order]
+    assert got.tolist() == want.tolist()
