@@ -95,23 +95,31 @@ def event_order(cust: np.ndarray, day: np.ndarray, then: np.ndarray | None = Non
     return order
 
 
-def _customer_index(pop: Population, ids: pd.Series) -> np.ndarray:
-    """Block-local customer index of each id in a ``str`` column: ``pop.index_of``, but
-    reading the digits of fixed-width ids (``C0000042``) straight from the Arrow buffer
-    instead of casting strings to numbers (other ids go to ``pop.index_of``)."""
+def _customer_index(pop: Population, ids: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Block-local customer index of the chosen rows of a ``str`` id column.
+
+    ``pop.index_of(ids[rows])``, but fixed-width ids (``C0000042``) are read straight
+    from the Arrow buffer, a digit column at a time, instead of taking the strings and
+    casting them to numbers. Each chosen row is checked to sit at its fixed-width place
+    and to hold only digits after the prefix; anything else goes to ``pop.index_of``.
+    """
     array = arrow_strings(ids)
     n = len(array)
-    if n == 0 or array.null_count:
-        return pop.index_of(ids)
+    if n == 0 or len(rows) == 0 or array.null_count:
+        return pop.index_of(take_strings(ids, rows))
     offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + n + 1]
     width = int(offsets[1] - offsets[0])
-    if not 2 <= width <= 19 or offsets[-1] - offsets[0] != n * width:
-        return pop.index_of(ids)
+    starts = offsets[rows]
+    if (not 2 <= width <= 19 or offsets[-1] - offsets[0] != n * width
+            or (starts != offsets[0] + width * rows).any()
+            or (offsets[rows + 1] - starts != width).any()):
+        return pop.index_of(take_strings(ids, rows))
     chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
-    digits = chars.reshape(n, width)[:, 1:] - np.uint8(ord("0"))  # non-digits wrap to > 9
-    if not (offsets == offsets[0] + width * np.arange(n + 1)).all() or (digits > 9).any():
-        return pop.index_of(ids)
-    number = np.zeros(n, np.int64)
+    chosen = chars.view(np.dtype((np.void, width)))[rows].view(np.uint8).reshape(-1, width)
+    digits = chosen[:, 1:] - np.uint8(ord("0"))  # non-digits wrap around to > 9
+    if (digits > 9).any():
+        return pop.index_of(take_strings(ids, rows))
+    number = np.zeros(len(rows), np.int64)
     for k in range(width - 1):  # one pass per digit column, not per id
         number = number * 10 + digits[:, k]
     return number - pop.number[0]
@@ -190,11 +198,12 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
 
     parts.add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
     rows = _rows_with(transactions, "channel", "store")
-    parts.add(_customer_index(pop, transactions["customer_id"])[rows],
+    parts.add(_customer_index(pop, transactions["customer_id"], rows),
               _days(transactions["timestamp"], start, rows), "store_visit", 0, "sales",
               parts.source(transactions["transaction_id"])[rows])
-    cust = _customer_index(pop, complaints["customer_id"])
-    day = _days(complaints["opened_at"], start, np.arange(len(complaints)))
+    every = np.arange(len(complaints))
+    cust = _customer_index(pop, complaints["customer_id"], every)
+    day = _days(complaints["opened_at"], start, every)
     chan = _CMP_TO_CHANNEL[complaints["channel"].cat.codes.to_numpy()]
     ref, level = parts.source(complaints["complaint_id"]), complaints["escalation_level"].to_numpy()
     parts.add(cust, day, "complaint", chan, "service", ref)
@@ -204,12 +213,12 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     dis = _rows_with(complaints, "category", "billing_error")
     parts.add(cust[dis], day[dis] + 0.01, "billing_dispute", chan[dis], "billing", ref[dis])
     every = np.arange(len(collections))
-    parts.add(_customer_index(pop, collections["customer_id"]),
+    parts.add(_customer_index(pop, collections["customer_id"], every),
               _days(collections["timestamp"], start, every), "collections", 7, "billing",
               parts.source(collections["collection_id"]))
     if len(contacts):
         rows = _rows_with(contacts, "group", "treatment")
-        parts.add(_customer_index(pop, contacts["customer_id"])[rows],
+        parts.add(_customer_index(pop, contacts["customer_id"], rows),
                   _days(contacts["timestamp"], start, rows), "campaign_contact",
                   _map_codes(contacts["channel"], _CAMPAIGN_TO_CHANNEL, 7)[rows], "marketing",
                   parts.source(contacts["contact_id"])[rows])
