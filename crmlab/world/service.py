@@ -32,6 +32,7 @@ Mechanics
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -106,8 +107,8 @@ def season_factor(days: np.ndarray, start: pd.Timestamp) -> np.ndarray:
     whole = np.floor(np.asarray(days, dtype=float))
     if len(whole) and np.isfinite(low := whole.min()) and whole.max() - low < 4 * len(whole):
         # the factor depends on the whole day only: look the calendar up once per day
-        # of the range instead of once per event
-        table = _season_of_whole_days(low + np.arange(whole.max() - low + 1), start)
+        # of the range (once per range and start, for all blocks) instead of per event
+        table = _season_table(start, float(low), float(whole.max()))
         return table[(whole - low).astype(np.intp)]
     return _season_of_whole_days(whole, start)
 
@@ -115,6 +116,14 @@ def season_factor(days: np.ndarray, start: pd.Timestamp) -> np.ndarray:
 def _season_of_whole_days(whole: np.ndarray, start: pd.Timestamp) -> np.ndarray:
     months = (pd.DatetimeIndex(days_to_timestamps(start, whole)).month - 1).to_numpy()
     return MONTHLY_SEASON[months]
+
+
+@lru_cache(maxsize=16)
+def _season_table(start: pd.Timestamp, low: float, high: float) -> np.ndarray:
+    """Seasonal factor of the whole days ``low..high`` (read-only, shared)."""
+    table = _season_of_whole_days(low + np.arange(high - low + 1), start)
+    table.flags.writeable = False
+    return table
 
 
 def queue_delay_factor(load_ratio: np.ndarray | float) -> np.ndarray:
