@@ -85,11 +85,12 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     frac = within / np.repeat(denom, repeats)
     repeat_day = np.repeat(pop.signup_day, repeats) + frac * np.repeat(window, repeats)
 
-    cust, day = _by_customer(prepaid, pop.signup_day, repeats, repeat_day)
+    counts = repeats + prepaid  # purchases per customer: the first, then the repeats
+    cust, day = _by_customer(counts, prepaid, pop.signup_day, repeat_day)
     gg_p = seg.column("gg_p", s)
-    amount = rng.gamma(gg_p[cust], 1.0 / nu[cust])
+    amount = rng.gamma(np.repeat(gg_p, counts), np.repeat(1.0 / nu, counts))
     amount = np.maximum(np.round(amount, 2), 0.01 * scale)
-    digital = pop.digital[cust]
+    digital = np.repeat(pop.digital, counts)
     u = rng.random(len(cust))
     years = day / 365.0
     app_share = np.clip(0.15 + 0.35 * digital + 0.05 * years, 0, 0.8)
@@ -130,10 +131,10 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     return transactions, truth, dropout_day, cust, seconds / 86_400.0
 
 
-def _by_customer(prepaid: np.ndarray, signup_day: np.ndarray, repeats: np.ndarray,
+def _by_customer(counts: np.ndarray, prepaid: np.ndarray, signup_day: np.ndarray,
                  repeat_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Customer index and day of every purchase (the first at sign-up, then the
-    repeats), sorted by customer and day.
+    repeats), sorted by customer and day, from the purchases per customer (``counts``).
 
     Built in place instead of sorted: each prepaid customer's repeat days never
     decrease and none is before the sign-up (cumulative sums of exponential gaps,
@@ -141,7 +142,6 @@ def _by_customer(prepaid: np.ndarray, signup_day: np.ndarray, repeats: np.ndarra
     this order, so this is exactly ``np.lexsort((day, cust))`` of the sign-up
     purchases followed by the repeats.
     """
-    counts = repeats + prepaid
     cust = np.repeat(np.arange(len(counts)), counts)
     first = np.zeros(len(cust), bool)
     first[(np.cumsum(counts) - counts)[prepaid]] = True
