@@ -27,7 +27,7 @@ from ._common import (
 from .population import Population
 
 __all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions",
-           "event_order"]
+           "event_order", "take_ids"]
 
 PURPOSES = ("signup", "store_visit", "complaint", "escalation", "executive_call",
             "billing_dispute", "collections", "campaign_contact", "churn", "winback")
@@ -93,6 +93,53 @@ def event_order(cust: np.ndarray, day: np.ndarray, then: np.ndarray | None = Non
     keys = (sub, day[sub]) if then is None else (sub, then[sub], day[sub])
     order[slots] = sub[np.lexsort((*keys, run[slots]))]
     return order
+
+
+def _fixed_width(array: pa.Array) -> np.ndarray | None:
+    """The strings of a ``large_string`` array as fixed-width numpy items (``np.void``,
+    no copy), or None if their lengths differ, they are empty or one is null."""
+    n = len(array)
+    if n == 0 or array.null_count or array.type != pa.large_string():
+        return None
+    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or (np.diff(offsets) != width).any():
+        return None
+    chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    return chars.view(np.dtype((np.void, width)))
+
+
+def _from_fixed_width(items: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A ``large_string`` array of fixed-width items; with ``valid``, the items fill the
+    rows where it is True, in order, and the other rows are null."""
+    width = items.dtype.itemsize
+    data = pa.py_buffer(np.ascontiguousarray(items).view(np.uint8))
+    if valid is None or valid.all():
+        n = len(items)
+        offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data)
+    n = len(valid)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(valid * width, out=offsets[1:])
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data, bitmap,
+                                            null_count=int(n - len(items)))
+
+
+def take_ids(values: pd.Series, index: np.ndarray) -> pd.Series:
+    """``take_strings(values, index)`` for a column of same-length ids (``C0000042``):
+    a numpy take of fixed-width items instead of Arrow's variable-length take (any
+    other column goes to ``take_strings``).
+
+    Examples
+    --------
+    >>> take_ids(strings(["C01", "C02"]), np.array([1, 1, 0])).tolist()
+    ['C02', 'C02', 'C01']
+    """
+    items = _fixed_width(arrow_strings(values))
+    if items is None:
+        return take_strings(values, index)
+    return strings(_from_fixed_width(np.take(items, np.asarray(index, dtype=np.intp))))
 
 
 def _customer_index(pop: Population, ids: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -168,18 +215,26 @@ class _Parts:
                            SOURCE_SYSTEMS.index(system), ref))
 
     def arrays(self):
-        """cust, day, purpose, channel, system, ref positions and the id strings (the
-        last one null, for parts without a reference)."""
+        """cust, day, purpose, channel, system and ref positions (``self.size`` for
+        parts without a reference)."""
         lengths = [len(p[0]) for p in self.parts]
-        null = self.size  # the null string appended after the sources
-        refs = [np.full(len(p[0]), null) if p[5] is None else p[5] for p in self.parts]
-        strings_ = pa.concat_arrays([*self.sources, pa.nulls(1, pa.large_string())])
+        refs = [np.full(len(p[0]), self.size) if p[5] is None else p[5] for p in self.parts]
         return (np.concatenate([p[0] for p in self.parts]),
                 np.concatenate([p[1] for p in self.parts]),
                 np.repeat(np.array([p[2] for p in self.parts], np.int16), lengths),
                 np.concatenate([p[3] for p in self.parts]),
                 np.repeat(np.array([p[4] for p in self.parts], np.int16), lengths),
-                np.concatenate(refs), strings_)
+                np.concatenate(refs))
+
+    def references(self, ref: np.ndarray) -> pa.Array:
+        """The reference ids at positions ``ref`` (null at ``self.size``)."""
+        items = [_fixed_width(source) for source in self.sources]
+        if items and all(x is not None and x.dtype == items[0].dtype for x in items):
+            valid = ref < self.size
+            chosen = np.take(np.concatenate(items), ref[valid])
+            return _from_fixed_width(chosen, valid)
+        everything = pa.concat_arrays([*self.sources, pa.nulls(1, pa.large_string())])
+        return everything.take(pa.array(ref))
 
 
 def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
@@ -228,15 +283,15 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     back = np.flatnonzero(~np.isnan(data.winback_day))
     parts.add(back, data.winback_day[back], "winback", 7, "sales")
 
-    cust, day, purpose, channel, system, ref, ref_strings = parts.arrays()
+    cust, day, purpose, channel, system, ref = parts.arrays()
     inside = np.flatnonzero(day < horizon)  # follow-ups of the last day's cases leave
     rows = inside[event_order(cust[inside], day[inside], then=purpose[inside])]
     return pd.DataFrame({
         "interaction_id": event_ids("N", pop.block, len(rows)).array,
-        "customer_id": take_strings(pop.customer_id, cust[rows]).array,
+        "customer_id": take_ids(pop.customer_id, cust[rows]).array,
         "timestamp": days_to_timestamps(start, day[rows]),
         "purpose": categorical(purpose[rows], PURPOSES),
         "channel": categorical(channel[rows], INTERACTION_CHANNELS),
         "source_system": categorical(system[rows], SOURCE_SYSTEMS),
-        "reference_id": strings(ref_strings.take(pa.array(ref[rows]))).array,
+        "reference_id": strings(parts.references(ref[rows])).array,
     }, copy=False)
