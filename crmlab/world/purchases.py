@@ -27,9 +27,9 @@ from ._common import (
     categorical,
     days_to_timestamps,
     event_ids,
-    take_strings,
 )
 from .config import WorldConfig
+from .interactions import take_ids
 from .names import pools
 from .population import Population
 
@@ -108,7 +108,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     seconds = np.round(day * 86_400.0)  # the recorded (whole-second) time
     transactions = pd.DataFrame({
         "transaction_id": event_ids("T", pop.block, len(cust)).array,
-        "customer_id": take_strings(pop.customer_id, cust).array,
+        "customer_id": take_ids(pop.customer_id, cust).array,
         "timestamp": (np.datetime64(config.start_ts.to_datetime64(), "s")
                       + seconds.astype("timedelta64[s]")),
         "amount": amount,

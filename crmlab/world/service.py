@@ -45,11 +45,10 @@ from ._common import (
     event_ids,
     format_ids,
     repeat_index,
-    take_strings,
 )
 from .billing import BillingResult
 from .config import WorldConfig
-from .interactions import event_order
+from .interactions import event_order, take_ids
 from .names import pools
 
 __all__ = [
@@ -413,7 +412,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     ids = event_ids("K", pop.block, len(cust)).array
     complaints = pd.DataFrame({
         "complaint_id": ids,
-        "customer_id": take_strings(pop.customer_id, cust).array,
+        "customer_id": take_ids(pop.customer_id, cust).array,
         "opened_at": days_to_timestamps(start, day),
         "category": categorical(cat, CATEGORIES),
         "channel": categorical(channel, CHANNELS),
