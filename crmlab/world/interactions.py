@@ -162,7 +162,7 @@ def _customer_index(pop: Population, ids: pd.Series, rows: np.ndarray) -> np.nda
             or (offsets[rows + 1] - starts != width).any()):
         return pop.index_of(take_strings(ids, rows))
     chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
-    chosen = chars.view(np.dtype((np.void, width)))[rows].view(np.uint8).reshape(-1, width)
+    chosen = np.take(chars.view(np.dtype((np.void, width))), rows).view(np.uint8).reshape(-1, width)
     digits = chosen[:, 1:] - np.uint8(ord("0"))  # non-digits wrap around to > 9
     if (digits > 9).any():
         return pop.index_of(take_strings(ids, rows))

@@ -62,9 +62,13 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     prepaid = ~pop.postpaid
     scale = pools(config.locale).money_scale
 
-    lam = rng.gamma(seg.column("bg_r", s), 1.0 / seg.column("bg_alpha", s)) / 7.0  # per day
-    p_drop = rng.beta(seg.column("bg_a", s), seg.column("bg_b", s))
-    nu = rng.gamma(seg.column("gg_q", s), 1.0 / (seg.column("gg_gamma", s) * scale))
+    # the segments' parameters (as seg.column, in one lookup); scales are inverted per
+    # segment, not per customer
+    bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = seg.SEGMENT_PARAMS[
+        ["bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"]].to_numpy(dtype=float).T
+    lam = rng.gamma(bg_r[s], (1.0 / bg_alpha)[s]) / 7.0  # per day
+    p_drop = rng.beta(bg_a[s], bg_b[s])
+    nu = rng.gamma(gg_q[s], (1.0 / (gg_gamma * scale))[s])
     # repeat purchases until dropout: the customer leaves right after the k-th one
     occasions = rng.geometric(np.clip(p_drop, 1e-12, 1.0))
     window = np.maximum(config.n_days - pop.signup_day, 0.0)
@@ -87,7 +91,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
 
     counts = repeats + prepaid  # purchases per customer: the first, then the repeats
     cust, day = _by_customer(counts, prepaid, pop.signup_day, repeat_day)
-    gg_p = seg.column("gg_p", s)
+    gg_p = gg_p[s]
     amount = rng.gamma(np.repeat(gg_p, counts), np.repeat(1.0 / nu, counts))
     amount = np.maximum(np.round(amount, 2), 0.01 * scale)
     digital = np.repeat(pop.digital, counts)
