@@ -193,20 +193,26 @@ def _rows_with(table: pd.DataFrame, column: str, value: str) -> np.ndarray:
 
 class _Parts:
     """The touchpoints gathered so far, one part per purpose, with their reference ids
-    kept as positions into the concatenation of the source tables' id columns (one take
-    at the end instead of one per part)."""
+    kept as positions into the concatenation of the referenced rows of the source
+    tables' id columns (one take at the end instead of one per part)."""
 
     def __init__(self):
         self.parts: list[tuple] = []  # (cust, day, purpose, channel, system, ref position)
-        self.sources: list[pa.Array] = []
-        self.size = 0  # strings in the sources so far
+        self.sources: list[np.ndarray | pa.Array] = []  # fixed-width items, or Arrow
+        self.size = 0  # ids in the sources so far
 
-    def source(self, ids: pd.Series) -> np.ndarray:
-        """Add an id column; return the positions of its rows among all sources."""
+    def source(self, ids: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+        """Add the ids of the chosen rows (default all) of an id column; return their
+        positions among all sources."""
         array = arrow_strings(ids)
-        self.sources.append(array)
-        self.size += len(array)
-        return np.arange(self.size - len(array), self.size)
+        items = _fixed_width(array)
+        if items is None:
+            chosen = array if rows is None else array.take(pa.array(rows))
+        else:
+            chosen = items if rows is None else np.take(items, rows)
+        self.sources.append(chosen)
+        self.size += len(chosen)
+        return np.arange(self.size - len(chosen), self.size)
 
     def add(self, cust, day, purpose, channel, system, ref=None):
         cust = np.asarray(cust, dtype=np.int64)
@@ -228,12 +234,13 @@ class _Parts:
 
     def references(self, ref: np.ndarray) -> pa.Array:
         """The reference ids at positions ``ref`` (null at ``self.size``)."""
-        items = [_fixed_width(source) for source in self.sources]
-        if items and all(x is not None and x.dtype == items[0].dtype for x in items):
+        items = self.sources
+        if items and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
+                         for x in items):
             valid = ref < self.size
-            chosen = np.take(np.concatenate(items), ref[valid])
-            return _from_fixed_width(chosen, valid)
-        everything = pa.concat_arrays([*self.sources, pa.nulls(1, pa.large_string())])
+            return _from_fixed_width(np.take(np.concatenate(items), ref[valid]), valid)
+        arrays = [x if isinstance(x, pa.Array) else _from_fixed_width(x) for x in items]
+        everything = pa.concat_arrays([*arrays, pa.nulls(1, pa.large_string())])
         return everything.take(pa.array(ref))
 
 
@@ -255,7 +262,7 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     rows = _rows_with(transactions, "channel", "store")
     parts.add(_customer_index(pop, transactions["customer_id"], rows),
               _days(transactions["timestamp"], start, rows), "store_visit", 0, "sales",
-              parts.source(transactions["transaction_id"])[rows])
+              parts.source(transactions["transaction_id"], rows))
     every = np.arange(len(complaints))
     cust = _customer_index(pop, complaints["customer_id"], every)
     day = _days(complaints["opened_at"], start, every)
@@ -276,7 +283,7 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
         parts.add(_customer_index(pop, contacts["customer_id"], rows),
                   _days(contacts["timestamp"], start, rows), "campaign_contact",
                   _map_codes(contacts["channel"], _CAMPAIGN_TO_CHANNEL, 7)[rows], "marketing",
-                  parts.source(contacts["contact_id"])[rows])
+                  parts.source(contacts["contact_id"], rows))
     first = np.where(np.isnan(data.first_churn_day), data.churn_day, data.first_churn_day)
     left = np.flatnonzero(pop.postpaid & ~np.isnan(first))
     parts.add(left, first[left], "churn", 2, "sales")
