@@ -251,13 +251,18 @@ def _routine(config, rng, data, intensity, end_day):
     cust = np.repeat(np.arange(pop.n), counts)  # candidates come grouped by customer
     day = np.repeat(pop.signup_day, counts) + rng.random(len(cust)) * np.repeat(span, counts)
     dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
-    w = WEATHER_LOAD * intensity[np.repeat(pop.province, counts), dayi]
+    w = WEATHER_LOAD * _at(intensity, np.repeat(pop.province, counts), dayi)
     season = season_factor(day, config.start_ts)
     accept = rng.random(len(cust)) * MONTHLY_SEASON.max() * (1.0 + WEATHER_LOAD) < season * (1 + w)
     kept = np.flatnonzero(accept)
     cust, day, w = cust[kept], day[kept], w[kept]
     weather_caused = rng.random(len(cust)) < w / (1.0 + w)
     return cust, day, _choose_mix(rng, np.array([_ROUTINE_MIX, _WEATHER_MIX]), weather_caused)
+
+
+def _at(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``table[rows, cols]`` as one flat take (faster than two-array indexing)."""
+    return np.take(table.reshape(-1), rows * table.shape[1] + cols)
 
 
 def _choose_mix(rng: np.random.Generator, mixes: np.ndarray, which: np.ndarray) -> np.ndarray:
@@ -344,7 +349,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     channel = _choose_channel(rng, np.exp(logits))
     dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
     province = pop.province[cust]
-    rho = world_load[province, dayi]
+    rho = _at(world_load, province, dayi)
     base_hours = BASE_RESPONSE_HOURS[channel] * CATEGORY_RESPONSE[cat]
     response_hours = base_hours * queue_delay_factor(rho) * rng.lognormal(0.0, 0.5, m)
     response_hours = np.round(np.maximum(response_hours, 0.05), 2)
