@@ -62,10 +62,12 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     prepaid = ~pop.postpaid
     scale = pools(config.locale).money_scale
 
-    # the segments' parameters (as seg.column, in one lookup); scales are inverted per
-    # segment, not per customer
-    bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = seg.SEGMENT_PARAMS[
-        ["bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"]].to_numpy(dtype=float).T
+    # the segments' parameters, as seg.column gives them but from one conversion of the
+    # table (selecting columns in pandas costs more); scales are inverted per segment
+    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = (
+        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)]
+        for name in ("bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"))
     lam = rng.gamma(bg_r[s], (1.0 / bg_alpha)[s]) / 7.0  # per day
     p_drop = rng.beta(bg_a[s], bg_b[s])
     nu = rng.gamma(gg_q[s], (1.0 / (gg_gamma * scale))[s])
