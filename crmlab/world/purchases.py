@@ -83,20 +83,20 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     starts = np.cumsum(repeats) - repeats
     base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0) if len(csum) else \
         np.zeros(n)
-    within = csum - np.repeat(base, repeats)  # cumulative sums restarting per customer
+    within = csum - np.take(base, owner)  # cumulative sums restarting per customer
     last = np.zeros(n)
     has = repeats > 0
     last[has] = within[starts[has] + repeats[has] - 1]
     denom = last + rng.gamma(np.maximum(arrivals - repeats, 0) + 1.0)
-    frac = within / np.repeat(denom, repeats)
-    repeat_day = np.repeat(pop.signup_day, repeats) + frac * np.repeat(window, repeats)
+    frac = within / np.take(denom, owner)
+    repeat_day = np.take(pop.signup_day, owner) + frac * np.take(window, owner)
 
     counts = repeats + prepaid  # purchases per customer: the first, then the repeats
     cust, day = _by_customer(counts, prepaid, pop.signup_day, repeat_day)
     gg_p = gg_p[s]
-    amount = rng.gamma(np.repeat(gg_p, counts), np.repeat(1.0 / nu, counts))
+    amount = rng.gamma(np.take(gg_p, cust), np.take(1.0 / nu, cust))
     amount = np.maximum(np.round(amount, 2), 0.01 * scale)
-    digital = np.repeat(pop.digital, counts)
+    digital = np.take(pop.digital, cust)
     u = rng.random(len(cust))
     years = day / 365.0
     app_share = np.clip(0.15 + 0.35 * digital + 0.05 * years, 0, 0.8)

@@ -249,9 +249,9 @@ def _routine(config, rng, data, intensity, end_day):
     span = np.maximum(end_day - pop.signup_day, 0.0)
     counts = rng.poisson(rate_max * span)
     cust = np.repeat(np.arange(pop.n), counts)  # candidates come grouped by customer
-    day = np.repeat(pop.signup_day, counts) + rng.random(len(cust)) * np.repeat(span, counts)
+    day = np.take(pop.signup_day, cust) + rng.random(len(cust)) * np.take(span, cust)
     dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
-    w = WEATHER_LOAD * _at(intensity, np.repeat(pop.province, counts), dayi)
+    w = WEATHER_LOAD * _at(intensity, np.take(pop.province, cust), dayi)
     season = season_factor(day, config.start_ts)
     accept = rng.random(len(cust)) * MONTHLY_SEASON.max() * (1.0 + WEATHER_LOAD) < season * (1 + w)
     kept = np.flatnonzero(accept)
