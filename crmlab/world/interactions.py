@@ -21,12 +21,13 @@ from ._common import (
     categorical,
     days_to_timestamps,
     event_ids,
-    sort_events,
     strings,
     take_strings,
 )
+from .population import Population
 
-__all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
+__all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions",
+           "event_order", "take_ids"]
 
 PURPOSES = ("signup", "store_visit", "complaint", "escalation", "executive_call",
             "billing_dispute", "collections", "campaign_contact", "churn", "winback")
@@ -39,17 +40,208 @@ _CMP_TO_CHANNEL = np.array([2, 4, 1, 0, 6])  # call_centre, sms, web, store, soc
 _CAMPAIGN_TO_CHANNEL = {"call_centre": 7, "sms": 4, "email": 5}
 
 
-def _days(stamps: pd.Series, start: pd.Timestamp) -> np.ndarray:
-    return ((stamps.to_numpy().astype("datetime64[s]") - np.datetime64(start, "s"))
-            / np.timedelta64(1, "s") / 86_400.0)
+def _days(stamps: pd.Series, start: pd.Timestamp, rows: np.ndarray) -> np.ndarray:
+    """Days since ``start`` of the chosen rows of a timestamp column (NaT gives NaN).
+
+    Whole seconds as float over 86,400, the same bits as dividing the timedeltas by one
+    second and then by 86,400.
+    """
+    stamps = np.take(stamps.to_numpy().astype("datetime64[s]", copy=False), rows)
+    seconds = stamps.view(np.int64) - np.datetime64(start, "s").astype(np.int64)
+    days = seconds.astype(float) / 86_400.0
+    missing = np.isnat(stamps)
+    if missing.any():
+        days[missing] = np.nan
+    return days
+
+
+def event_order(cust: np.ndarray, day: np.ndarray, then: np.ndarray | None = None
+                ) -> np.ndarray:
+    """The order of events by customer, then day, then ``then`` (if given), then
+    position: exactly ``np.lexsort((then, day, cust))``, for the cost of one fast sort.
+
+    ``cust`` holds integers (block-local customer indices). The float key
+    ``cust * span + (day - low)``, with ``span`` wider than the range of the days, never
+    decreases along the lexsort order: one customer's keys stay below the next
+    customer's, and rounding is monotone. So an (unstable) sort by the key is the
+    lexsort order except inside runs of equal keys (equal days, or days closer than the
+    key's rounding); only those few events are sorted again, by (day, then, position).
+    Days that are not all finite, or keys too large for that argument, go to lexsort.
+
+    Examples
+    --------
+    >>> event_order(np.array([1, 0, 1, 0]), np.array([5.0, 2.0, 5.0, 3.0])).tolist()
+    [1, 3, 0, 2]
+    """
+    cust, day = np.asarray(cust), np.asarray(day, dtype=float)
+    if len(cust) < 2:
+        return np.arange(len(cust))
+    low, high = day.min(), day.max()  # NaN if any day is NaN
+    span = high - low + 1.0
+    if not (np.isfinite(span) and np.issubdtype(cust.dtype, np.integer)
+            and max(-int(cust.min()), int(cust.max())) * span < 2.0**40):
+        return np.lexsort((day, cust) if then is None else (then, day, cust))
+    key = cust * span + (day - low)
+    order = np.argsort(key)
+    ranked = key[order]
+    tie = ranked[1:] == ranked[:-1]
+    if not tie.any():
+        return order
+    run = np.concatenate(([0], np.cumsum(~tie)))  # equal keys share a run number
+    slots = np.flatnonzero(np.concatenate(([False], tie)) | np.concatenate((tie, [False])))
+    sub = order[slots]
+    keys = (sub, day[sub]) if then is None else (sub, then[sub], day[sub])
+    order[slots] = sub[np.lexsort((*keys, run[slots]))]
+    return order
+
+
+def _fixed_width(array: pa.Array) -> np.ndarray | None:
+    """The strings of a ``large_string`` array as fixed-width numpy items (``np.void``,
+    no copy), or None if their lengths differ, they are empty or one is null."""
+    n = len(array)
+    if n == 0 or array.null_count or array.type != pa.large_string():
+        return None
+    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    if width == 0 or (np.diff(offsets) != width).any():
+        return None
+    chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    return chars.view(np.dtype((np.void, width)))
+
+
+def _from_fixed_width(items: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """A ``large_string`` array of fixed-width items; with ``valid``, the items fill the
+    rows where it is True, in order, and the other rows are null."""
+    width = items.dtype.itemsize
+    data = pa.py_buffer(np.ascontiguousarray(items).view(np.uint8))
+    if valid is None or valid.all():
+        n = len(items)
+        offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
+        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data)
+    n = len(valid)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(valid * width, out=offsets[1:])
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data, bitmap,
+                                            null_count=int(n - len(items)))
+
+
+def take_ids(values: pd.Series, index: np.ndarray) -> pd.Series:
+    """``take_strings(values, index)`` for a column of same-length ids (``C0000042``):
+    a numpy take of fixed-width items instead of Arrow's variable-length take (any
+    other column goes to ``take_strings``).
+
+    Examples
+    --------
+    >>> take_ids(strings(["C01", "C02"]), np.array([1, 1, 0])).tolist()
+    ['C02', 'C02', 'C01']
+    """
+    items = _fixed_width(arrow_strings(values))
+    if items is None:
+        return take_strings(values, index)
+    return strings(_from_fixed_width(np.take(items, np.asarray(index, dtype=np.intp))))
+
+
+def _customer_index(pop: Population, ids: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Block-local customer index of the chosen rows of a ``str`` id column.
+
+    ``pop.index_of(ids[rows])``, but fixed-width ids (``C0000042``) are read straight
+    from the Arrow buffer, a digit column at a time, instead of taking the strings and
+    casting them to numbers. Each chosen row is checked to sit at its fixed-width place
+    and to hold only digits after the prefix; anything else goes to ``pop.index_of``.
+    """
+    array = arrow_strings(ids)
+    n = len(array)
+    if n == 0 or len(rows) == 0 or array.null_count:
+        return pop.index_of(take_strings(ids, rows))
+    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + n + 1]
+    width = int(offsets[1] - offsets[0])
+    starts = offsets[rows]
+    if (not 2 <= width <= 19 or offsets[-1] - offsets[0] != n * width
+            or (starts != offsets[0] + width * rows).any()
+            or (offsets[rows + 1] - starts != width).any()):
+        return pop.index_of(take_strings(ids, rows))
+    chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
+    chosen = np.take(chars.view(np.dtype((np.void, width))), rows).view(np.uint8).reshape(-1, width)
+    digits = chosen[:, 1:] - np.uint8(ord("0"))  # non-digits wrap around to > 9
+    if (digits > 9).any():
+        return pop.index_of(take_strings(ids, rows))
+    number = np.zeros(len(rows), np.int64)
+    for k in range(width - 1):  # one pass per digit column, not per id
+        number = number * 10 + digits[:, k]
+    return number - pop.number[0]
 
 
 def _map_codes(values: pd.Series, mapping: dict[str, int], default: int) -> np.ndarray:
     """Map a categorical column to interaction channel codes without a row loop."""
-    cat = values.astype("category")
+    cat = values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype("category")
     lookup = np.array([mapping.get(c, default) for c in cat.cat.categories], dtype=np.int64)
     codes = cat.cat.codes.to_numpy()
     return lookup[codes] if len(lookup) else np.full(len(values), default)
+
+
+def _rows_with(table: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    """Positions of the rows whose categorical ``column`` equals ``value``."""
+    col = table[column]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        categories = col.cat.categories
+        if value not in categories:
+            return np.empty(0, np.int64)
+        return np.flatnonzero(col.cat.codes.to_numpy() == categories.get_loc(value))
+    return np.flatnonzero((col == value).to_numpy())
+
+
+class _Parts:
+    """The touchpoints gathered so far, one part per purpose, with their reference ids
+    kept as positions into the concatenation of the referenced rows of the source
+    tables' id columns (one take at the end instead of one per part)."""
+
+    def __init__(self):
+        self.parts: list[tuple] = []  # (cust, day, purpose, channel, system, ref position)
+        self.sources: list[np.ndarray | pa.Array] = []  # fixed-width items, or Arrow
+        self.size = 0  # ids in the sources so far
+
+    def source(self, ids: pd.Series, rows: np.ndarray | None = None) -> np.ndarray:
+        """Add the ids of the chosen rows (default all) of an id column; return their
+        positions among all sources."""
+        array = arrow_strings(ids)
+        items = _fixed_width(array)
+        if items is None:
+            chosen = array if rows is None else array.take(pa.array(rows))
+        else:
+            chosen = items if rows is None else np.take(items, rows)
+        self.sources.append(chosen)
+        self.size += len(chosen)
+        return np.arange(self.size - len(chosen), self.size)
+
+    def add(self, cust, day, purpose, channel, system, ref=None):
+        cust = np.asarray(cust, dtype=np.int64)
+        channel = np.broadcast_to(np.asarray(channel, dtype=np.int16), len(cust))
+        self.parts.append((cust, np.asarray(day, float), PURPOSES.index(purpose), channel,
+                           SOURCE_SYSTEMS.index(system), ref))
+
+    def arrays(self):
+        """cust, day, purpose, channel, system and ref positions (``self.size`` for
+        parts without a reference)."""
+        lengths = [len(p[0]) for p in self.parts]
+        refs = [np.full(len(p[0]), self.size) if p[5] is None else p[5] for p in self.parts]
+        return (np.concatenate([p[0] for p in self.parts]),
+                np.concatenate([p[1] for p in self.parts]),
+                np.repeat(np.array([p[2] for p in self.parts], np.int16), lengths),
+                np.concatenate([p[3] for p in self.parts]),
+                np.repeat(np.array([p[4] for p in self.parts], np.int16), lengths),
+                np.concatenate(refs))
+
+    def references(self, ref: np.ndarray) -> pa.Array:
+        """The reference ids at positions ``ref`` (null at ``self.size``)."""
+        items = self.sources
+        if items and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
+                         for x in items):
+            valid = ref < self.size
+            return _from_fixed_width(np.take(np.concatenate(items), ref[valid]), valid)
+        arrays = [x if isinstance(x, pa.Array) else _from_fixed_width(x) for x in items]
+        everything = pa.concat_arrays([*arrays, pa.nulls(1, pa.large_string())])
+        return everything.take(pa.array(ref))
 
 
 def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
@@ -64,63 +256,49 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     churn and win-back).
     """
     pop = data.pop
-    parts: list[tuple] = []  # (cust idx, day, purpose, channel, system, reference ids)
+    parts = _Parts()
 
-    def add(cust, day, purpose, channel, system, ref=None):
-        cust = np.asarray(cust, dtype=np.int64)
-        if ref is None:
-            ref = pa.nulls(len(cust), pa.large_string())
-        elif isinstance(ref, pd.Series):
-            ref = arrow_strings(ref)
-        parts.append((cust, np.asarray(day, float), np.full(len(cust), PURPOSES.index(purpose)),
-                      np.broadcast_to(channel, len(cust)).astype(np.int64),
-                      np.full(len(cust), SOURCE_SYSTEMS.index(system)), ref))
-
-    def rows(table: pd.DataFrame, mask=None):
-        t = table if mask is None else table[mask]
-        return pop.index_of(t["customer_id"]), t
-
-    add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
-    cust, t = rows(transactions, (transactions["channel"] == "store").to_numpy())
-    add(cust, _days(t["timestamp"], start), "store_visit", 0, "sales", t["transaction_id"])
-    cust, t = rows(complaints)
-    day, chan = _days(t["opened_at"], start), _CMP_TO_CHANNEL[t["channel"].cat.codes.to_numpy()]
-    ref, level = arrow_strings(t["complaint_id"]), t["escalation_level"].to_numpy()
-    add(cust, day, "complaint", chan, "service", ref)
-    esc, top = level >= 1, level == 3
-    add(cust[esc], day[esc] + 0.5, "escalation", 2, "service", ref.filter(pa.array(esc)))
-    add(cust[top], day[top] + 1.0, "executive_call", 7, "service", ref.filter(pa.array(top)))
-    dis = (t["category"] == "billing_error").to_numpy()
-    add(cust[dis], day[dis] + 0.01, "billing_dispute", chan[dis], "billing",
-        ref.filter(pa.array(dis)))
-    cust, t = rows(collections)
-    add(cust, _days(t["timestamp"], start), "collections", 7, "billing", t["collection_id"])
+    parts.add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
+    rows = _rows_with(transactions, "channel", "store")
+    parts.add(_customer_index(pop, transactions["customer_id"], rows),
+              _days(transactions["timestamp"], start, rows), "store_visit", 0, "sales",
+              parts.source(transactions["transaction_id"], rows))
+    every = np.arange(len(complaints))
+    cust = _customer_index(pop, complaints["customer_id"], every)
+    day = _days(complaints["opened_at"], start, every)
+    chan = _CMP_TO_CHANNEL[complaints["channel"].cat.codes.to_numpy()]
+    ref, level = parts.source(complaints["complaint_id"]), complaints["escalation_level"].to_numpy()
+    parts.add(cust, day, "complaint", chan, "service", ref)
+    esc, top = np.flatnonzero(level >= 1), np.flatnonzero(level == 3)
+    parts.add(cust[esc], day[esc] + 0.5, "escalation", 2, "service", ref[esc])
+    parts.add(cust[top], day[top] + 1.0, "executive_call", 7, "service", ref[top])
+    dis = _rows_with(complaints, "category", "billing_error")
+    parts.add(cust[dis], day[dis] + 0.01, "billing_dispute", chan[dis], "billing", ref[dis])
+    every = np.arange(len(collections))
+    parts.add(_customer_index(pop, collections["customer_id"], every),
+              _days(collections["timestamp"], start, every), "collections", 7, "billing",
+              parts.source(collections["collection_id"]))
     if len(contacts):
-        cust, t = rows(contacts, (contacts["group"] == "treatment").to_numpy())
-        add(cust, _days(t["timestamp"], start), "campaign_contact",
-            _map_codes(t["channel"], _CAMPAIGN_TO_CHANNEL, 7), "marketing", t["contact_id"])
+        rows = _rows_with(contacts, "group", "treatment")
+        parts.add(_customer_index(pop, contacts["customer_id"], rows),
+                  _days(contacts["timestamp"], start, rows), "campaign_contact",
+                  _map_codes(contacts["channel"], _CAMPAIGN_TO_CHANNEL, 7)[rows], "marketing",
+                  parts.source(contacts["contact_id"], rows))
     first = np.where(np.isnan(data.first_churn_day), data.churn_day, data.first_churn_day)
     left = np.flatnonzero(pop.postpaid & ~np.isnan(first))
-    add(left, first[left], "churn", 2, "sales")
+    parts.add(left, first[left], "churn", 2, "sales")
     back = np.flatnonzero(~np.isnan(data.winback_day))
-    add(back, data.winback_day[back], "winback", 7, "sales")
+    parts.add(back, data.winback_day[back], "winback", 7, "sales")
 
-    cust = np.concatenate([p[0] for p in parts])
-    day = np.concatenate([p[1] for p in parts])
-    purpose = np.concatenate([p[2] for p in parts])
-    channel = np.concatenate([p[3] for p in parts])
-    system = np.concatenate([p[4] for p in parts])
-    ref = pa.concat_arrays([p[5] for p in parts])
+    cust, day, purpose, channel, system, ref = parts.arrays()
     inside = np.flatnonzero(day < horizon)  # follow-ups of the last day's cases leave
-    cust, day, purpose, channel = cust[inside], day[inside], purpose[inside], channel[inside]
-    system = system[inside]
-    order = sort_events(cust, day, then=purpose)
+    rows = inside[event_order(cust[inside], day[inside], then=purpose[inside])]
     return pd.DataFrame({
-        "interaction_id": event_ids("N", pop.block, len(cust)),
-        "customer_id": take_strings(pop.customer_id, cust[order]),
-        "timestamp": days_to_timestamps(start, day[order]),
-        "purpose": categorical(purpose[order], PURPOSES),
-        "channel": categorical(channel[order], INTERACTION_CHANNELS),
-        "source_system": categorical(system[order], SOURCE_SYSTEMS),
-        "reference_id": strings(ref.take(pa.array(inside[order]))),
-    })
+        "interaction_id": event_ids("N", pop.block, len(rows)).array,
+        "customer_id": take_ids(pop.customer_id, cust[rows]).array,
+        "timestamp": days_to_timestamps(start, day[rows]),
+        "purpose": categorical(purpose[rows], PURPOSES),
+        "channel": categorical(channel[rows], INTERACTION_CHANNELS),
+        "source_system": categorical(system[rows], SOURCE_SYSTEMS),
+        "reference_id": strings(parts.references(ref[rows])).array,
+    }, copy=False)

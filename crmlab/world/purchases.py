@@ -27,11 +27,9 @@ from ._common import (
     categorical,
     days_to_timestamps,
     event_ids,
-    repeat_index,
-    sort_events,
-    take_strings,
 )
 from .config import WorldConfig
+from .interactions import take_ids
 from .names import pools
 from .population import Population
 
@@ -64,57 +62,65 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     prepaid = ~pop.postpaid
     scale = pools(config.locale).money_scale
 
-    lam = rng.gamma(seg.column("bg_r", s), 1.0 / seg.column("bg_alpha", s)) / 7.0  # per day
-    p_drop = rng.beta(seg.column("bg_a", s), seg.column("bg_b", s))
-    nu = rng.gamma(seg.column("gg_q", s), 1.0 / (seg.column("gg_gamma", s) * scale))
+    # the segments' parameters, as seg.column gives them but from one conversion of the
+    # table (selecting columns in pandas costs more); scales are inverted per segment
+    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = (
+        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)]
+        for name in ("bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"))
+    lam = rng.gamma(bg_r[s], (1.0 / bg_alpha)[s]) / 7.0  # per day
+    p_drop = rng.beta(bg_a[s], bg_b[s])
+    nu = rng.gamma(gg_q[s], (1.0 / (gg_gamma * scale))[s])
     # repeat purchases until dropout: the customer leaves right after the k-th one
     occasions = rng.geometric(np.clip(p_drop, 1e-12, 1.0))
     window = np.maximum(config.n_days - pop.signup_day, 0.0)
     arrivals = rng.poisson(lam * window)  # repeat-purchase arrivals if never dropping out
     repeats = np.where(prepaid, np.minimum(arrivals, occasions), 0)
 
-    owner, _rank = repeat_index(repeats)
+    owner = np.repeat(np.arange(n), repeats)
     gaps = rng.exponential(1.0, len(owner))
     csum = np.cumsum(gaps)
     starts = np.cumsum(repeats) - repeats
     base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0) if len(csum) else \
         np.zeros(n)
-    within = csum - np.repeat(base, repeats)  # cumulative sums restarting per customer
+    within = csum - np.take(base, owner)  # cumulative sums restarting per customer
     last = np.zeros(n)
     has = repeats > 0
     last[has] = within[starts[has] + repeats[has] - 1]
     denom = last + rng.gamma(np.maximum(arrivals - repeats, 0) + 1.0)
-    frac = within / np.repeat(denom, repeats)
-    repeat_day = pop.signup_day[owner] + frac * window[owner]
+    frac = within / np.take(denom, owner)
+    repeat_day = np.take(pop.signup_day, owner) + frac * np.take(window, owner)
 
-    # all purchases: the first at sign-up, then the repeats, sorted per customer
-    first_idx = np.flatnonzero(prepaid)
-    cust = np.concatenate([first_idx, owner])
-    day = np.concatenate([pop.signup_day[first_idx], repeat_day])
-    order = sort_events(cust, day)
-    cust, day = cust[order], day[order]
-
-    amount = rng.gamma(seg.column("gg_p", s)[cust], 1.0 / nu[cust])
+    counts = repeats + prepaid  # purchases per customer: the first, then the repeats
+    cust, day = _by_customer(counts, prepaid, pop.signup_day, repeat_day)
+    gg_p = gg_p[s]
+    amount = rng.gamma(np.take(gg_p, cust), np.take(1.0 / nu, cust))
     amount = np.maximum(np.round(amount, 2), 0.01 * scale)
-    digital = pop.digital[cust]
+    digital = np.take(pop.digital, cust)
     u = rng.random(len(cust))
     years = day / 365.0
     app_share = np.clip(0.15 + 0.35 * digital + 0.05 * years, 0, 0.8)
     web_share = 0.15 * digital
     store_share = 0.15
-    channel = np.select(
-        [u < app_share, u < app_share + web_share, u < app_share + web_share + store_share],
-        [1, 2, 3], default=0)
+    # the first share that u falls under: app 1, web 2, store 3, else retailer 0 (as
+    # np.select, but byte arithmetic on the conditions instead of branching per row)
+    app_web = app_share + web_share
+    app = u < app_share
+    web = (u < app_web) & ~app
+    store = (u < app_web + store_share) & ~(app | web)
+    channel = app.view(np.int8) + 2 * web.view(np.int8) + 3 * store.view(np.int8)
     kind = (channel == 3) & (rng.random(len(cust)) < 0.3)
 
+    seconds = np.round(day * 86_400.0)  # the recorded (whole-second) time
     transactions = pd.DataFrame({
-        "transaction_id": event_ids("T", pop.block, len(cust)),
-        "customer_id": take_strings(pop.customer_id, cust),
-        "timestamp": days_to_timestamps(config.start_ts, day),
+        "transaction_id": event_ids("T", pop.block, len(cust)).array,
+        "customer_id": take_ids(pop.customer_id, cust).array,
+        "timestamp": (np.datetime64(config.start_ts.to_datetime64(), "s")
+                      + seconds.astype("timedelta64[s]")),
         "amount": amount,
         "channel": categorical(channel, PURCHASE_CHANNELS),
-        "kind": categorical(kind.astype(int), PURCHASE_KINDS),
-    })
+        "kind": categorical(kind, PURCHASE_KINDS),
+    }, copy=False)
 
     # dropout happens right after the last repeat purchase if it was the k-th one
     dropped = prepaid & (repeats == occasions)
@@ -124,9 +130,28 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         "purchase_rate": np.where(prepaid, lam * 7.0, np.nan),
         "dropout_probability": np.where(prepaid, p_drop, np.nan),
         "spend_nu": np.where(prepaid, nu, np.nan),
-        "expected_spend": np.where(prepaid, seg.column("gg_p", s) / nu, np.nan),
+        "expected_spend": np.where(prepaid, gg_p / nu, np.nan),
         "repeats_until_dropout": np.where(prepaid, np.minimum(occasions, 10**9), 0),
         "dropout_date": days_to_timestamps(config.start_ts, dropout_day),
-    })
-    tx_day = np.round(day * 86_400.0) / 86_400.0  # the recorded (whole-second) time
-    return transactions, truth, dropout_day, cust, tx_day
+    }, copy=False)
+    return transactions, truth, dropout_day, cust, seconds / 86_400.0
+
+
+def _by_customer(counts: np.ndarray, prepaid: np.ndarray, signup_day: np.ndarray,
+                 repeat_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Customer index and day of every purchase (the first at sign-up, then the
+    repeats), sorted by customer and day, from the purchases per customer (``counts``).
+
+    Built in place instead of sorted: each prepaid customer's repeat days never
+    decrease and none is before the sign-up (cumulative sums of exponential gaps,
+    scaled and added to the sign-up day; rounding is monotone), and equal days keep
+    this order, so this is exactly ``np.lexsort((day, cust))`` of the sign-up
+    purchases followed by the repeats.
+    """
+    cust = np.repeat(np.arange(len(counts)), counts)
+    first = np.zeros(len(cust), bool)
+    first[(np.cumsum(counts) - counts)[prepaid]] = True
+    day = np.empty(len(cust))
+    day[first] = signup_day[prepaid]
+    day[~first] = repeat_day
+    return cust, day

@@ -32,6 +32,7 @@ Mechanics
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -40,16 +41,14 @@ from . import segments as seg
 from ._block import BlockData
 from ._common import (
     categorical,
-    choose_rows,
     days_to_timestamps,
     event_ids,
     format_ids,
     repeat_index,
-    sort_events,
-    take_strings,
 )
 from .billing import BillingResult
 from .config import WorldConfig
+from .interactions import event_order, take_ids
 from .names import pools
 
 __all__ = [
@@ -104,8 +103,26 @@ def season_factor(days: np.ndarray, start: pd.Timestamp) -> np.ndarray:
     >>> float(season_factor(np.array([0.0]), pd.Timestamp("2024-01-01"))[0]) > 1
     True
     """
-    months = (pd.DatetimeIndex(days_to_timestamps(start, np.floor(days))).month - 1).to_numpy()
+    whole = np.floor(np.asarray(days, dtype=float))
+    if len(whole) and np.isfinite(low := whole.min()) and whole.max() - low < 4 * len(whole):
+        # the factor depends on the whole day only: look the calendar up once per day
+        # of the range (once per range and start, for all blocks) instead of per event
+        table = _season_table(start, float(low), float(whole.max()))
+        return table[(whole - low).astype(np.intp)]
+    return _season_of_whole_days(whole, start)
+
+
+def _season_of_whole_days(whole: np.ndarray, start: pd.Timestamp) -> np.ndarray:
+    months = (pd.DatetimeIndex(days_to_timestamps(start, whole)).month - 1).to_numpy()
     return MONTHLY_SEASON[months]
+
+
+@lru_cache(maxsize=16)
+def _season_table(start: pd.Timestamp, low: float, high: float) -> np.ndarray:
+    """Seasonal factor of the whole days ``low..high`` (read-only, shared)."""
+    table = _season_of_whole_days(low + np.arange(high - low + 1), start)
+    table.flags.writeable = False
+    return table
 
 
 def queue_delay_factor(load_ratio: np.ndarray | float) -> np.ndarray:
@@ -230,16 +247,47 @@ def _routine(config, rng, data, intensity, end_day):
             * np.where(pop.postpaid, 1.0, 0.5))
     rate_max = rate * MONTHLY_SEASON.max() * (1.0 + WEATHER_LOAD)
     span = np.maximum(end_day - pop.signup_day, 0.0)
-    cust, _ = repeat_index(rng.poisson(rate_max * span))
-    day = pop.signup_day[cust] + rng.random(len(cust)) * span[cust]
+    counts = rng.poisson(rate_max * span)
+    cust = np.repeat(np.arange(pop.n), counts)  # candidates come grouped by customer
+    day = np.take(pop.signup_day, cust) + rng.random(len(cust)) * np.take(span, cust)
     dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
-    w = WEATHER_LOAD * intensity[pop.province[cust], dayi]
+    w = WEATHER_LOAD * _at(intensity, np.take(pop.province, cust), dayi)
     season = season_factor(day, config.start_ts)
     accept = rng.random(len(cust)) * MONTHLY_SEASON.max() * (1.0 + WEATHER_LOAD) < season * (1 + w)
-    cust, day, w = cust[accept], day[accept], w[accept]
+    kept = np.flatnonzero(accept)
+    cust, day, w = cust[kept], day[kept], w[kept]
     weather_caused = rng.random(len(cust)) < w / (1.0 + w)
-    mix = np.where(weather_caused[:, None], _WEATHER_MIX[None, :], _ROUTINE_MIX[None, :])
-    return cust, day, choose_rows(rng, mix)
+    return cust, day, _choose_mix(rng, np.array([_ROUTINE_MIX, _WEATHER_MIX]), weather_caused)
+
+
+def _at(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``table[rows, cols]`` as one flat take (faster than two-array indexing)."""
+    return np.take(table.reshape(-1), rows * table.shape[1] + cols)
+
+
+def _choose_mix(rng: np.random.Generator, mixes: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """``choose_rows(rng, mixes[which])`` without the per-row probability matrix.
+
+    Every row is one of a few fixed mixes (non-negative), so each row's cumulative sums
+    are its mix's, and counting those at or below ``u`` is a binary search in them.
+    """
+    cum = np.cumsum(mixes, axis=1)
+    which = np.asarray(which, dtype=np.intp)
+    u = rng.random(len(which)) * cum[which, -1]
+    out = np.empty(len(which), np.int64)
+    for k in range(len(mixes)):  # a few mixes, not rows
+        rows = np.flatnonzero(which == k)
+        out[rows] = np.searchsorted(cum[k], u[rows], side="right")
+    return np.minimum(out, mixes.shape[1] - 1)
+
+
+def _choose_channel(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
+    """``choose_rows(rng, weights.T)`` for weights given one channel per row (shape
+    (channels, events)): the same cumulative sums and counts, but along contiguous
+    rows instead of across the short axis of a tall matrix."""
+    cum = np.cumsum(weights, axis=0)
+    u = rng.random(weights.shape[1]) * cum[-1]
+    return np.minimum((u >= cum).sum(axis=0), weights.shape[0] - 1)
 
 
 def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -281,25 +329,27 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     failed = fail_post | fail_pre
     silent = failed & (rng.random(n) < config.silent_share)
     loud = np.flatnonzero(failed & ~silent)
-    f_cat = choose_rows(rng, np.tile(np.array([[0.3, 0.0, 0.3, 0.4, 0.0, 0.0]]), (len(loud), 1)))
+    f_cat = _choose_mix(rng, np.array([[0.3, 0.0, 0.3, 0.4, 0.0, 0.0]]), np.zeros(len(loud)))
 
     cust = np.concatenate([r_cust, d_cust, c_cust, loud])
     day = np.concatenate([r_day, d_day, c_day, fail_day[loud] + rng.uniform(0.0, 1.0, len(loud))])
     cat = np.concatenate([r_cat, d_cat, c_cat, f_cat])
     is_failure = np.concatenate([np.zeros(len(r_cust) + len(d_cust) + len(c_cust), bool),
                                  np.ones(len(loud), bool)])
-    inside = day < horizon
-    cust, day, cat, is_failure = cust[inside], day[inside], cat[inside], is_failure[inside]
-    order = sort_events(cust, day)
+    inside = np.flatnonzero(day < horizon)
+    order = inside[event_order(cust[inside], day[inside])]
     cust, day, cat, is_failure = cust[order], day[order], cat[order], is_failure[order]
     m = len(cust)
 
     # handling: channel, response time, escalation, resolution, satisfaction
     years = day / 365.0
-    logits = _CHANNEL_BASE[None, :] + (years * pop.digital[cust])[:, None] * _CHANNEL_TREND * 2
-    channel = choose_rows(rng, np.exp(logits))
+    # channel logits, one row per channel
+    trend = (years * pop.digital[cust])[None, :] * _CHANNEL_TREND[:, None] * 2
+    logits = _CHANNEL_BASE[:, None] + trend
+    channel = _choose_channel(rng, np.exp(logits))
     dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
-    rho = world_load[pop.province[cust], dayi]
+    province = pop.province[cust]
+    rho = _at(world_load, province, dayi)
     base_hours = BASE_RESPONSE_HOURS[channel] * CATEGORY_RESPONSE[cat]
     response_hours = base_hours * queue_delay_factor(rho) * rng.lognormal(0.0, 0.5, m)
     response_hours = np.round(np.maximum(response_hours, 0.05), 2)
@@ -311,7 +361,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     unresolved = rng.random(m) < 0.03 + 0.05 * (escalation >= 2)
     resolved_day = np.where(unresolved | (resolved_day >= horizon), np.nan, resolved_day)
     score = (4.4 - 0.55 * np.log1p(response_hours / base_hours)
-             - 0.45 * np.isin(escalation, (1, 2)) + 0.2 * (escalation == 3)
+             - 0.45 * ((escalation >= 1) & (escalation <= 2)) + 0.2 * (escalation == 3)
              - 1.2 * np.isnan(resolved_day) - 0.8 * is_failure + rng.normal(0, 0.6, m))
     satisfaction = np.clip(np.round(score), 1, 5).astype(np.int64)
 
@@ -354,39 +404,40 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     cause[fail_pre & ~np.isnan(dropout_day) & silent] = code("dissatisfied_silent")
     cause[fail_pre & ~np.isnan(dropout_day) & ~silent] = code("dissatisfied_complainer")
 
-    keep = data.active_mask(cust, day)  # nothing after churn, nor while a won-back was away
+    # nothing after churn, nor while a won-back was away
+    keep = np.flatnonzero(data.active_mask(cust, day))
     cust, day, cat, channel = cust[keep], day[keep], cat[keep], channel[keep]
     response_hours, escalation = response_hours[keep], escalation[keep]
     resolved_day, satisfaction, is_failure = resolved_day[keep], satisfaction[keep], \
         is_failure[keep]
+    province, rho = province[keep], rho[keep]
     data.cmp_cust, data.cmp_day, data.cmp_satisfaction = cust, day, satisfaction.astype(float)
 
     start = config.start_ts
-    ids = event_ids("K", pop.block, len(cust))
+    ids = event_ids("K", pop.block, len(cust)).array
     complaints = pd.DataFrame({
         "complaint_id": ids,
-        "customer_id": take_strings(pop.customer_id, cust),
+        "customer_id": take_ids(pop.customer_id, cust).array,
         "opened_at": days_to_timestamps(start, day),
         "category": categorical(cat, CATEGORIES),
         "channel": categorical(channel, CHANNELS),
-        "province": categorical(pop.province[cust], pools(config.locale).province_names),
+        "province": categorical(province, pools(config.locale).province_names),
         "first_response_hours": response_hours,
         "escalation_level": escalation.astype(np.int8),
         "resolved_at": days_to_timestamps(start, resolved_day),
         "satisfaction": satisfaction.astype(np.int8),
-    })
+    }, copy=False)
     truth_complaints = pd.DataFrame({
         "complaint_id": ids,
         "service_failure": is_failure,
-        "load_ratio": np.round(world_load[pop.province[cust],
-                                          np.minimum(day.astype(np.int64), config.n_days - 1)], 4),
-    })
+        "load_ratio": np.round(rho, 4),  # the load each kept complaint met
+    }, copy=False)
     truth_customers = pd.DataFrame({
         "service_failure_date": days_to_timestamps(start, np.where(failed, fail_day, np.nan)),
         "silent_failure": silent,
         "churn_cause": categorical(cause, CHURN_CAUSES),
         "won_back": back,
-    })
+    }, copy=False)
     return ServiceResult(
         complaints=complaints, truth_complaints=truth_complaints,
         truth_customers=truth_customers,
