@@ -72,7 +72,8 @@ def _build_parser() -> argparse.ArgumentParser:
                                        "scheduler, e.g. tcp://10.0.0.5:8786 (default: a "
                                        "local cluster)")
     g.add_argument("--workers", type=_positive_int,
-                   help="with --engine dask: worker processes of the local cluster "
+                   help="processes making blocks at once: without --engine, forked helpers "
+                        "of this process; with --engine dask, workers of the local cluster "
                         "(default: the CPU count)")
     g.add_argument("--memory-limit", default="2GiB",
                    help="with --engine dask: memory limit per local worker (default 2GiB)")
@@ -202,10 +203,13 @@ def _generate(args: argparse.Namespace) -> int:
         raise FileExistsError(f"{out} already exists; choose a new --out or pass --overwrite")
     if args.engine is not None:
         return _generate_blocks(args, config, out)
-    if args.scheduler is not None or args.workers is not None:
-        raise ValueError("--scheduler and --workers need --engine dask")
+    if args.scheduler is not None:
+        raise ValueError("--scheduler needs --engine dask")
+    if args.workers == 0:
+        raise ValueError("--workers must be at least 1")
     fmt = args.format or "csv"
-    world = make_world(config, seed=args.seed, progress=not args.quiet and config.n_blocks > 1)
+    world = make_world(config, seed=args.seed, workers=args.workers,
+                       progress=not args.quiet and config.n_blocks > 1)
     path = world.save(out, format=fmt, overwrite=args.overwrite)
     print(f"wrote {len(world.customers):,} customers ({fmt}) to {path}")
     return 0

@@ -257,7 +257,8 @@ def test_cli_dask_engine_writes_a_loadable_package(tmp_path):
     [
         (["--engine", "dask", "--format", "csv"], "writes partitioned Parquet; use --format "
                                                   "parquet"),
-        (["--workers", "2"], "--scheduler and --workers need --engine dask"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "--scheduler needs --engine dask"),
+        (["--workers", "0"], "--workers must be at least 1"),
         (["--engine", "process", "--scheduler", "tcp://127.0.0.1:1"],
          "--scheduler and --workers need --engine dask"),
         (["--engine", "dask", "--workers", "0"], "--workers must be at least 1"),

@@ -34,6 +34,20 @@ class BlockOutput:
     truth: dict[str, pd.DataFrame]
     silos: dict[str, pd.DataFrame]
 
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every table under one name: ``customers``, ``silos/sales``, ``truth/contacts``..."""
+        return {**self.tables, **{f"silos/{k}": v for k, v in self.silos.items()},
+                **{f"truth/{k}": v for k, v in self.truth.items()}}
+
+    @classmethod
+    def from_frames(cls, frames: dict[str, pd.DataFrame]) -> BlockOutput:
+        """The inverse of :meth:`frames`."""
+        out = cls(tables={}, truth={}, silos={})
+        for key, frame in frames.items():
+            group, _, name = key.rpartition("/")
+            {"": out.tables, "silos": out.silos, "truth": out.truth}[group][name] = frame
+        return out
+
 
 def world_tables(config: WorldConfig, seed: int) -> WorldTables:
     """Draw the world-wide tables shared by every block.

@@ -10,8 +10,9 @@ from typing import Any
 
 import pandas as pd
 
+from ._block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
-from .generate import BlockOutput, generate_block, world_tables
+from .generate import BlockOutput, world_tables
 from .segments import segment_params
 
 __all__ = ["TABLES", "Truth", "World", "make_world"]
@@ -197,38 +198,39 @@ class World:
         return load_world(path, verify=verify)
 
     @classmethod
-    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput]
+    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput], *,
+                    finish: Callable[[str, pd.DataFrame], pd.DataFrame] | None = None
                     ) -> World:
         """Assemble a world from its world-wide tables and its blocks, in block order.
 
         The blocks' tables are released as they are concatenated (the list is emptied),
-        so assembling needs little more memory than the finished world.
+        so assembling needs little more memory than the finished world. ``finish(key,
+        table)``, if given, is called on each assembled table (``customers``,
+        ``silos/sales``, ``truth/contacts``, ...) before the next is built, and returns
+        the table to keep.
         """
         parts: dict[str, list[pd.DataFrame]] = {}
         while blocks:
-            block = blocks.pop(0)
-            for group, tables in (("", block.tables), ("silos/", block.silos),
-                                  ("truth/", block.truth)):
-                for name, df in tables.items():
-                    parts.setdefault(group + name, []).append(df)
+            for key, df in blocks.pop(0).frames().items():
+                parts.setdefault(key, []).append(df)
         merged: dict[str, pd.DataFrame] = {}
         for key in list(parts):
             frames = parts.pop(key)
             merged[key] = (pd.concat(frames, ignore_index=True) if len(frames) > 1
                            else frames[0].reset_index(drop=True))
             del frames
+            if finish is not None:
+                merged[key] = finish(key, merged[key])
             _return_freed_memory()  # the blocks' copies of this table, before the next
-        tables = {k: v for k, v in merged.items() if "/" not in k}
-        tables.update(campaigns=wt.campaigns, weather=wt.weather, tariffs=wt.tariffs)
-        silos = {k.split("/", 1)[1]: v for k, v in merged.items() if k.startswith("silos/")}
-        truth_parts = {k.split("/", 1)[1]: v for k, v in merged.items()
-                       if k.startswith("truth/")}
+        out = BlockOutput.from_frames(merged)
+        tables = dict(out.tables, campaigns=wt.campaigns, weather=wt.weather,
+                      tariffs=wt.tariffs)
         from .names import pools
 
         loc = pools(config.locale)
-        truth = Truth(params=segment_params(loc.money_scale), **truth_parts)
+        truth = Truth(params=segment_params(loc.money_scale), **out.truth)
         meta = {"currency": loc.currency, "faker_version": loc.faker_version}
-        return cls(tables, silos, truth, config, seed, meta)
+        return cls(tables, out.silos, truth, config, seed, meta)
 
 
 def _return_freed_memory() -> None:
@@ -247,7 +249,7 @@ def _return_freed_memory() -> None:
 
 def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
                progress: bool | Callable[[int, int], None] = False,
-               **overrides: Any) -> World:
+               workers: int | None = None, **overrides: Any) -> World:
     """Generate a synthetic CRM world.
 
     Parameters
@@ -260,6 +262,12 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
     progress : bool or callable, default=False
         Show a progress bar over blocks (``True``; only when there are several), or
         call ``progress(done, total)`` after each block.
+    workers : int, optional
+        Processes that make blocks at once, this one included. ``None`` (the default)
+        uses every core this process may run on; ``1`` makes every block here. The
+        world is the same whatever the number (each block has its own random streams).
+        Helpers are forked, so more than one needs Linux; elsewhere blocks are made
+        here one after another.
     **overrides
         WorldConfig fields to change, e.g. ``n_customers=2000, locale="fa_IR"``.
 
@@ -279,19 +287,26 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
         raise TypeError(f"seed must be an int; got {type(seed).__name__} {seed!r}")
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed}")
+    n_workers = resolve_workers(workers, cfg.n_blocks)
     wt = world_tables(cfg, seed)
-    blocks: list[BlockOutput] = []
     bar = None
     if progress is True and cfg.n_blocks > 1:  # one block finishes at once
         from tqdm.auto import tqdm
 
         bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
-    for b in range(cfg.n_blocks):
-        blocks.append(generate_block(cfg, seed, b, wt))
+    done = 0
+
+    def on_block() -> None:
+        nonlocal done
+        done += 1
         if bar is not None:
             bar.update(1)
         elif callable(progress):
-            progress(b + 1, cfg.n_blocks)
-    if bar is not None:
-        bar.close()
-    return World.from_blocks(cfg, seed, wt, blocks)
+            progress(done, cfg.n_blocks)
+
+    try:
+        blocks = make_blocks(cfg, seed, wt, n_workers, on_block)
+    finally:
+        if bar is not None:
+            bar.close()
+    return World.from_blocks(cfg, seed, wt, blocks.outputs, finish=blocks.finish)

@@ -1,0 +1,233 @@
+"""Hand DataFrames from one process to another through shared memory, without pickling
+their data (internal; used by :mod:`crmlab.world._block_workers`).
+
+A worker writes every column's raw buffers into a shared-memory file (a Linux
+``memfd``) and sends only a small :class:`FrameLayout` per table through a pipe. The
+main process maps the file and rebuilds each table on top of the mapping, copying
+nothing: numpy columns (numbers, booleans, ``datetime64``, the codes of categoricals)
+become read-only views, Arrow string columns are built on the mapped buffers.
+
+Each table's numpy buffers come first, from a page boundary, and its Arrow buffers
+after them, from the next page boundary. Assembling the world concatenates the blocks,
+which copies every numpy column into the final table, so :meth:`SharedFile.release` can
+then give those pages back while the rest of the world is still being assembled: the
+main process holds the world once, not the world plus everything the workers made.
+pandas keeps Arrow chunks as they are when it concatenates, so the string buffers stay
+in the mapping and live exactly as long as the world's columns that use them.
+
+Pickling the same tables instead costs more than generating a quarter of them, because
+pandas combines every Arrow column's chunks into a new array before pickling it.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+__all__ = ["FrameLayout", "SharedFile", "copy_shared_columns", "write_frames"]
+
+#: Every buffer starts on a 64-byte boundary (Arrow's alignment; more than numpy needs).
+ALIGN = 64
+PAGE = mmap.PAGESIZE
+
+
+def _round_up(n: int, to: int) -> int:
+    return -(-n // to) * to
+
+
+@dataclass
+class FrameLayout:
+    """Where one table's columns lie in the shared file, and how to rebuild them."""
+
+    nrows: int
+    #: per column: (name, kind, spec); kind is "numpy", "categorical", "arrow" or "pickled"
+    columns: list[tuple[str, str, Any]]
+    #: [start, numpy_end): the numpy buffers, freed once the world is assembled
+    start: int
+    numpy_end: int
+    #: end of the table's Arrow buffers, which stay in use
+    end: int
+
+
+class _Writer:
+    """Appends buffers to a file descriptor at aligned offsets."""
+
+    def __init__(self, fd: int, offset: int) -> None:
+        self.fd, self.offset = fd, offset
+
+    def put(self, data: memoryview) -> tuple[int, int]:
+        data = data.cast("B") if data.format != "B" or data.ndim != 1 else data
+        start = _round_up(self.offset, ALIGN)
+        done = 0
+        while done < len(data):  # os.pwrite may write less than asked for
+            done += os.pwrite(self.fd, data[done:], start + done)
+        self.offset = start + len(data)
+        return start, len(data)
+
+
+def _arrow_chunks(series: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow chunks behind an Arrow-backed string column, or None for any other
+    column (nested and dictionary types travel pickled)."""
+    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
+        return None
+    chunked = series.array.__arrow_array__()
+    if not isinstance(chunked, pa.ChunkedArray):
+        chunked = pa.chunked_array([chunked])
+    return chunked
+
+
+def _encode_numpy(w: _Writer, series: pd.Series) -> tuple[str, Any] | None:
+    values = series.array
+    if isinstance(values, pd.Categorical):
+        codes = np.ascontiguousarray(values.codes)
+        return "categorical", (series.dtype, codes.dtype.str, w.put(memoryview(codes)))
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
+        array = np.ascontiguousarray(series.to_numpy(copy=False))
+        return "numpy", (array.dtype.str, w.put(memoryview(array.view(np.uint8))))
+    return None
+
+
+def _encode_arrow(w: _Writer, series: pd.Series) -> tuple[str, Any] | None:
+    chunked = _arrow_chunks(series)
+    if chunked is None:
+        return None
+    chunks = [(len(c), c.null_count, c.offset,
+               [None if b is None else w.put(memoryview(b)) for b in c.buffers()])
+              for c in chunked.chunks]
+    return "arrow", (series.dtype, chunked.type, chunks)
+
+
+def write_frames(fd: int, offset: int, frames: dict[str, pd.DataFrame]
+                 ) -> tuple[dict[str, FrameLayout], int]:
+    """Append tables to the shared file ``fd`` from ``offset``; return their layouts and
+    the new end of the data.
+
+    Tables whose index is not the default ``0..n-1`` travel pickled whole.
+    """
+    layouts: dict[str, FrameLayout] = {}
+    for name, frame in frames.items():
+        start = _round_up(offset, PAGE)
+        w = _Writer(fd, start)
+        if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+                and frame.index.step == 1 and frame.columns.is_unique):
+            layouts[name] = FrameLayout(len(frame), [("", "frame", frame)], start, start, start)
+            continue
+        numpy_parts = {col: _encode_numpy(w, frame[col]) for col in frame.columns}
+        numpy_end = w.offset
+        w.offset = _round_up(numpy_end, PAGE)  # Arrow buffers on pages of their own
+        columns = []
+        for col in frame.columns:
+            part = numpy_parts[col] or _encode_arrow(w, frame[col]) or ("pickled", frame[col])
+            columns.append((col, *part))
+        offset = w.offset
+        layouts[name] = FrameLayout(len(frame), columns, start, numpy_end, offset)
+    return layouts, offset
+
+
+class SharedFile:
+    """A shared-memory file one worker writes and the main process reads.
+
+    Make it before forking the worker (which inherits ``fd``); the main process maps it
+    on the first :meth:`read`. ``reserve`` bytes are mapped: tables past that end are
+    not readable (:meth:`holds` says so) and must be made again.
+    """
+
+    def __init__(self, name: str, reserve: int) -> None:
+        self.fd = os.memfd_create(name)
+        self.reserve = _round_up(max(reserve, PAGE), PAGE)
+        os.ftruncate(self.fd, self.reserve)  # sparse: no memory until written
+        self._view: memoryview | None = None
+        self.address_range = (0, 0)
+
+    def holds(self, layout: FrameLayout) -> bool:
+        """True if the table lies inside the mapped part of the file."""
+        return layout.end <= self.reserve
+
+    def _mapped(self) -> memoryview:
+        if self._view is None:
+            mapping = mmap.mmap(self.fd, self.reserve, flags=mmap.MAP_SHARED,
+                                prot=mmap.PROT_READ)
+            self._view = memoryview(mapping)
+            base = np.frombuffer(self._view, dtype=np.uint8).ctypes.data
+            self.address_range = (base, base + self.reserve)
+        return self._view
+
+    def read(self, layout: FrameLayout) -> pd.DataFrame:
+        """Rebuild one table on the mapping (nothing is copied)."""
+        if layout.columns and layout.columns[0][1] == "frame":
+            return layout.columns[0][2]
+        view = self._mapped()
+        data = {name: _decode_column(view, kind, spec) for name, kind, spec in layout.columns}
+        if not data:
+            return pd.DataFrame(index=pd.RangeIndex(layout.nrows))
+        return pd.DataFrame(data, copy=False)
+
+    def release(self, layout: FrameLayout) -> None:
+        """Give one table's numpy pages back to the system; nothing may still use them."""
+        if self._view is not None and layout.numpy_end > layout.start:
+            self._view.obj.madvise(mmap.MADV_REMOVE, layout.start,
+                                   _round_up(layout.numpy_end, PAGE) - layout.start)
+
+    def close(self) -> None:
+        """Close the file; the mapping (and the Arrow strings on it) stays while used."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
+
+def _decode_column(view: memoryview, kind: str, spec: Any):
+    if kind == "numpy":
+        dtype, (at, size) = spec
+        return np.frombuffer(view[at:at + size], dtype=np.dtype(dtype))
+    if kind == "categorical":
+        dtype, codes_dtype, (at, size) = spec
+        codes = np.frombuffer(view[at:at + size], dtype=np.dtype(codes_dtype))
+        return pd.Categorical.from_codes(codes, dtype=dtype)
+    if kind == "arrow":
+        dtype, arrow_type, chunks = spec
+        arrays = [pa.Array.from_buffers(
+            arrow_type, length,
+            [None if b is None else pa.py_buffer(view[b[0]:b[0] + b[1]]) for b in bufs],
+            null_count, offset) for length, null_count, offset, bufs in chunks]
+        return pd.arrays.ArrowStringArray(pa.chunked_array(arrays, type=arrow_type),
+                                          dtype=dtype)
+    return spec  # "pickled": the Series itself
+
+
+def _uses_memory(values: Any, lo: int, hi: int) -> bool:
+    """True if a pandas array's numpy data lies in ``[lo, hi)``."""
+    array = values.codes if isinstance(values, pd.Categorical) else values
+    try:
+        data = np.asarray(array)
+    except (TypeError, ValueError):
+        return False
+    if data.dtype == object or data.size == 0:
+        return False
+    start = data.__array_interface__["data"][0]
+    return start < hi and start + data.nbytes > lo
+
+
+def copy_shared_columns(frame: pd.DataFrame, shared: list[SharedFile]) -> pd.DataFrame:
+    """``frame`` with every numpy column that still lies in a shared mapping copied out.
+
+    Assembling a world concatenates the blocks, which copies every numpy column; this
+    makes sure of it before the mapping's numpy pages are freed (a table of one block,
+    or a pandas that one day skips the copy, would otherwise read freed memory).
+    """
+    ranges = [s.address_range for s in shared if s.address_range[1]]
+    if not ranges:
+        return frame
+    for col in frame.columns:
+        values = frame[col].array
+        if isinstance(values, pd.arrays.ArrowExtensionArray):
+            continue  # Arrow buffers stay in the mapping, which lives as long as they do
+        if any(_uses_memory(values, lo, hi) for lo, hi in ranges):
+            frame[col] = frame[col].copy(deep=True)
+    return frame

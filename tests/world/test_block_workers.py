@@ -1,0 +1,201 @@
+"""make_world on several processes: the same world as one process, whatever happens to
+the helpers, and nothing left behind."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmlab as crm
+from crmlab.world import _block_workers
+from crmlab.world._block_workers import resolve_workers
+from crmlab.world._shared_frames import SharedFile, copy_shared_columns, write_frames
+
+# five blocks of 300 customers: enough for every process to take several
+SMALL = {"n_customers": 1_500, "block_size": 300}
+needs_fork = pytest.mark.skipif(not _block_workers.can_fork(),
+                                reason="helpers are forked (Linux, no address-space cap)")
+
+
+@pytest.fixture(scope="module")
+def serial_world() -> crm.World:
+    return crm.make_world("tiny", seed=11, workers=1, **SMALL)
+
+
+def all_tables(w: crm.World) -> dict[str, pd.DataFrame]:
+    tables = dict(w.tables)
+    tables.update({f"silos/{k}": v for k, v in w.silos.items()})
+    tables.update({f"truth/{k}": v for k, v in w.truth.tables.items()})
+    return tables
+
+
+def assert_same_world(a: crm.World, b: crm.World) -> None:
+    ta, tb = all_tables(a), all_tables(b)
+    assert list(ta) == list(tb)
+    for name in ta:
+        pd.testing.assert_frame_equal(ta[name], tb[name], check_exact=True, obj=name)
+
+
+def open_fds() -> set[str]:
+    return set(os.listdir("/proc/self/fd"))
+
+
+@needs_fork
+@pytest.mark.parametrize("workers", [2, 3])
+def test_several_processes_make_the_same_world(serial_world, workers):
+    assert_same_world(serial_world, crm.make_world("tiny", seed=11, workers=workers, **SMALL))
+    assert mp.active_children() == []
+
+
+@needs_fork
+def test_same_files_from_one_and_two_processes(tmp_path, serial_world):
+    crm.make_world("tiny", seed=11, workers=2, **SMALL).save(tmp_path / "two", format="parquet")
+    serial_world.save(tmp_path / "one", format="parquet")
+    for path in sorted((tmp_path / "one").rglob("*.parquet")):
+        twin = tmp_path / "two" / path.relative_to(tmp_path / "one")
+        assert path.read_bytes() == twin.read_bytes(), path.name
+
+
+@needs_fork
+def test_progress_counts_every_block_once():
+    seen = []
+    crm.make_world("tiny", seed=11, workers=2, progress=lambda d, t: seen.append((d, t)),
+                   **SMALL)
+    assert seen == [(d, 5) for d in range(1, 6)]
+
+
+def _failing_in_helpers(monkeypatch, action):
+    """Make ``generate_block`` do ``action`` in forked helpers (on their first block)."""
+    parent = os.getpid()
+    real = _block_workers.generate_block
+
+    def generate_block(config, seed, b, wt):
+        if os.getpid() != parent:
+            action()
+        return real(config, seed, b, wt)
+
+    monkeypatch.setattr(_block_workers, "generate_block", generate_block)
+
+
+@needs_fork
+def test_a_killed_helper_costs_time_not_the_world(monkeypatch, serial_world):
+    _failing_in_helpers(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
+    # on a busy machine the main process may take every block before the helper
+    # starts; repeat until a helper took one (almost always the first time)
+    for _ in range(10):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            world = crm.make_world("tiny", seed=11, workers=2, **SMALL)
+        assert_same_world(serial_world, world)
+        if caught:
+            break
+    assert "was killed by signal SIGKILL" in str(caught[0].message)
+    assert "in this process instead" in str(caught[0].message)
+    assert mp.active_children() == []
+
+
+@needs_fork
+def test_an_error_in_a_helper_is_made_again_here(monkeypatch, serial_world):
+    def fail():
+        raise ValueError("only in the helper")
+
+    _failing_in_helpers(monkeypatch, fail)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        assert_same_world(serial_world, crm.make_world("tiny", seed=11, workers=2, **SMALL))
+
+
+@needs_fork
+def test_an_error_everywhere_is_raised_with_nothing_left_behind(monkeypatch):
+    real = _block_workers.generate_block
+
+    def generate_block(config, seed, b, wt):
+        if b == 3:
+            raise ValueError("block 3 cannot be made")
+        return real(config, seed, b, wt)
+
+    monkeypatch.setattr(_block_workers, "generate_block", generate_block)
+    before = open_fds()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        with pytest.raises(ValueError, match="block 3 cannot be made"):
+            crm.make_world("tiny", seed=11, workers=2, **SMALL)
+    assert mp.active_children() == []
+    assert open_fds() <= before
+
+
+@needs_fork
+def test_interrupting_stops_the_helpers():
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    before = open_fds()
+    with pytest.raises(KeyboardInterrupt):
+        crm.make_world("tiny", seed=11, workers=2, progress=interrupt, **SMALL)
+    assert mp.active_children() == []
+    assert open_fds() <= before
+
+
+@pytest.mark.parametrize(("workers", "error"), [
+    (0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError), ("2", TypeError),
+])
+def test_bad_workers_name_the_argument(workers, error):
+    with pytest.raises(error, match="workers must be a whole number >= 1 or None"):
+        crm.make_world("tiny", seed=1, workers=workers)
+
+
+def test_workers_never_exceed_blocks_and_one_block_stays_here(monkeypatch):
+    monkeypatch.setattr(_block_workers, "can_fork", lambda: True)
+    assert resolve_workers(8, 3) == 3
+    assert resolve_workers(None, 1) == 1
+    assert resolve_workers(1, 10) == 1
+    monkeypatch.setattr(_block_workers, "can_fork", lambda: False)
+    assert resolve_workers(4, 10) == 1
+
+
+def test_no_helpers_under_an_address_space_cap_or_in_a_daemon(monkeypatch):
+    import resource
+
+    monkeypatch.setattr(resource, "getrlimit", lambda which: (2**32, 2**32))
+    assert not _block_workers.can_fork()
+    monkeypatch.undo()
+    monkeypatch.setattr(mp.current_process(), "_config",
+                        dict(mp.current_process()._config, daemon=True))
+    assert not _block_workers.can_fork()
+
+
+@needs_fork
+def test_tables_travel_through_shared_memory_exactly():
+    frame = pd.DataFrame({
+        "x": np.arange(5, dtype=float) / 3,
+        "small": np.array([1, -2, 3, 4, 5], dtype=np.int8),
+        "flag": np.array([True, False, True, True, False]),
+        "when": np.array(["2024-01-01T10:00:00", "NaT", "2024-02-01", "2024-03-01",
+                          "2025-01-01"], dtype="datetime64[s]"),
+        "kind": pd.Categorical(["a", "b", "a", None, "b"]),
+        "name": pd.Series(["Ali", None, "Sara", "", "Bob"], dtype="str"),
+        "count": pd.array([1, None, 3, 4, 5], dtype="Int64"),  # travels pickled
+    })
+    frame["name"] = pd.concat([frame["name"].iloc[:2], frame["name"].iloc[2:]],
+                              ignore_index=True)  # two Arrow chunks
+    shared = SharedFile("crmlab-test", 1 << 20)
+    try:
+        layouts, end = write_frames(shared.fd, 0, {"t": frame, "empty": frame.iloc[:0]})
+        back = shared.read(layouts["t"])
+        pd.testing.assert_frame_equal(back, frame, check_exact=True)
+        pd.testing.assert_frame_equal(shared.read(layouts["empty"]), frame.iloc[:0],
+                                      check_exact=True)
+        # a table assembled from one block still uses the mapping: copied before freeing
+        kept = copy_shared_columns(back.copy(deep=False), [shared])
+        shared.release(layouts["t"])
+        assert back["x"].sum() == 0  # the numpy pages are gone ...
+        pd.testing.assert_frame_equal(kept, frame, check_exact=True)  # ... not the copy
+        assert back["name"].tolist()[2] == "Sara"  # Arrow strings stay mapped
+    finally:
+        shared.close()
