@@ -25,15 +25,8 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import (
-    categorical,
-    days_to_timestamps,
-    event_ids,
-    format_ids,
-    frame,
-    repeat_index,
-    take_strings,
-)
+from ._common import categorical, choose_weighted, days_to_timestamps, frame, repeat_index
+from ._strings import event_ids, format_ids, take_strings
 from .config import WorldConfig
 from .names import pools
 
@@ -71,7 +64,7 @@ def make_tariffs(config: WorldConfig) -> pd.DataFrame:
     """
     scale = pools(config.locale).money_scale
     names, fee, gb, over = zip(*_TARIFFS, strict=True)
-    return pd.DataFrame({
+    return frame({
         "tariff_id": format_ids("TF", np.arange(1, len(names) + 1), 2),
         "name": pd.Series(names, dtype="str"),
         "monthly_fee": np.array(fee) * scale,
@@ -219,7 +212,7 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, data: BlockD
     tariff = _cheapest(guess, fee, incl, over)
     default_risk = rng.beta(2.0, 2.0 / np.maximum(seg.column("default_risk", s), 1e-3) - 2.0)
     delay_mean = seg.column("pay_delay_days", s) * rng.lognormal(0.0, 0.4, n)
-    method = rng.choice(len(PAYMENT_METHODS), size=n, p=[0.4, 0.3, 0.2, 0.1])
+    method = choose_weighted(rng, [0.4, 0.3, 0.2, 0.1], n)
 
     observed_months = np.floor((n_days - pop.signup_day) / MONTH).astype(np.int64)
     planned = np.where(post, np.minimum(months_until_churn, np.maximum(observed_months, 0)), 0)

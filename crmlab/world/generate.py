@@ -16,7 +16,8 @@ import pandas as pd
 
 from . import billing, interactions, marketing, population, purchases, service, silos, social
 from ._block import BlockData, WorldTables
-from ._common import categorical, days_to_timestamps, rng_for, take_strings
+from ._common import categorical, days_to_timestamps, rng_for
+from ._strings import take_strings
 from .config import WorldConfig
 
 __all__ = ["BlockOutput", "generate_block", "world_tables"]

@@ -16,18 +16,18 @@ import pandas as pd
 import pyarrow as pa
 
 from ._block import BlockData
-from ._common import (
+from ._common import categorical, days_to_timestamps, frame, sort_events
+from ._strings import (
     arrow_strings,
-    categorical,
-    days_to_timestamps,
     event_ids,
-    strings,
+    fixed_strings,
+    fixed_width,
+    string_array,
     take_strings,
 )
 from .population import Population
 
-__all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions",
-           "event_order", "take_ids"]
+__all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
 
 PURPOSES = ("signup", "store_visit", "complaint", "escalation", "executive_call",
             "billing_dispute", "collections", "campaign_contact", "churn", "winback")
@@ -55,114 +55,19 @@ def _days(stamps: pd.Series, start: pd.Timestamp, rows: np.ndarray) -> np.ndarra
     return days
 
 
-def event_order(cust: np.ndarray, day: np.ndarray, then: np.ndarray | None = None
-                ) -> np.ndarray:
-    """The order of events by customer, then day, then ``then`` (if given), then
-    position: exactly ``np.lexsort((then, day, cust))``, for the cost of one fast sort.
-
-    ``cust`` holds integers (block-local customer indices). The float key
-    ``cust * span + (day - low)``, with ``span`` wider than the range of the days, never
-    decreases along the lexsort order: one customer's keys stay below the next
-    customer's, and rounding is monotone. So an (unstable) sort by the key is the
-    lexsort order except inside runs of equal keys (equal days, or days closer than the
-    key's rounding); only those few events are sorted again, by (day, then, position).
-    Days that are not all finite, or keys too large for that argument, go to lexsort.
-
-    Examples
-    --------
-    >>> event_order(np.array([1, 0, 1, 0]), np.array([5.0, 2.0, 5.0, 3.0])).tolist()
-    [1, 3, 0, 2]
-    """
-    cust, day = np.asarray(cust), np.asarray(day, dtype=float)
-    if len(cust) < 2:
-        return np.arange(len(cust))
-    low, high = day.min(), day.max()  # NaN if any day is NaN
-    span = high - low + 1.0
-    if not (np.isfinite(span) and np.issubdtype(cust.dtype, np.integer)
-            and max(-int(cust.min()), int(cust.max())) * span < 2.0**40):
-        return np.lexsort((day, cust) if then is None else (then, day, cust))
-    key = cust * span + (day - low)
-    order = np.argsort(key)
-    ranked = key[order]
-    tie = ranked[1:] == ranked[:-1]
-    if not tie.any():
-        return order
-    run = np.concatenate(([0], np.cumsum(~tie)))  # equal keys share a run number
-    slots = np.flatnonzero(np.concatenate(([False], tie)) | np.concatenate((tie, [False])))
-    sub = order[slots]
-    keys = (sub, day[sub]) if then is None else (sub, then[sub], day[sub])
-    order[slots] = sub[np.lexsort((*keys, run[slots]))]
-    return order
-
-
-def _fixed_width(array: pa.Array) -> np.ndarray | None:
-    """The strings of a ``large_string`` array as fixed-width numpy items (``np.void``,
-    no copy), or None if their lengths differ, they are empty or one is null."""
-    n = len(array)
-    if n == 0 or array.null_count or array.type != pa.large_string():
-        return None
-    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + n + 1]
-    width = int(offsets[1] - offsets[0])
-    if width == 0 or (np.diff(offsets) != width).any():
-        return None
-    chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
-    return chars.view(np.dtype((np.void, width)))
-
-
-def _from_fixed_width(items: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """A ``large_string`` array of fixed-width items; with ``valid``, the items fill the
-    rows where it is True, in order, and the other rows are null."""
-    width = items.dtype.itemsize
-    data = pa.py_buffer(np.ascontiguousarray(items).view(np.uint8))
-    if valid is None or valid.all():
-        n = len(items)
-        offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
-        return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data)
-    n = len(valid)
-    offsets = np.zeros(n + 1, np.int64)
-    np.cumsum(valid * width, out=offsets[1:])
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), data, bitmap,
-                                            null_count=int(n - len(items)))
-
-
-def take_ids(values: pd.Series, index: np.ndarray) -> pd.Series:
-    """``take_strings(values, index)`` for a column of same-length ids (``C0000042``):
-    a numpy take of fixed-width items instead of Arrow's variable-length take (any
-    other column goes to ``take_strings``).
-
-    Examples
-    --------
-    >>> take_ids(strings(["C01", "C02"]), np.array([1, 1, 0])).tolist()
-    ['C02', 'C02', 'C01']
-    """
-    items = _fixed_width(arrow_strings(values))
-    if items is None:
-        return take_strings(values, index)
-    return strings(_from_fixed_width(np.take(items, np.asarray(index, dtype=np.intp))))
-
-
 def _customer_index(pop: Population, ids: pd.Series, rows: np.ndarray) -> np.ndarray:
     """Block-local customer index of the chosen rows of a ``str`` id column.
 
     ``pop.index_of(ids[rows])``, but fixed-width ids (``C0000042``) are read straight
     from the Arrow buffer, a digit column at a time, instead of taking the strings and
-    casting them to numbers. Each chosen row is checked to sit at its fixed-width place
-    and to hold only digits after the prefix; anything else goes to ``pop.index_of``.
+    casting them to numbers. Ids of mixed lengths, or chosen ids with anything but
+    digits after the prefix, go to ``pop.index_of``.
     """
-    array = arrow_strings(ids)
-    n = len(array)
-    if n == 0 or len(rows) == 0 or array.null_count:
+    items = fixed_width(arrow_strings(ids)) if len(rows) else None
+    if items is None or not 2 <= items.dtype.itemsize <= 19:
         return pop.index_of(take_strings(ids, rows))
-    offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset:array.offset + n + 1]
-    width = int(offsets[1] - offsets[0])
-    starts = offsets[rows]
-    if (not 2 <= width <= 19 or offsets[-1] - offsets[0] != n * width
-            or (starts != offsets[0] + width * rows).any()
-            or (offsets[rows + 1] - starts != width).any()):
-        return pop.index_of(take_strings(ids, rows))
-    chars = np.frombuffer(array.buffers()[2], np.uint8)[offsets[0]:offsets[-1]]
-    chosen = np.take(chars.view(np.dtype((np.void, width))), rows).view(np.uint8).reshape(-1, width)
+    width = items.dtype.itemsize
+    chosen = np.take(items, rows).view(np.uint8).reshape(-1, width)
     digits = chosen[:, 1:] - np.uint8(ord("0"))  # non-digits wrap around to > 9
     if (digits > 9).any():
         return pop.index_of(take_strings(ids, rows))
@@ -205,7 +110,7 @@ class _Parts:
         """Add the ids of the chosen rows (default all) of an id column; return their
         positions among all sources."""
         array = arrow_strings(ids)
-        items = _fixed_width(array)
+        items = fixed_width(array)
         if items is None:
             chosen = array if rows is None else array.take(pa.array(rows))
         else:
@@ -238,8 +143,8 @@ class _Parts:
         if items and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
                          for x in items):
             valid = ref < self.size
-            return _from_fixed_width(np.take(np.concatenate(items), ref[valid]), valid)
-        arrays = [x if isinstance(x, pa.Array) else _from_fixed_width(x) for x in items]
+            return fixed_strings(np.take(np.concatenate(items), ref[valid]), valid)
+        arrays = [x if isinstance(x, pa.Array) else fixed_strings(x) for x in items]
         everything = pa.concat_arrays([*arrays, pa.nulls(1, pa.large_string())])
         return everything.take(pa.array(ref))
 
@@ -292,13 +197,13 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
 
     cust, day, purpose, channel, system, ref = parts.arrays()
     inside = np.flatnonzero(day < horizon)  # follow-ups of the last day's cases leave
-    rows = inside[event_order(cust[inside], day[inside], then=purpose[inside])]
-    return pd.DataFrame({
-        "interaction_id": event_ids("N", pop.block, len(rows)).array,
-        "customer_id": take_ids(pop.customer_id, cust[rows]).array,
+    rows = inside[sort_events(cust[inside], day[inside], then=purpose[inside])]
+    return frame({
+        "interaction_id": event_ids("N", pop.block, len(rows)),
+        "customer_id": take_strings(pop.customer_id, cust[rows]),
         "timestamp": days_to_timestamps(start, day[rows]),
         "purpose": categorical(purpose[rows], PURPOSES),
         "channel": categorical(channel[rows], INTERACTION_CHANNELS),
         "source_system": categorical(system[rows], SOURCE_SYSTEMS),
-        "reference_id": strings(parts.references(ref[rows])).array,
-    }, copy=False)
+        "reference_id": string_array(parts.references(ref[rows])),
+    })

@@ -32,15 +32,8 @@ import pandas as pd
 
 from . import segments as seg
 from ._block import BlockData
-from ._common import (
-    categorical,
-    days_to_timestamps,
-    event_ids,
-    format_ids,
-    sort_events,
-    strings,
-    take_strings,
-)
+from ._common import categorical, days_to_timestamps, frame, sort_events
+from ._strings import event_ids, format_ids, strings, take_strings
 from .config import WorldConfig
 from .names import pools
 from .population import Population
@@ -101,7 +94,7 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     years = pd.DatetimeIndex(starts).year.to_numpy()
     names = [f"{_SEASON_NAMES[(m % 12) // 3]} {_KIND_NAMES[CAMPAIGN_KINDS[k]]} {y}"
              for m, k, y in zip(months, kind, years, strict=True)]
-    return pd.DataFrame({
+    return frame({
         "campaign_id": format_ids("K", np.arange(1, n + 1), 3),
         "name": strings(names),
         "kind": categorical(kind, CAMPAIGN_KINDS),
@@ -378,19 +371,6 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
             _truth_table(pop, campaigns, truth_parts))
 
 
-def _frame(columns: dict[str, object]) -> pd.DataFrame:
-    """``pd.DataFrame(columns)`` for equal-length columns, without most of its cost.
-
-    A Series is unwrapped to a shallow copy of its array (Arrow buffers are immutable,
-    so this copies nothing, yet changing the frame cannot change the Series), so there
-    is no index to align; numpy columns are used as they are, neither copied nor
-    consolidated, so they must be fresh arrays that nothing changes afterwards. The
-    frame has the same values and dtypes.
-    """
-    return pd.DataFrame({name: values.array.copy() if isinstance(values, pd.Series)
-                         else values for name, values in columns.items()}, copy=False)
-
-
 def _joined(parts: dict[str, list], name: str, dtype) -> np.ndarray:
     """One column of all campaigns' parts (empty if no campaign had anyone)."""
     if not parts:
@@ -410,7 +390,7 @@ def _contacts_table(config: WorldConfig, pop: Population, campaigns: pd.DataFram
     offer_value = np.array([c.offer_value for c in calendar] or [0.0])[campaign]
     contact_cost = np.array([c.cost_per_contact for c in calendar] or [0.0])[campaign]
     channel = np.array([c.channel for c in calendar] or [0], np.int64)[campaign]
-    return _frame({
+    return frame({
         "contact_id": event_ids("X", pop.block, len(campaign)),
         "campaign_id": categorical(campaign, campaigns["campaign_id"].tolist()),
         "customer_id": take_strings(pop.customer_id, customer),
@@ -427,7 +407,7 @@ def _contacts_table(config: WorldConfig, pop: Population, campaigns: pd.DataFram
 def _truth_table(pop: Population, campaigns: pd.DataFrame, parts: dict[str, list]
                  ) -> pd.DataFrame:
     """Both potential outcomes of every eligible customer of every campaign."""
-    return _frame({
+    return frame({
         "campaign_id": categorical(_joined(parts, "campaign", np.int64),
                                    campaigns["campaign_id"].tolist()),
         "customer_id": take_strings(pop.customer_id,
@@ -476,6 +456,7 @@ def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarr
     only the few redemptions are sorted; each is placed among its member's earnings by
     a binary search (after earnings on the same day, as earn sorts before redeem); and
     a stable sort of integer keys, three sorted runs (so a merge), interleaves them.
+    Special purpose (loyalty only): :func:`sort_events` would sort every earning again.
 
     Returns
     -------
@@ -562,7 +543,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
                              np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])
     cust, day, event, points = cust[order], day[order], event[order], points[order]
     balance = _group_cumsum(points, cust)
-    loyalty = _frame({
+    loyalty = frame({
         "loyalty_event_id": event_ids("L", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": days_to_timestamps(config.start_ts, day),
@@ -570,7 +551,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "points": points,
         "balance": balance,
     })
-    truth = _frame({
+    truth = frame({
         "customer_id": pop.customer_id,
         "join_propensity": np.round(propensity, 4),
         "loyalty_member": member,

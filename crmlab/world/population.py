@@ -21,13 +21,22 @@ import pyarrow.compute as pc
 
 from . import segments as seg
 from ._common import (
-    STR,
     categorical,
     choose_rows,
+    choose_weighted,
     days_to_timestamps,
+    frame,
+    stable_argsort,
+)
+from ._strings import (
+    fixed_strings,
     format_ids,
+    glue_chars,
     join_strings,
     number_strings,
+    string_array,
+    take,
+    take_rows,
 )
 from .config import SEGMENTS, WorldConfig
 from .names import pools
@@ -90,7 +99,7 @@ def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float
 def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndarray,
                referred: np.ndarray) -> np.ndarray:
     """For referred customers, an earlier-signed-up customer of the block (or -1)."""
-    order = _stable_order(signup)
+    order = stable_argsort(signup)
     cum = np.cumsum(propensity[order])  # cum[k] = total propensity of the k+1 earliest
     rank = np.empty(len(signup), dtype=np.int64)
     rank[order] = np.arange(len(signup))
@@ -101,63 +110,6 @@ def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndar
         pos = np.searchsorted(cum, target, side="right")
         out[idx] = order[np.minimum(pos, rank[idx] - 1)]
     return out
-
-
-def _stable_order(values: np.ndarray) -> np.ndarray:
-    """``np.argsort(values, kind="stable")``, by a faster unstable sort when no two
-    values tie (then every sort gives the same order)."""
-    order = np.argsort(values)
-    ranked = values[order]
-    if np.all(ranked[1:] > ranked[:-1]):
-        return order
-    return np.argsort(values, kind="stable")
-
-
-def choose_weighted(rng: np.random.Generator, p: np.ndarray | list[float], size: int
-                    ) -> np.ndarray:
-    """Exactly ``rng.choice(len(p), size, p=p)``, faster.
-
-    The same cumulative distribution and the same uniform draws as numpy's sampler
-    (whose checks of ``p`` are skipped: the callers' probabilities are valid), then
-    :func:`_search_right` instead of ``searchsorted``, which is slow for unsorted keys.
-    """
-    cdf = np.asarray(p, dtype=np.float64).cumsum()
-    cdf /= cdf[-1]
-    return _search_right(cdf, rng.random(size))
-
-
-def _search_right(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``cdf.searchsorted(u, side="right")`` for a non-decreasing ``cdf`` and ``u`` in
-    [0, 1), as int64.
-
-    ``[0, 1)`` is cut into ``m`` equal buckets (``m`` a power of two, so ``u * m`` and
-    the bucket edges are exact); the answer for ``u`` lies between the number of
-    entries at or below its bucket's start and the number below its bucket's end,
-    which is a single value for most ``u``; the rest are settled by a vectorised
-    binary search between those bounds.
-    """
-    m = max(256, 1 << (4 * len(cdf) - 1).bit_length())  # about 4 buckets per entry
-    edges = np.arange(m + 1) / m
-    low_of = cdf.searchsorted(edges[:-1], side="right")
-    high_of = cdf.searchsorted(edges[1:], side="left")
-    bucket = (u * m).astype(np.intp)
-    low, high = low_of[bucket].astype(np.int64), high_of[bucket].astype(np.int64)
-    todo = np.flatnonzero(low < high)
-    while len(todo):
-        lo, hi = low[todo], high[todo]
-        mid = (lo + hi) >> 1
-        above = cdf[mid] <= u[todo]  # the answer is past mid
-        low[todo] = np.where(above, mid + 1, lo)
-        high[todo] = np.where(above, hi, mid)
-        todo = todo[low[todo] < high[todo]]
-    return low
-
-
-def _take(pool: np.ndarray | pa.Array, codes: np.ndarray) -> pa.Array:
-    """``pool[codes]`` as Arrow strings, without a Python object per row."""
-    if not isinstance(pool, pa.Array):
-        pool = pa.array(pool, type=pa.large_string())
-    return pc.take(pool, pa.array(codes))
 
 
 @cache
@@ -174,39 +126,6 @@ def _digit_table(width: int) -> np.ndarray:
     table = (digits + ord("0")).astype(np.uint8)
     table.flags.writeable = False
     return table
-
-
-def glue_chars(*parts: bytes | np.ndarray) -> np.ndarray:
-    """Rows of characters side by side: ``(n, w)`` byte matrices and literals (``bytes``,
-    the same in every row).
-
-    Each part goes into one field of a structured array, copied as one fixed-size item
-    per row: several times faster than assigning narrow columns of a byte matrix.
-    """
-    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
-    widths = [len(p) if isinstance(p, bytes) else p.shape[1] for p in parts]
-    rows = np.empty(n, dtype=[(f"f{i}", f"V{w}") for i, w in enumerate(widths) if w])
-    for i, (part, width) in enumerate(zip(parts, widths, strict=True)):
-        if width:
-            rows[f"f{i}"] = (np.void(part) if isinstance(part, bytes) else
-                             np.ascontiguousarray(part).view(f"V{width}").ravel())
-    return rows.view(np.uint8).reshape(n, sum(widths))
-
-
-def take_rows(table: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """``table[index]`` for a 2-D byte matrix, taking each row as one item (a fancy
-    index over short rows is several times slower)."""
-    width = table.shape[1]
-    rows = np.ascontiguousarray(table).view(f"V{width}").ravel().take(index)
-    return rows.view(np.uint8).reshape(len(index), width)
-
-
-def fixed_strings(chars: np.ndarray) -> pa.Array:
-    """Arrow strings from an ``(n, width)`` byte matrix of UTF-8, one string per row."""
-    n, width = chars.shape
-    offsets = np.arange(0, (n + 1) * width, width, dtype=np.int64)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets),
-                                            pa.py_buffer(np.ascontiguousarray(chars)))
 
 
 class _TextPools(NamedTuple):
@@ -232,8 +151,8 @@ def _text_pools(locale: str) -> _TextPools:
 
     def pairs(a: np.ndarray, b: np.ndarray) -> tuple[pa.Array, pa.Array]:
         """Every (a, b) pair, a-major, as two aligned Arrow arrays."""
-        return (_take(a, np.repeat(np.arange(len(a)), len(b))),
-                _take(b, np.tile(np.arange(len(b)), len(a))))
+        return (take(a, np.repeat(np.arange(len(a)), len(b))),
+                take(b, np.tile(np.arange(len(b)), len(a))))
 
     street, kind = pairs(loc.streets, loc.street_kinds)
     handle, domain = pairs(_numerals(100), loc.email_domains)
@@ -251,8 +170,8 @@ def addresses(locale: str, house: np.ndarray, street: np.ndarray) -> pa.Array:
     """Street addresses from house numbers (1..399) and street codes
     (``street * len(pools(locale).street_kinds) + kind``): ``"12 Main Street"``, or
     ``"خیابان ولیعصر، پلاک 12"`` in Persian."""
-    house = _take(_numerals(400), house)
-    street = _take(_text_pools(locale).street, street)
+    house = take(_numerals(400), house)
+    street = take(_text_pools(locale).street, street)
     return join_strings(street, house) if locale == "fa_IR" else join_strings(house, street)
 
 
@@ -265,16 +184,11 @@ def _phones(head: str, prefixes: np.ndarray, code: np.ndarray, local: np.ndarray
     starts = [f"{head}{p} ".encode() for p in prefixes]
     exchange, line = local // 10_000, local % 10_000
     if len({len(s) for s in starts}) != 1:
-        return join_strings(head, _take(prefixes, code), " ", number_strings(exchange, 3), " ",
+        return join_strings(head, take(prefixes, code), " ", number_strings(exchange, 3), " ",
                             number_strings(line, 4))
     start = np.frombuffer(b"".join(starts), dtype=np.uint8).reshape(len(starts), -1)
     return fixed_strings(glue_chars(take_rows(start, code), take_rows(_digit_table(3), exchange),
                                     b" ", take_rows(_digit_table(4), line)))
-
-
-def _str(values: pa.Array) -> pd.arrays.ArrowStringArray:
-    """A ``str`` column over Arrow strings, to build a DataFrame from without copies."""
-    return pd.arrays.ArrowStringArray(values, dtype=STR)
 
 
 def generate_population(config: WorldConfig, rng: np.random.Generator, block: int
@@ -329,7 +243,7 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
         rng, loc.first_male_p, int((~female).sum()))
     last_code = choose_weighted(rng, loc.last_p, n)
     text = _text_pools(config.locale)
-    first_name, last_name = _take(text.first, first_code), _take(text.last, last_code)
+    first_name, last_name = take(text.first, first_code), take(text.last, last_code)
 
     house = rng.integers(1, 400, n)
     street = (rng.choice(len(loc.streets), size=n) * len(loc.street_kinds)
@@ -338,36 +252,36 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     local = rng.integers(0, 10_000_000, n)
     prefix = rng.choice(len(loc.mobile_prefixes), size=n)
     handle = rng.integers(1, 100, n) * len(loc.email_domains)  # with its domain
-    email_tail = _take(text.email_tail, handle + rng.choice(len(loc.email_domains), size=n))
+    email_tail = take(text.email_tail, handle + rng.choice(len(loc.email_domains), size=n))
     if config.locale == "fa_IR":
         phone = _phones("", loc.mobile_prefixes, prefix, local)
         email = join_strings("user", number_strings(number), ".", email_tail)
     else:
         phone = _phones("+1 ", loc.mobile_prefixes, prefix, local)
-        email = join_strings(_take(text.first_email, first_code),
-                             _take(text.last_email, last_code), email_tail)
+        email = join_strings(take(text.first_email, first_code),
+                             take(text.last_email, last_code), email_tail)
 
     start = config.start_ts
-    customers = pd.DataFrame({
+    customers = frame({
         "customer_id": customer_id,
-        "first_name": _str(first_name),
-        "last_name": _str(last_name),
+        "first_name": string_array(first_name),
+        "last_name": string_array(last_name),
         "gender": categorical(gender, GENDERS),
         "birth_date": days_to_timestamps(start, birth_day),
         "province": categorical(province, loc.province_names),
-        "city": _str(_take(text.city, province * 3 + city)),
-        "address": _str(address),
-        "phone": _str(phone),
-        "email": _str(email),
+        "city": string_array(take(text.city, province * 3 + city)),
+        "address": string_array(address),
+        "phone": string_array(phone),
+        "email": string_array(email),
         "signup_date": days_to_timestamps(start, signup_day),
         "acquisition_channel": categorical(channel, ACQUISITION_CHANNELS),
         "plan": categorical(postpaid.astype(int), PLANS),
-    }, copy=False)
-    truth = pd.DataFrame({
+    })
+    truth = frame({
         "customer_id": customer_id,
         "segment": categorical(segment, SEGMENTS),
         "digital_preference": np.round(digital, 4),
-    }, copy=False)
+    })
     population = Population(
         block=block, number=number, customer_id=customer_id, segment=segment,
         postpaid=postpaid, signup_day=signup_day, province=province, city=city,

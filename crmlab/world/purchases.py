@@ -23,13 +23,9 @@ import numpy as np
 import pandas as pd
 
 from . import segments as seg
-from ._common import (
-    categorical,
-    days_to_timestamps,
-    event_ids,
-)
+from ._common import categorical, days_to_timestamps, frame
+from ._strings import event_ids, take_strings
 from .config import WorldConfig
-from .interactions import take_ids
 from .names import pools
 from .population import Population
 
@@ -112,28 +108,28 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     kind = (channel == 3) & (rng.random(len(cust)) < 0.3)
 
     seconds = np.round(day * 86_400.0)  # the recorded (whole-second) time
-    transactions = pd.DataFrame({
-        "transaction_id": event_ids("T", pop.block, len(cust)).array,
-        "customer_id": take_ids(pop.customer_id, cust).array,
+    transactions = frame({
+        "transaction_id": event_ids("T", pop.block, len(cust)),
+        "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": (np.datetime64(config.start_ts.to_datetime64(), "s")
                       + seconds.astype("timedelta64[s]")),
         "amount": amount,
         "channel": categorical(channel, PURCHASE_CHANNELS),
         "kind": categorical(kind, PURCHASE_KINDS),
-    }, copy=False)
+    })
 
     # dropout happens right after the last repeat purchase if it was the k-th one
     dropped = prepaid & (repeats == occasions)
     last_day = pop.signup_day + np.where(has, last / np.where(has, denom, 1.0) * window, 0.0)
     dropout_day = np.where(dropped, last_day, np.nan)
-    truth = pd.DataFrame({
+    truth = frame({
         "purchase_rate": np.where(prepaid, lam * 7.0, np.nan),
         "dropout_probability": np.where(prepaid, p_drop, np.nan),
         "spend_nu": np.where(prepaid, nu, np.nan),
         "expected_spend": np.where(prepaid, gg_p / nu, np.nan),
         "repeats_until_dropout": np.where(prepaid, np.minimum(occasions, 10**9), 0),
         "dropout_date": days_to_timestamps(config.start_ts, dropout_day),
-    }, copy=False)
+    })
     return transactions, truth, dropout_day, cust, seconds / 86_400.0
 
 

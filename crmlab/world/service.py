@@ -41,14 +41,17 @@ from . import segments as seg
 from ._block import BlockData
 from ._common import (
     categorical,
+    choose_columns,
+    choose_mixed,
+    choose_weighted,
     days_to_timestamps,
-    event_ids,
-    format_ids,
+    frame,
     repeat_index,
+    sort_events,
 )
+from ._strings import event_ids, format_ids, take_strings
 from .billing import BillingResult
 from .config import WorldConfig
-from .interactions import event_order, take_ids
 from .names import pools
 
 __all__ = [
@@ -162,8 +165,7 @@ def make_weather(config: WorldConfig, rng: np.random.Generator) -> pd.DataFrame:
     kind = (rng.random(n) < flood.sum() / (snow.sum() + flood.sum())).astype(int)
     # squared risks concentrate events where the climate makes them typical
     snow_p, flood_p = snow**2 / (snow**2).sum(), flood**2 / (flood**2).sum()
-    prov = np.where(kind == 0, rng.choice(len(snow), n, p=snow_p),
-                    rng.choice(len(flood), n, p=flood_p))
+    prov = np.where(kind == 0, choose_weighted(rng, snow_p, n), choose_weighted(rng, flood_p, n))
     start = config.start_ts
     # the first day is drawn uniformly among the history's in-season days:
     # snow December to February, floods March to May
@@ -181,7 +183,7 @@ def make_weather(config: WorldConfig, rng: np.random.Generator) -> pd.DataFrame:
     order = np.lexsort((prov[inside], first_day[inside]))
     first_day, duration = first_day[inside][order], duration[inside][order]
     kind, prov, severity = kind[inside][order], prov[inside][order], severity[inside][order]
-    return pd.DataFrame({
+    return frame({
         "event_id": format_ids("W", np.arange(1, len(first_day) + 1), 3),
         "province": categorical(prov, loc.province_names),
         "event_type": categorical(kind, WEATHER_TYPES),
@@ -257,37 +259,12 @@ def _routine(config, rng, data, intensity, end_day):
     kept = np.flatnonzero(accept)
     cust, day, w = cust[kept], day[kept], w[kept]
     weather_caused = rng.random(len(cust)) < w / (1.0 + w)
-    return cust, day, _choose_mix(rng, np.array([_ROUTINE_MIX, _WEATHER_MIX]), weather_caused)
+    return cust, day, choose_mixed(rng, np.array([_ROUTINE_MIX, _WEATHER_MIX]), weather_caused)
 
 
 def _at(table: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """``table[rows, cols]`` as one flat take (faster than two-array indexing)."""
     return np.take(table.reshape(-1), rows * table.shape[1] + cols)
-
-
-def _choose_mix(rng: np.random.Generator, mixes: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """``choose_rows(rng, mixes[which])`` without the per-row probability matrix.
-
-    Every row is one of a few fixed mixes (non-negative), so each row's cumulative sums
-    are its mix's, and counting those at or below ``u`` is a binary search in them.
-    """
-    cum = np.cumsum(mixes, axis=1)
-    which = np.asarray(which, dtype=np.intp)
-    u = rng.random(len(which)) * cum[which, -1]
-    out = np.empty(len(which), np.int64)
-    for k in range(len(mixes)):  # a few mixes, not rows
-        rows = np.flatnonzero(which == k)
-        out[rows] = np.searchsorted(cum[k], u[rows], side="right")
-    return np.minimum(out, mixes.shape[1] - 1)
-
-
-def _choose_channel(rng: np.random.Generator, weights: np.ndarray) -> np.ndarray:
-    """``choose_rows(rng, weights.T)`` for weights given one channel per row (shape
-    (channels, events)): the same cumulative sums and counts, but along contiguous
-    rows instead of across the short axis of a tall matrix."""
-    cum = np.cumsum(weights, axis=0)
-    u = rng.random(weights.shape[1]) * cum[-1]
-    return np.minimum((u >= cum).sum(axis=0), weights.shape[0] - 1)
 
 
 def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -329,7 +306,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     failed = fail_post | fail_pre
     silent = failed & (rng.random(n) < config.silent_share)
     loud = np.flatnonzero(failed & ~silent)
-    f_cat = _choose_mix(rng, np.array([[0.3, 0.0, 0.3, 0.4, 0.0, 0.0]]), np.zeros(len(loud)))
+    f_cat = choose_mixed(rng, np.array([[0.3, 0.0, 0.3, 0.4, 0.0, 0.0]]), len(loud))
 
     cust = np.concatenate([r_cust, d_cust, c_cust, loud])
     day = np.concatenate([r_day, d_day, c_day, fail_day[loud] + rng.uniform(0.0, 1.0, len(loud))])
@@ -337,7 +314,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     is_failure = np.concatenate([np.zeros(len(r_cust) + len(d_cust) + len(c_cust), bool),
                                  np.ones(len(loud), bool)])
     inside = np.flatnonzero(day < horizon)
-    order = inside[event_order(cust[inside], day[inside])]
+    order = inside[sort_events(cust[inside], day[inside])]
     cust, day, cat, is_failure = cust[order], day[order], cat[order], is_failure[order]
     m = len(cust)
 
@@ -346,7 +323,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     # channel logits, one row per channel
     trend = (years * pop.digital[cust])[None, :] * _CHANNEL_TREND[:, None] * 2
     logits = _CHANNEL_BASE[:, None] + trend
-    channel = _choose_channel(rng, np.exp(logits))
+    channel = choose_columns(rng, np.exp(logits))
     dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
     province = pop.province[cust]
     rho = _at(world_load, province, dayi)
@@ -414,10 +391,10 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     data.cmp_cust, data.cmp_day, data.cmp_satisfaction = cust, day, satisfaction.astype(float)
 
     start = config.start_ts
-    ids = event_ids("K", pop.block, len(cust)).array
-    complaints = pd.DataFrame({
+    ids = event_ids("K", pop.block, len(cust))
+    complaints = frame({
         "complaint_id": ids,
-        "customer_id": take_ids(pop.customer_id, cust).array,
+        "customer_id": take_strings(pop.customer_id, cust),
         "opened_at": days_to_timestamps(start, day),
         "category": categorical(cat, CATEGORIES),
         "channel": categorical(channel, CHANNELS),
@@ -426,18 +403,18 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
         "escalation_level": escalation.astype(np.int8),
         "resolved_at": days_to_timestamps(start, resolved_day),
         "satisfaction": satisfaction.astype(np.int8),
-    }, copy=False)
-    truth_complaints = pd.DataFrame({
+    })
+    truth_complaints = frame({
         "complaint_id": ids,
         "service_failure": is_failure,
         "load_ratio": np.round(rho, 4),  # the load each kept complaint met
-    }, copy=False)
-    truth_customers = pd.DataFrame({
+    })
+    truth_customers = frame({
         "service_failure_date": days_to_timestamps(start, np.where(failed, fail_day, np.nan)),
         "silent_failure": silent,
         "churn_cause": categorical(cause, CHURN_CAUSES),
         "won_back": back,
-    }, copy=False)
+    })
     return ServiceResult(
         complaints=complaints, truth_complaints=truth_complaints,
         truth_customers=truth_customers,

@@ -23,7 +23,6 @@ customer, so record linkage can be scored.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import NamedTuple
 
 import numpy as np
@@ -32,16 +31,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ._block import BlockData
-from ._common import (
-    STR,
+from ._common import categorical, frame
+from ._strings import (
     arrow_strings,
-    categorical,
-    format_ids,
+    block_serials,
+    fixed_strings,
+    fixed_width,
+    glue_chars,
     join_strings,
+    string_array,
+    take,
 )
 from .config import WorldConfig
 from .names import pools
-from .population import addresses, fixed_strings, glue_chars
+from .population import addresses
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
@@ -191,7 +194,7 @@ def _typos(pool: pa.Array, index: np.ndarray, typos: _Typos
     changed = np.zeros(len(index), bool)
     if len(typos.at) == 0:
         return pool, index, changed
-    before = np.asarray(_take(pool, index[typos.at]).to_numpy(zero_copy_only=False), dtype=str)
+    before = np.asarray(take(pool, index[typos.at]).to_numpy(zero_copy_only=False), dtype=str)
     after = _typo_strings(before, typos.op, typos.u)
     hit = after != before
     changed[typos.at] = hit
@@ -215,16 +218,6 @@ def _persian_variants(pool: pa.Array, index: np.ndarray, drawn: np.ndarray
     return pa.concat_arrays([pool, alt]), np.where(hit, index + len(pool), index), hit
 
 
-def _take(values: pa.Array, index: np.ndarray) -> pa.Array:
-    """``values[index]`` with Arrow."""
-    return pc.take(values, pa.array(index))
-
-
-def _str(values: pa.Array) -> pd.arrays.ArrowStringArray:
-    """A ``str`` column over Arrow strings, to build a DataFrame from without copies."""
-    return pd.arrays.ArrowStringArray(values, dtype=STR)
-
-
 def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
           ) -> tuple[pa.Array, np.ndarray]:
     """The unique keys of one silo for one block, in key order, and the record order
@@ -234,49 +227,7 @@ def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
     perm = rng.permutation(n)
     order = np.empty(n, dtype=np.int64)
     order[perm] = np.arange(n)
-    return _serial_ids(prefix, block, n), order
-
-
-def _serial_ids(prefix: str, block: int, n: int) -> pa.Array:
-    """``format_ids(prefix, block * 1_000_000 + [1..n], 10)`` as Arrow strings.
-
-    The ids are the four digits of the block and the six of a serial number, so they
-    are assembled from one cached table of serial digits instead of being computed.
-    """
-    if not (0 <= block < 10_000 and n < 1_000_000):  # outside the layout: let format_ids say
-        return arrow_strings(format_ids(prefix, block * 1_000_000 + np.arange(1, n + 1), 10))
-    return fixed_strings(glue_chars(f"{prefix}{block:04d}".encode("ascii"), _serial_digits(n)))
-
-
-@cache
-def _serial_digit_table(size: int) -> np.ndarray:
-    """The six ASCII digits of 1..size, one row each (read-only, shared)."""
-    numbers = np.arange(1, size + 1)
-    digits = np.stack([numbers // 10**k % 10 for k in range(5, -1, -1)], axis=1)
-    table = (digits + ord("0")).astype(np.uint8)
-    table.flags.writeable = False
-    return table
-
-
-def _serial_digits(n: int) -> np.ndarray:
-    """The six ASCII digits of 1..n (``n < 10**6``), from a table cached per power of two."""
-    return _serial_digit_table(1 << max(n - 1, 0).bit_length())[:n]
-
-
-def _char_matrix(values: pa.Array) -> np.ndarray | None:
-    """The bytes of Arrow strings as an ``(n, width)`` matrix (a view), if they are all
-    ASCII, non-null and of one non-zero length; otherwise None. For ASCII, slicing
-    columns is slicing characters."""
-    n = len(values)
-    if n == 0 or values.null_count or values.type != pa.large_string():
-        return None
-    _, offsets, data = values.buffers()
-    offsets = np.frombuffer(offsets, dtype=np.int64)[values.offset:values.offset + n + 1]
-    width = int(offsets[1] - offsets[0])
-    if width == 0 or np.any(np.diff(offsets) != width):
-        return None
-    chars = np.frombuffer(data, dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(n, width)
-    return chars if chars.max() < 128 else None
+    return block_serials(prefix, block, np.arange(n), 6), order
 
 
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -285,8 +236,9 @@ def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     Phones are written in one layout, so usually they are rearranged as a byte matrix;
     :func:`_phones_arrow` (the same result with string kernels) handles anything else.
     """
-    chars = _char_matrix(phone)
-    if chars is None:
+    items = fixed_width(phone)
+    chars = None if items is None else items.view(np.uint8).reshape(len(phone), -1)
+    if chars is None or chars.max() >= 128:  # for ASCII, columns are characters
         return _phones_arrow(phone, fa)
     sep = (chars == ord("+")) | (chars == ord(" "))
     if not (sep == sep[0]).all():  # "+" and spaces not in the same places in every phone
@@ -362,15 +314,15 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         silo, order = r.silo, r.order
         sel = r.rows[order]  # each record's customer, in key order
         at = start + order  # each record's position in the stacked names, in key order
-        f = _take(f_pool, f_at[at])
-        l_ = _take(l_pool, l_at[at]) if silo != "web" else None  # web has no last name
+        f = take(f_pool, f_at[at])
+        l_ = take(l_pool, l_at[at]) if silo != "web" else None  # web has no last name
         if silo == "sales":
             table = {
-                "account_no": _str(r.keys),
-                "full_name": _str(join_strings(f, l_, sep=" ")),
-                "phone": _str(_take(phone_sales, sel)),
-                "address": _str(_take(address, sel)),
-                "city": _str(_take(city, sel)),
+                "account_no": string_array(r.keys),
+                "full_name": string_array(join_strings(f, l_, sep=" ")),
+                "phone": string_array(take(phone_sales, sel)),
+                "address": string_array(take(address, sel)),
+                "city": string_array(take(city, sel)),
                 "province": customers["province"].array.take(sel),
                 "signup_date": customers["signup_date"].array.take(sel),
                 "plan": customers["plan"].array.take(sel),
@@ -379,45 +331,45 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             name = (join_strings(l_, f, sep=" ") if fa
                     else join_strings(pc.utf8_upper(l_), f, sep=", "))
             table = {
-                "contact_id": _str(r.keys),
-                "customer_name": _str(name),
-                "phone": _str(_take(phone_service, sel)),
-                "email": _str(pc.if_else(pa.array(r.missing[order]),
-                                         pa.scalar(None, email.type), _take(email, sel))),
+                "contact_id": string_array(r.keys),
+                "customer_name": string_array(name),
+                "phone": string_array(take(phone_service, sel)),
+                "email": string_array(pc.if_else(pa.array(r.missing[order]),
+                                         pa.scalar(None, email.type), take(email, sel))),
                 "province": customers["province"].array.take(sel),
             }
         elif silo == "billing":
             table = {
-                "account_number": _str(r.keys),
-                "first_name": _str(f),
-                "last_name": _str(l_),
-                "billing_address": _str(_take(all_addresses, current[sel])),
-                "phone": _str(_take(phone_billing, sel)),
-                "email": _str(_take(email, sel)),
-                "tariff_id": _str(_take(tariff, sel)),
+                "account_number": string_array(r.keys),
+                "first_name": string_array(f),
+                "last_name": string_array(l_),
+                "billing_address": string_array(take(all_addresses, current[sel])),
+                "phone": string_array(take(phone_billing, sel)),
+                "email": string_array(take(email, sel)),
+                "tariff_id": string_array(take(tariff, sel)),
             }
         else:
-            web_email = _take(email, sel)
+            web_email = take(email, sel)
             table = {
-                "user_id": _str(r.keys),
-                "username": _str(pc.list_element(
+                "user_id": string_array(r.keys),
+                "username": string_array(pc.list_element(
                     pc.split_pattern(web_email, "@", max_splits=1), 0)),
-                "email": _str(web_email),
-                "display_name": _str(f),
-                "address": _str(_take(all_addresses, current[sel])),
+                "email": string_array(web_email),
+                "display_name": string_array(f),
+                "address": string_array(take(all_addresses, current[sel])),
             }
-        silos[silo] = pd.DataFrame(table, copy=False)
+        silos[silo] = frame(table)
     # the mapping, silo by silo in key order: positions in the stacked records
     at = np.concatenate([start + r.order for r, start in zip(records, starts[:-1], strict=True)])
     rows = np.concatenate([r.rows for r in records])
     # only sales keeps the sign-up address
     stale = np.concatenate([moved[r.rows] if r.silo == "sales" else np.zeros(len(r.rows), bool)
                             for r in records])
-    return silos, pd.DataFrame({
+    return silos, frame({
         "silo": categorical(np.repeat(np.arange(len(SILO_NAMES)), sizes), SILO_NAMES),
-        "record_key": _str(pa.concat_arrays([r.keys for r in records])),
-        "customer_id": _str(_take(arrow_strings(pop.customer_id), rows[at])),
+        "record_key": string_array(pa.concat_arrays([r.keys for r in records])),
+        "customer_id": string_array(take(arrow_strings(pop.customer_id), rows[at])),
         "is_duplicate": np.concatenate([r.is_dup for r in records])[at],
         "name_variant": variant[at],
         "stale_address": stale[at],
-    }, copy=False)
+    })

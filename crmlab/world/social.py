@@ -22,13 +22,15 @@ from . import segments as seg
 from ._block import BlockData
 from ._common import (
     categorical,
+    choose_mixed,
+    choose_weighted,
     days_to_timestamps,
-    event_ids,
+    frame,
     sort_events,
-    take_strings,
+    stable_argsort,
 )
+from ._strings import event_ids, take_strings
 from .config import WorldConfig
-from .marketing import _frame
 from .names import pools
 
 __all__ = ["PLATFORMS", "TOPICS", "generate_social"]
@@ -41,21 +43,6 @@ _TOPIC_MIX = np.array([0.25, 0.2, 0.15, 0.1, 0.1, 0.2])
 REFERRAL_REWARD = 10.0
 #: Days after a badly handled complaint, and before leaving, when posts turn sour.
 SOUR_DAYS = 60.0
-
-
-def _choose_same(rng: np.random.Generator, probs: np.ndarray, m: int) -> np.ndarray:
-    """``choose_rows(rng, np.tile(probs, (m, 1)))`` without the ``m`` copies of the row.
-
-    The same draws (one uniform per row, scaled by the row total) and the same answer:
-    how many cumulative probabilities are at or below the draw, clipped to the last
-    category; one pass per category (there are few) rather than an (m, k) matrix.
-    """
-    cum = np.cumsum(probs)
-    u = rng.random(m) * cum[-1]
-    count = np.zeros(m, np.int64)
-    for edge in cum:
-        count += u >= edge
-    return count.clip(0, len(probs) - 1)
 
 
 def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -79,8 +66,8 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     start = config.start_ts
 
     referred = np.flatnonzero(pop.referrer >= 0)
-    referred = referred[np.argsort(pop.signup_day[referred], kind="stable")]
-    referrals = _frame({
+    referred = referred[stable_argsort(pop.signup_day[referred])]
+    referrals = frame({
         "referral_id": event_ids("R", pop.block, len(referred)),
         "referrer_id": take_strings(pop.customer_id, pop.referrer[referred]),
         "referred_id": take_strings(pop.customer_id, referred),
@@ -101,7 +88,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     cust, day = cust[keep], day[keep]
     m = len(cust)
 
-    topic = _choose_same(rng, _TOPIC_MIX, m)
+    topic = choose_mixed(rng, _TOPIC_MIX[None, :], m)
     sentiment = rng.normal(0.15, 0.35, m)
     # the worst complaint of each customer (satisfaction <= 2) sours the posts after it
     worst_day = np.full(n, np.inf)
@@ -122,8 +109,8 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     shares = rng.poisson(reach * 0.01)
     order = sort_events(cust, day)
     mix = np.array(_PLATFORM_MIX[config.locale])
-    platform = rng.choice(len(PLATFORMS), size=m, p=mix / mix.sum())
-    online = _frame({
+    platform = choose_weighted(rng, mix / mix.sum(), m)
+    online = frame({
         "post_id": event_ids("O", pop.block, m),
         "customer_id": take_strings(pop.customer_id, cust[order]),
         "timestamp": days_to_timestamps(start, day[order]),
@@ -135,7 +122,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     })
     n_referred = np.bincount(pop.referrer[referred], minlength=n) if len(referred) else \
         np.zeros(n, np.int64)
-    truth = _frame({
+    truth = frame({
         "customer_id": pop.customer_id,
         "followers": followers,
         "influence_score": np.round(followers * share_rate * 1.2, 2),
