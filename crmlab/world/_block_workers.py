@@ -6,8 +6,10 @@ and the world does not depend on who made what: ``workers=4`` gives the same byt
 too. Each process takes the next block number from a pipe holding one token per block
 (a helper that dies cannot hold a lock and stall the others). A helper writes each
 finished block into its own shared-memory file and sends the block's small layout
-through a pipe (:mod:`crmlab.world._shared_frames`); the main process maps the files at
-the end and the world is assembled in block order as usual.
+through a pipe (:mod:`crmlab.world._shared_frames`). The main process adds every block
+to the world's tables as soon as the blocks before it are in
+(:mod:`crmlab.world._assembly`), between making blocks of its own: stacking the tables
+is spread over the run and balanced with the helpers, instead of following it.
 
 If a helper stops (killed, out of memory, an error), the main process makes the blocks
 it did not deliver and warns; if the block fails again, the error is raised here with
@@ -26,17 +28,18 @@ import os
 import struct
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
 import pandas as pd
 
+from ._assembly import WorldAssembler
 from ._block import WorldTables
-from ._shared_frames import FrameLayout, SharedFile, copy_shared_columns, write_frames
+from ._shared_frames import SharedFile, write_frames
 from .config import WorldConfig
 from .generate import BlockOutput, generate_block
 
-__all__ = ["Blocks", "available_cores", "make_blocks", "resolve_workers"]
+__all__ = ["available_cores", "make_blocks", "resolve_workers"]
 
 _TOKEN = struct.Struct("<I")
 #: Address space mapped per helper for the blocks it hands back, per customer of the
@@ -88,28 +91,6 @@ def resolve_workers(workers: int | None, n_blocks: int) -> int:
     return min(wanted, n_blocks)
 
 
-@dataclass
-class Blocks:
-    """A world's blocks in block order, some of them on helpers' shared memory.
-
-    Call :meth:`finish` on each assembled table before the next one: it makes sure the
-    table owns its numpy memory and gives the blocks' shared pages of that table back.
-    """
-
-    outputs: list[BlockOutput]
-    shared: list[SharedFile] = field(default_factory=list)
-    layouts: dict[str, list[tuple[SharedFile, FrameLayout]]] = field(default_factory=dict)
-
-    def finish(self, key: str, frame: pd.DataFrame) -> pd.DataFrame:
-        """The assembled table ``key``, with nothing left in freed shared memory."""
-        if not self.shared:
-            return frame
-        frame = copy_shared_columns(frame, self.shared)
-        for shared, layout in self.layouts.pop(key, ()):
-            shared.release(layout)
-        return frame
-
-
 def _token_pipe(n: int) -> int | None:
     """A pipe holding the block numbers ``0..n-1`` (4 bytes each), write end closed;
     None if the pipe cannot hold them all (a pipe holds 64 KiB, 16,384 blocks, unless
@@ -159,10 +140,11 @@ class _Helper:
     finished: bool = False  # sent its last message
 
 
-def _receive(helpers: list[_Helper], timeout: float | None, blocks: Blocks,
+def _receive(helpers: list[_Helper], timeout: float | None, world: WorldAssembler,
              on_block: Callable[[], None]) -> None:
     """Take in what helpers have sent, waiting up to ``timeout`` (None: until one
-    sends): each finished block is rebuilt on its helper's shared memory at once."""
+    sends): each finished block is rebuilt on its helper's shared memory and handed to
+    the assembler, which frees the block's numpy pages once it has copied them."""
     open_conns = {h.conn: h for h in helpers if not h.conn.closed}
     for conn in wait(list(open_conns), timeout):
         helper = open_conns[conn]
@@ -176,12 +158,17 @@ def _receive(helpers: list[_Helper], timeout: float | None, blocks: Blocks,
             conn.close()
             continue
         b, layouts = message
-        if not all(map(helper.shared.holds, layouts.values())):
-            continue  # past the mapped reserve: made again below
-        blocks.outputs[b] = BlockOutput.from_frames(
-            {key: helper.shared.read(layout) for key, layout in layouts.items()})
-        for key, layout in layouts.items():
-            blocks.layouts.setdefault(key, []).append((helper.shared, layout))
+        shared = helper.shared
+        if not all(map(shared.holds, layouts.values())):
+            continue  # past the mapped reserve: made again by the main process
+        output = BlockOutput.from_frames({key: shared.read(layout)
+                                          for key, layout in layouts.items()})
+
+        def release(layouts=layouts, shared=shared) -> None:
+            for layout in layouts.values():
+                shared.release(layout)
+
+        world.add(b, output, release)
         on_block()
 
 
@@ -218,36 +205,39 @@ def _start_helpers(config: WorldConfig, seed: int, wt: WorldTables, count: int,
 
 
 def make_blocks(config: WorldConfig, seed: int, wt: WorldTables, workers: int,
-                on_block: Callable[[], None]) -> Blocks:
-    """Make every block of a world with ``workers`` processes (this one included).
+                on_block: Callable[[], None]) -> dict[str, pd.DataFrame]:
+    """Make every block of a world with ``workers`` processes (this one included) and
+    stack them into the world's tables (``customers``, ``silos/sales``,
+    ``truth/contacts``, ...; see :meth:`BlockOutput.frames`).
 
     ``on_block`` is called once per finished block, in this process.
     """
     n = config.n_blocks
-    blocks = Blocks([None] * n)  # type: ignore[list-item]  # filled in below
+    world = WorldAssembler(n)
     tokens = _token_pipe(n) if workers > 1 else None
     if tokens is None:
         for b in range(n):
-            blocks.outputs[b] = generate_block(config, seed, b, wt)
+            world.add(b, generate_block(config, seed, b, wt))
             on_block()
-        return blocks
+        return world.frames()
 
     from .names import pools
 
     pools(config.locale)  # build the name pools once, before the helpers inherit them
     helpers: list[_Helper] = []
+    made: set[int] = set()
     try:
         helpers = _start_helpers(config, seed, wt, workers - 1, tokens)
-        blocks.shared = [h.shared for h in helpers]
         while (b := _next_block(tokens)) is not None:
-            blocks.outputs[b] = generate_block(config, seed, b, wt)
+            world.add(b, generate_block(config, seed, b, wt))
+            made.add(b)
             on_block()
-            _receive(helpers, 0, blocks, on_block)
+            _receive(helpers, 0, world, on_block)
         while any(not h.conn.closed for h in helpers):
-            _receive(helpers, None, blocks, on_block)
+            _receive(helpers, None, world, on_block)
         for h in helpers:
             h.process.join()
-        missing = [b for b, out in enumerate(blocks.outputs) if out is None]
+        missing = [b for b in range(world.added, n) if b not in made and not world.has(b)]
         if missing:
             stopped = "; ".join(f"{h.process.name} {_describe_exit(h.process)}"
                                 for h in helpers if not h.finished) or "its blocks did " \
@@ -256,9 +246,9 @@ def make_blocks(config: WorldConfig, seed: int, wt: WorldTables, workers: int,
                           f"making its {len(missing)} undelivered block(s) in this "
                           "process instead", RuntimeWarning, stacklevel=4)
             for b in missing:
-                blocks.outputs[b] = generate_block(config, seed, b, wt)
+                world.add(b, generate_block(config, seed, b, wt))
                 on_block()
-        return blocks
+        return world.frames()
     finally:
         os.close(tokens)
         for h in helpers:

@@ -8,12 +8,12 @@ nothing: numpy columns (numbers, booleans, ``datetime64``, the codes of categori
 become read-only views, Arrow string columns are built on the mapped buffers.
 
 Each table's numpy buffers come first, from a page boundary, and its Arrow buffers
-after them, from the next page boundary. Assembling the world concatenates the blocks,
-which copies every numpy column into the final table, so :meth:`SharedFile.release` can
-then give those pages back while the rest of the world is still being assembled: the
-main process holds the world once, not the world plus everything the workers made.
-pandas keeps Arrow chunks as they are when it concatenates, so the string buffers stay
-in the mapping and live exactly as long as the world's columns that use them.
+after them, from the next page boundary. Assembling the world copies every numpy column
+into the world's own tables (:mod:`crmlab.world._assembly`), so
+:meth:`SharedFile.release` then gives those pages back while the rest of the world is
+still being made: the main process holds the world once, not the world plus everything
+the workers made. Arrow chunks are kept as they are, so the string buffers stay in the
+mapping and live exactly as long as the world's columns that use them.
 
 Pickling the same tables instead costs more than generating a quarter of them, because
 pandas combines every Arrow column's chunks into a new array before pickling it.
@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-__all__ = ["FrameLayout", "SharedFile", "copy_shared_columns", "write_frames"]
+__all__ = ["FrameLayout", "SharedFile", "write_frames"]
 
 #: Every buffer starts on a 64-byte boundary (Arrow's alignment; more than numpy needs).
 ALIGN = 64
@@ -199,35 +199,3 @@ def _decode_column(view: memoryview, kind: str, spec: Any):
         return pd.arrays.ArrowStringArray(pa.chunked_array(arrays, type=arrow_type),
                                           dtype=dtype)
     return spec  # "pickled": the Series itself
-
-
-def _uses_memory(values: Any, lo: int, hi: int) -> bool:
-    """True if a pandas array's numpy data lies in ``[lo, hi)``."""
-    array = values.codes if isinstance(values, pd.Categorical) else values
-    try:
-        data = np.asarray(array)
-    except (TypeError, ValueError):
-        return False
-    if data.dtype == object or data.size == 0:
-        return False
-    start = data.__array_interface__["data"][0]
-    return start < hi and start + data.nbytes > lo
-
-
-def copy_shared_columns(frame: pd.DataFrame, shared: list[SharedFile]) -> pd.DataFrame:
-    """``frame`` with every numpy column that still lies in a shared mapping copied out.
-
-    Assembling a world concatenates the blocks, which copies every numpy column; this
-    makes sure of it before the mapping's numpy pages are freed (a table of one block,
-    or a pandas that one day skips the copy, would otherwise read freed memory).
-    """
-    ranges = [s.address_range for s in shared if s.address_range[1]]
-    if not ranges:
-        return frame
-    for col in frame.columns:
-        values = frame[col].array
-        if isinstance(values, pd.arrays.ArrowExtensionArray):
-            continue  # Arrow buffers stay in the mapping, which lives as long as they do
-        if any(_uses_memory(values, lo, hi) for lo, hi in ranges):
-            frame[col] = frame[col].copy(deep=True)
-    return frame

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._assembly import WorldAssembler
 from ._block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
 from .generate import BlockOutput, world_tables
@@ -198,31 +199,26 @@ class World:
         return load_world(path, verify=verify)
 
     @classmethod
-    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput], *,
-                    finish: Callable[[str, pd.DataFrame], pd.DataFrame] | None = None
+    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput]
                     ) -> World:
         """Assemble a world from its world-wide tables and its blocks, in block order.
 
-        The blocks' tables are released as they are concatenated (the list is emptied),
-        so assembling needs little more memory than the finished world. ``finish(key,
-        table)``, if given, is called on each assembled table (``customers``,
-        ``silos/sales``, ``truth/contacts``, ...) before the next is built, and returns
-        the table to keep.
+        Each block is freed from the list once its tables are stacked, so assembling
+        needs little more memory than the finished world.
         """
-        parts: dict[str, list[pd.DataFrame]] = {}
-        while blocks:
-            for key, df in blocks.pop(0).frames().items():
-                parts.setdefault(key, []).append(df)
-        merged: dict[str, pd.DataFrame] = {}
-        for key in list(parts):
-            frames = parts.pop(key)
-            merged[key] = (pd.concat(frames, ignore_index=True) if len(frames) > 1
-                           else frames[0].reset_index(drop=True))
-            del frames
-            if finish is not None:
-                merged[key] = finish(key, merged[key])
-            _return_freed_memory()  # the blocks' copies of this table, before the next
-        out = BlockOutput.from_frames(merged)
+        world = WorldAssembler(len(blocks))
+        for b in range(len(blocks)):
+            world.add(b, blocks[b])
+            blocks[b] = None  # type: ignore[call-overload]  # stacked: free it
+        blocks.clear()
+        return cls.from_frames(config, seed, wt, world.frames())
+
+    @classmethod
+    def from_frames(cls, config: WorldConfig, seed: int, wt,
+                    frames: dict[str, pd.DataFrame]) -> World:
+        """A world from its world-wide tables and its assembled tables, named as in
+        :meth:`~crmlab.world.generate.BlockOutput.frames`."""
+        out = BlockOutput.from_frames(frames)
         tables = dict(out.tables, campaigns=wt.campaigns, weather=wt.weather,
                       tariffs=wt.tariffs)
         from .names import pools
@@ -305,8 +301,9 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
             progress(done, cfg.n_blocks)
 
     try:
-        blocks = make_blocks(cfg, seed, wt, n_workers, on_block)
+        frames = make_blocks(cfg, seed, wt, n_workers, on_block)
     finally:
         if bar is not None:
             bar.close()
-    return World.from_blocks(cfg, seed, wt, blocks.outputs, finish=blocks.finish)
+    _return_freed_memory()  # the blocks' memory, now that they are all stacked
+    return World.from_frames(cfg, seed, wt, frames)

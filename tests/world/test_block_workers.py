@@ -14,8 +14,10 @@ import pytest
 
 import crmlab as crm
 from crmlab.world import _block_workers
+from crmlab.world._assembly import WorldAssembler
 from crmlab.world._block_workers import resolve_workers
-from crmlab.world._shared_frames import SharedFile, copy_shared_columns, write_frames
+from crmlab.world._shared_frames import SharedFile, write_frames
+from crmlab.world.generate import BlockOutput
 
 # five blocks of 300 customers: enough for every process to take several
 SMALL = {"n_customers": 1_500, "block_size": 300}
@@ -170,8 +172,7 @@ def test_no_helpers_under_an_address_space_cap_or_in_a_daemon(monkeypatch):
     assert not _block_workers.can_fork()
 
 
-@needs_fork
-def test_tables_travel_through_shared_memory_exactly():
+def _all_kinds_frame() -> pd.DataFrame:
     frame = pd.DataFrame({
         "x": np.arange(5, dtype=float) / 3,
         "small": np.array([1, -2, 3, 4, 5], dtype=np.int8),
@@ -184,18 +185,63 @@ def test_tables_travel_through_shared_memory_exactly():
     })
     frame["name"] = pd.concat([frame["name"].iloc[:2], frame["name"].iloc[2:]],
                               ignore_index=True)  # two Arrow chunks
+    return frame
+
+
+@needs_fork
+def test_tables_travel_through_shared_memory_exactly():
+    frame = _all_kinds_frame()
     shared = SharedFile("crmlab-test", 1 << 20)
     try:
         layouts, end = write_frames(shared.fd, 0, {"t": frame, "empty": frame.iloc[:0]})
+        assert end <= shared.reserve and all(map(shared.holds, layouts.values()))
         back = shared.read(layouts["t"])
         pd.testing.assert_frame_equal(back, frame, check_exact=True)
         pd.testing.assert_frame_equal(shared.read(layouts["empty"]), frame.iloc[:0],
                                       check_exact=True)
-        # a table assembled from one block still uses the mapping: copied before freeing
-        kept = copy_shared_columns(back.copy(deep=False), [shared])
         shared.release(layouts["t"])
-        assert back["x"].sum() == 0  # the numpy pages are gone ...
-        pd.testing.assert_frame_equal(kept, frame, check_exact=True)  # ... not the copy
-        assert back["name"].tolist()[2] == "Sara"  # Arrow strings stay mapped
+        assert back["x"].sum() == 0  # the numpy pages are given back ...
+        assert back["name"].tolist()[2] == "Sara"  # ... the Arrow strings stay mapped
     finally:
         shared.close()
+
+
+@needs_fork
+def test_assembled_tables_keep_nothing_in_freed_shared_memory():
+    frame = _all_kinds_frame()
+    shared = SharedFile("crmlab-test", 1 << 20)
+    world = WorldAssembler(3)
+    try:
+        for b in (2, 0, 1):  # in any order
+            layouts, _ = write_frames(shared.fd, b * 65_536, {"t": frame})
+
+            def release(layouts=layouts):
+                shared.release(layouts["t"])
+
+            world.add(b, BlockOutput.from_frames({"t": shared.read(layouts["t"])}), release)
+        expected = pd.concat([frame] * 3, ignore_index=True)
+        pd.testing.assert_frame_equal(world.frames()["t"], expected, check_exact=True)
+    finally:
+        shared.close()
+
+
+def test_assembly_equals_pandas_concat_even_when_blocks_disagree():
+    frame = _all_kinds_frame()
+    odd = frame.assign(x=frame["x"].astype("float32"))  # a dtype that changes midway
+    world = WorldAssembler(4)
+    blocks = [frame, frame.iloc[:0], odd, frame.iloc[1:3]]
+    for b in (3, 1, 0, 2):
+        world.add(b, BlockOutput.from_frames({"t": blocks[b], "u": blocks[0]}))
+    frames = world.frames()
+    pd.testing.assert_frame_equal(frames["t"], pd.concat(blocks, ignore_index=True),
+                                  check_exact=True)
+    pd.testing.assert_frame_equal(frames["u"], pd.concat([frame] * 4, ignore_index=True),
+                                  check_exact=True)
+
+
+def test_assembly_waits_for_every_block():
+    world = WorldAssembler(2)
+    world.add(1, BlockOutput.from_frames({"t": _all_kinds_frame()}))
+    assert not world.has(0) and world.has(1)
+    with pytest.raises(RuntimeError, match="1 of 2 blocks are still missing"):
+        world.frames()
