@@ -89,6 +89,22 @@ def _read_notebook(path: Path):
     return nb
 
 
+def _with_cell_ids(nb):
+    """``nb`` with an id on every cell (nbformat 4.5), so writing it neither warns nor,
+    in later nbformat versions, fails: notebooks from old front ends, and cells that
+    grading puts back, may have none."""
+    taken = {cell.get("id") for cell in nb.cells}
+    for i, cell in enumerate(nb.cells):
+        if not cell.get("id"):
+            new = f"crmlab-{i}"
+            while new in taken:
+                new += "x"
+            cell["id"] = new
+            taken.add(new)
+    nb.nbformat_minor = max(nb.get("nbformat_minor", 0), 5)
+    return nb
+
+
 def _gradebook(course: Course):
     """nbgrader's gradebook, without SQLAlchemy's autoflush warnings from its own code."""
     import warnings
@@ -198,7 +214,7 @@ def _prepare(course: Course, assignment: str, student: str, notebooks: list[str]
             _zero(course, assignment, student, name)
             continue
         atomic_write_text(course.root / "submitted" / student / assignment / f"{name}.ipynb",
-                          nbformat.writes(nb))
+                          nbformat.writes(_with_cell_ids(nb)))
         try:
             sanitized = _sanitize(nb, _resources(course, assignment, student, name))
         except Exception as exc:
@@ -208,7 +224,7 @@ def _prepare(course: Course, assignment: str, student: str, notebooks: list[str]
             continue
         staged = staging / student / f"{name}.ipynb"
         staged.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(sanitized, staged)
+        nbformat.write(_with_cell_ids(sanitized), staged)
         state.jobs.append(_Job(student, name, sanitized, staged))
     return state
 
