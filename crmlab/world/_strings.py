@@ -121,6 +121,17 @@ def _same_length_offsets(n: int, size: int, kind: type) -> pa.Buffer:
     return pa.py_buffer(shared[:n + 1])
 
 
+def _in_shared_offsets(offsets: np.ndarray, width: int) -> bool:
+    """True if ``offsets`` lie in the shared offsets of strings of ``width`` bytes (so
+    they step by ``width``): strings made by :func:`fixed_strings` in this process."""
+    shared = _OFFSETS.get((width, offsets.dtype.type))
+    if shared is None:
+        return False
+    start = offsets.ctypes.data - shared.ctypes.data
+    return (0 <= start and start % shared.itemsize == 0
+            and start + offsets.nbytes <= shared.nbytes)
+
+
 def fixed_width(array: pa.Array) -> np.ndarray | None:
     """The strings of an Arrow string array as fixed-size numpy records (``np.void`` of
     their common length in bytes), a read-only view of the Arrow buffer; None unless
@@ -148,9 +159,10 @@ def fixed_width(array: pa.Array) -> np.ndarray | None:
                             offset=array.offset * np.dtype(kind).itemsize)
     first = int(offsets[0])
     width = int(offsets[1]) - first
-    # the total length rules out most mixed lengths before the look at every string
+    # the total length rules out most mixed lengths before the look at every string,
+    # which strings made here skip: their offsets are a piece of a shared range
     if (width == 0 or int(offsets[-1]) - first != n * width
-            or (np.diff(offsets) != width).any()):
+            or not (_in_shared_offsets(offsets, width) or (np.diff(offsets) == width).all())):
         return None
     return np.frombuffer(array.buffers()[2], dtype=np.dtype((np.void, width)), count=n,
                          offset=first)
