@@ -83,11 +83,12 @@ def _cut_billing(data: BlockData, bills: billing.Bills
     # billing left each invoice's customer index and (whole) issue day in ``data``
     cust, day = data.inv_cust, data.inv_day
     keep = data.active_mask(cust, day)
-    rows = np.flatnonzero(keep)  # one index for the four gathers
+    rows = np.flatnonzero(keep)  # one index for the two gathers
     data.inv_cust, data.inv_day = cust[rows], day[rows]
-    inv = bills.invoice
-    data.inv_amount = inv["billed"][rows] + np.round(inv["adjustment"][rows], 2)
-    return bills.tables(keep)
+    invoices, payments, collections, truth_invoices = bills.tables(keep)
+    # what was billed plus the (rounded) adjustment, from the kept invoices' columns
+    data.inv_amount = invoices["amount"].to_numpy() + invoices["adjustment"].to_numpy()
+    return invoices, payments, collections, truth_invoices
 
 
 def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
