@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import billing, interactions, marketing, population, purchases, service, silos, social
 from ._block import BlockData, WorldTables
 from ._common import categorical, days_to_timestamps, rng_for
-from ._strings import take_strings
+from ._common import frame as build_frame
+from ._strings import arrow_strings, strings
 from .config import WorldConfig
 
 __all__ = ["BlockOutput", "generate_block", "world_tables"]
@@ -80,11 +83,12 @@ def _cut_billing(data: BlockData, bills: billing.Bills
     # billing left each invoice's customer index and (whole) issue day in ``data``
     cust, day = data.inv_cust, data.inv_day
     keep = data.active_mask(cust, day)
-    rows = np.flatnonzero(keep)  # one index for the four gathers
+    rows = np.flatnonzero(keep)  # one index for the two gathers
     data.inv_cust, data.inv_day = cust[rows], day[rows]
-    inv = bills.invoice
-    data.inv_amount = inv["billed"][rows] + np.round(inv["adjustment"][rows], 2)
-    return bills.tables(keep)
+    invoices, payments, collections, truth_invoices = bills.tables(keep)
+    # what was billed plus the (rounded) adjustment, from the kept invoices' columns
+    data.inv_amount = invoices["amount"].to_numpy() + invoices["adjustment"].to_numpy()
+    return invoices, payments, collections, truth_invoices
 
 
 def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
@@ -114,6 +118,26 @@ def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
         post = margin * ratio * (1.0 - ratio**months) / (1.0 - ratio)
     value = np.where(pop.postpaid, post, pre)
     return np.round(np.where(alive, np.nan_to_num(value), 0.0), 2)
+
+
+#: The truth columns that :func:`_true_clv` reads.
+_CLV_INPUTS = ("purchase_rate", "dropout_probability", "expected_spend",
+               "monthly_churn_probability")
+
+
+def _column_arrays(table: pd.DataFrame) -> dict[str, object]:
+    """The columns of a frame as the arrays behind them (no Series, no copies), to
+    make a wider frame with :func:`~crmlab.world._common.frame`; the new frame takes
+    the arrays over, so ``table`` must be one that is not used afterwards."""
+    mgr = table._mgr  # pandas' per-column access costs ~10 us a column, this ~1 us
+    return {name: mgr.iget_values(i) for i, name in enumerate(table.columns)}
+
+
+def _tariff_ids(tariff_id: pd.Series, tariff: np.ndarray, post: np.ndarray) -> pd.Series:
+    """Each customer's tariff id, missing for prepaid customers: ``take_strings(tariff_id,
+    tariff).where(post)`` by one Arrow take with null indices."""
+    index = pa.array(np.asarray(tariff, dtype=np.int64), mask=~post)
+    return strings(pc.take(arrow_strings(tariff_id), index))
 
 
 def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) -> BlockOutput:
@@ -161,13 +185,15 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
 
     # observable churn: postpaid contracts end visibly; a prepaid dropout is never seen
     post = pop.postpaid
-    tariff = take_strings(wt.tariffs["tariff_id"], bill.tariff)
-    customers["tariff_id"] = tariff.where(post)  # prepaid customers have none
     status = np.where(~post, 3, np.where(~np.isnan(data.winback_day), 2,
                                          np.where(np.isnan(data.churn_day), 0, 1)))
-    customers["status"] = categorical(status, ("active", "churned", "won_back", "no_contract"))
-    customers["churn_date"] = days_to_timestamps(start, np.where(post, data.churn_day, np.nan))
-    customers["winback_date"] = days_to_timestamps(start, data.winback_day)
+    customers = build_frame({  # one new frame, not four insertions
+        **_column_arrays(customers),
+        "tariff_id": _tariff_ids(wt.tariffs["tariff_id"], bill.tariff, post),
+        "status": categorical(status, ("active", "churned", "won_back", "no_contract")),
+        "churn_date": days_to_timestamps(start, np.where(post, data.churn_day, np.nan)),
+        "winback_date": days_to_timestamps(start, data.winback_day),
+    })
 
     referrals, online, truth_social = social.generate_social(
         config, rng_for(seed, "social", block), data, customers)
@@ -177,19 +203,25 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
         data, start=start, horizon=float(config.n_days), transactions=transactions,
         complaints=serv.complaints, collections=collections, contacts=contacts)
 
-    truth_customers = pd.concat(
-        [truth_pop, truth_buy, bill.truth_customers, serv.truth_customers], axis=1)
-    truth_customers["churn_date"] = days_to_timestamps(start, data.churn_day)
-    truth_customers["alive_at_end"] = np.isnan(data.churn_day)
+    # the truth of each customer: every generator's per-customer columns side by side
+    # (one row per customer, in block order), made into one frame at the end
+    truth_columns = {}
+    for part in (truth_pop, truth_buy, bill.truth_customers, serv.truth_customers):
+        truth_columns.update(_column_arrays(part))
+    truth_columns["churn_date"] = days_to_timestamps(start, data.churn_day)
+    truth_columns["alive_at_end"] = np.isnan(data.churn_day)
     margin = np.zeros(pop.n)
     if len(data.inv_cust):
         sums = np.bincount(data.inv_cust, weights=data.inv_amount, minlength=pop.n)
         counts = np.bincount(data.inv_cust, minlength=pop.n)
         margin = np.divide(sums, counts, out=np.zeros(pop.n), where=counts > 0)
-    truth_customers["true_clv_3y"] = _true_clv(config, data, truth_customers, margin)
-    for extra in (truth_loyalty, truth_social):  # one row per customer, in block order
-        for col in extra.columns.drop("customer_id"):
-            truth_customers[col] = extra[col].array
+    clv_inputs = build_frame({name: truth_columns[name] for name in _CLV_INPUTS})
+    truth_columns["true_clv_3y"] = _true_clv(config, data, clv_inputs, margin)
+    for extra in (truth_loyalty, truth_social):
+        extra_columns = _column_arrays(extra)
+        del extra_columns["customer_id"]
+        truth_columns.update(extra_columns)
+    truth_customers = build_frame(truth_columns)
 
     tables = {
         "customers": customers,
