@@ -69,7 +69,16 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     width = arr.dtype.itemsize // 4 + 1
     mat = np.zeros((n, width), dtype=np.uint32)
     mat[:, :-1] = arr.view(np.uint32).reshape(n, width - 1)
-    length = np.char.str_len(arr)
+    _typo_matrix(mat, np.char.str_len(arr), op, u)
+    return mat.view(f"<U{width}").ravel()
+
+
+def _typo_matrix(mat: np.ndarray, length: np.ndarray, op: np.ndarray, u: np.ndarray
+                 ) -> np.ndarray:
+    """:func:`_typo_strings` in place on a matrix of characters, one string a row padded
+    with zeros (at least one zero column at the end), of ``length`` characters each.
+    Returns the new lengths."""
+    width = mat.shape[1]
     hit = length >= 3
     k = np.minimum((u * (length - 1)).astype(np.int64), np.maximum(length - 2, 0))
     cols = np.arange(width)[None, :]
@@ -83,7 +92,34 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(hit & (op == 2))  # double letter k
     src = np.where(cols > k[rows, None], cols - 1, cols)
     mat[rows] = np.take_along_axis(mat[rows], src, axis=1)
-    return mat.view(f"<U{width}").ravel()
+    return length + (hit & (op == 2)) - (hit & (op == 1))
+
+
+def _ascii_matrix(strings: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bytes of ASCII Arrow strings (no nulls) as a zero-padded matrix, one string a
+    row with at least one zero column at the end, and their lengths; None if any string
+    has a non-ASCII byte (then bytes are not letters)."""
+    if not isinstance(strings, pa.LargeStringArray) or strings.null_count:
+        return None
+    n = len(strings)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=n + 1,
+                            offset=strings.offset * 8)
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if len(data) and data.max() >= 128:
+        return None
+    length = np.diff(offsets)
+    mat = np.zeros((n, int(length.max(initial=0)) + 1), dtype=np.uint8)
+    mat[np.arange(mat.shape[1]) < length[:, None]] = data
+    return mat, length
+
+
+def _matrix_strings(mat: np.ndarray, length: np.ndarray) -> pa.Array:
+    """Arrow ``large_string`` of the first ``length`` bytes of each row of ``mat``."""
+    offsets = np.zeros(len(length) + 1, dtype=np.int64)
+    np.cumsum(length, out=offsets[1:])
+    data = mat[np.arange(mat.shape[1]) < length[:, None]]
+    return pa.LargeStringArray.from_buffers(len(length), pa.py_buffer(offsets),
+                                            pa.py_buffer(data))
 
 
 class _Typos(NamedTuple):
@@ -194,13 +230,22 @@ def _typos(pool: pa.Array, index: np.ndarray, typos: _Typos
     changed = np.zeros(len(index), bool)
     if len(typos.at) == 0:
         return pool, index, changed
-    before = np.asarray(take(pool, index[typos.at]).to_numpy(zero_copy_only=False), dtype=str)
-    after = _typo_strings(before, typos.op, typos.u)
-    hit = after != before
+    picked = take(pool, index[typos.at])
+    ascii_ = _ascii_matrix(picked)
+    if ascii_ is not None:  # letters are bytes: no Python strings on the way
+        mat, length = ascii_
+        before = mat.copy()
+        new_length = _typo_matrix(mat, length, typos.op, typos.u)
+        hit = (mat != before).any(axis=1)
+        typed = _matrix_strings(mat[hit], new_length[hit])
+    else:
+        before = np.asarray(picked.to_numpy(zero_copy_only=False), dtype=str)
+        after = _typo_strings(before, typos.op, typos.u)
+        hit = after != before
+        typed = pa.array(after[hit].astype(object), type=pool.type)
     changed[typos.at] = hit
     index = index.copy()
     index[typos.at[hit]] = len(pool) + np.arange(int(hit.sum()))
-    typed = pa.array(after[hit].astype(object), type=pool.type)
     return pa.concat_arrays([pool, typed]), index, changed
 
 
