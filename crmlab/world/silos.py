@@ -312,6 +312,43 @@ def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Arr
     return sales, phone, pc.utf8_slice_codeunits(digits, 1)
 
 
+def _usernames(email: pa.Array) -> pa.Array:
+    """The part of each e-mail address before its ``@`` (the whole address if it has
+    none).
+
+    When every address has exactly one ``@``, the bytes before it are kept with a
+    numpy mask (split_pattern makes a list array first, several times slower).
+    """
+    n = len(email)
+    if isinstance(email, pa.LargeStringArray) and n and not email.null_count:
+        offsets = np.frombuffer(email.buffers()[1], dtype=np.int64, count=n + 1,
+                                offset=email.offset * 8)
+        data = np.frombuffer(email.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        at = np.flatnonzero(data == ord("@")) + offsets[0]
+        if len(at) == n and ((at >= offsets[:-1]) & (at < offsets[1:])).all():
+            cut = at - offsets[:-1]  # each username's length
+            runs = np.empty(2 * n, dtype=np.int64)  # kept and dropped bytes, row by row
+            runs[0::2], runs[1::2] = cut, offsets[1:] - at
+            keep = np.repeat(np.tile(np.array([True, False]), n), runs)
+            starts = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(cut, out=starts[1:])
+            return pa.LargeStringArray.from_buffers(n, pa.py_buffer(starts),
+                                                    pa.py_buffer(data[keep]))
+    return pc.list_element(pc.split_pattern(email, "@", max_splits=1), 0)
+
+
+def _upper(strings: pa.Array) -> pa.Array:
+    """Upper-case strings: ASCII ones with the byte kernel (identical for ASCII, and
+    tens of times faster than the Unicode one)."""
+    if isinstance(strings, pa.LargeStringArray) and len(strings):
+        offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1,
+                                offset=strings.offset * 8)
+        data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        if not len(data) or data.max() < 128:
+            return pc.ascii_upper(strings)
+    return pc.utf8_upper(strings)
+
+
 def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockData,
                    customers: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Build the four silo extracts of one block and their true key mapping.
@@ -374,7 +411,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             }
         elif silo == "service":
             name = (join_strings(l_, f, sep=" ") if fa
-                    else join_strings(pc.utf8_upper(l_), f, sep=", "))
+                    else join_strings(_upper(l_), f, sep=", "))
             table = {
                 "contact_id": string_array(r.keys),
                 "customer_name": string_array(name),
@@ -397,8 +434,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             web_email = take(email, sel)
             table = {
                 "user_id": string_array(r.keys),
-                "username": string_array(pc.list_element(
-                    pc.split_pattern(web_email, "@", max_splits=1), 0)),
+                "username": string_array(_usernames(web_email)),
                 "email": string_array(web_email),
                 "display_name": string_array(f),
                 "address": string_array(take(all_addresses, current[sel])),
