@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 from . import segments as seg
 from ._common import (
     categorical,
-    choose_rows,
     choose_weighted,
     days_to_timestamps,
     frame,
@@ -94,6 +93,23 @@ def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float
     if abs(k) < 1e-12:
         return u * horizon
     return np.log1p(u * np.expm1(k * horizon)) / k
+
+
+def _channels(rng: np.random.Generator, years_digital: np.ndarray, referral: np.ndarray
+              ) -> np.ndarray:
+    """Acquisition channels: logits that drift with the sign-up year times the digital
+    preference (``years_digital``), the referral logit raised by the segment's
+    propensity, drawn as :func:`~._common.choose_rows` of their exponentials.
+
+    The same arithmetic and draws as ``choose_rows(rng, np.exp(logits))`` on an
+    ``(n, 5)`` logit matrix, but laid out one channel a row: the running sum over
+    channels is then five vector additions instead of a cumsum along short rows.
+    """
+    logits = _CHANNEL_BASE[:, None] + _CHANNEL_TREND[:, None] * years_digital[None, :] * 2.0
+    logits[4] += np.log(referral)
+    cum = np.cumsum(np.exp(logits), axis=0)
+    u = rng.random(len(years_digital)) * cum[-1]
+    return (u[None, :] >= cum).sum(axis=0).clip(0, len(_CHANNEL_BASE) - 1)
 
 
 def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndarray,
@@ -220,12 +236,10 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     signup_day = _signup_days(rng, n, horizon, config.acquisition_growth)
     digital = np.clip(seg.column("digital", segment) + rng.normal(0.0, 0.1, n), 0.0, 1.0)
 
-    years = signup_day / 365.0
-    logits = _CHANNEL_BASE[None, :] + (years * digital)[:, None] * _CHANNEL_TREND[None, :] * 2.0
-    logits[:, 4] += np.log(seg.column("referral", segment))
-    channel = choose_rows(rng, np.exp(logits))
+    referral = seg.column("referral", segment)
+    channel = _channels(rng, signup_day / 365.0 * digital, referral)
     referred = channel == ACQUISITION_CHANNELS.index("referral")
-    referrer = _referrers(rng, signup_day, seg.column("referral", segment), referred)
+    referrer = _referrers(rng, signup_day, referral, referred)
     channel[referred & (referrer < 0)] = ACQUISITION_CHANNELS.index("web")
 
     province = choose_weighted(rng, loc.province_weights, n)
