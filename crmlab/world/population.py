@@ -228,15 +228,20 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     customer_id = format_ids("C", number, width)
 
     segment = choose_weighted(rng, config.segment_shares, n)
+    # the segments' parameters, as seg.column gives them but from one conversion of the
+    # table (selecting columns in pandas costs more than the lookups)
+    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    postpaid_logit, digital_mean, referral, age_mean, age_sd = (
+        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)][segment]
+        for name in ("postpaid_logit", "digital", "referral", "age_mean", "age_sd"))
     share = min(max(config.postpaid_share, 1e-9), 1.0 - 1e-9)
     base = np.log(share / (1.0 - share))
-    postpaid = rng.random(n) < 1.0 / (1.0 + np.exp(-(base + seg.column("postpaid_logit", segment))))
+    postpaid = rng.random(n) < 1.0 / (1.0 + np.exp(-(base + postpaid_logit)))
 
     horizon = config.n_days - 14.0
     signup_day = _signup_days(rng, n, horizon, config.acquisition_growth)
-    digital = np.clip(seg.column("digital", segment) + rng.normal(0.0, 0.1, n), 0.0, 1.0)
+    digital = np.clip(digital_mean + rng.normal(0.0, 0.1, n), 0.0, 1.0)
 
-    referral = seg.column("referral", segment)
     channel = _channels(rng, signup_day / 365.0 * digital, referral)
     referred = channel == ACQUISITION_CHANNELS.index("referral")
     referrer = _referrers(rng, signup_day, referral, referred)
@@ -245,16 +250,16 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     province = choose_weighted(rng, loc.province_weights, n)
     city = choose_weighted(rng, [0.6, 0.25, 0.15], n)
     gender = rng.integers(0, 2, n)
-    age = np.clip(rng.normal(seg.column("age_mean", segment), seg.column("age_sd", segment)),
-                  18.0, 85.0)
+    # rng.normal(age_mean, age_sd) is age_mean + age_sd * (a standard normal draw), the
+    # same draws and bits, without numpy broadcasting two arrays draw by draw
+    age = np.clip(age_mean + age_sd * rng.standard_normal(n), 18.0, 85.0)
     birth_day = np.floor(signup_day - age * 365.25)
 
-    female = gender == 0
+    female, male = np.flatnonzero(gender == 0), np.flatnonzero(gender != 0)
     # names are drawn as positions in the pools and taken from them with Arrow
     first_code = np.empty(n, dtype=np.int64)
-    first_code[female] = choose_weighted(rng, loc.first_female_p, int(female.sum()))
-    first_code[~female] = len(loc.first_female) + choose_weighted(
-        rng, loc.first_male_p, int((~female).sum()))
+    first_code[female] = choose_weighted(rng, loc.first_female_p, len(female))
+    first_code[male] = len(loc.first_female) + choose_weighted(rng, loc.first_male_p, len(male))
     last_code = choose_weighted(rng, loc.last_p, n)
     text = _text_pools(config.locale)
     first_name, last_name = take(text.first, first_code), take(text.last, last_code)
