@@ -37,7 +37,6 @@ from ._strings import (
     block_serials,
     fixed_strings,
     fixed_width,
-    glue_chars,
     join_strings,
     string_array,
     take,
@@ -288,14 +287,43 @@ def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     sep = (chars == ord("+")) | (chars == ord(" "))
     if not (sep == sep[0]).all():  # "+" and spaces not in the same places in every phone
         return _phones_arrow(phone, fa)
-    digits = chars[:, ~sep[0]]
+    digits = np.flatnonzero(~sep[0])  # the columns of the digits
     if fa:  # "0912 345 6789"
         dashed = np.where(chars == ord(" "), np.uint8(ord("-")), chars)
-        return (fixed_strings(digits), fixed_strings(glue_chars(b"+98 ", chars[:, 1:])),
+        return (fixed_strings(_pick(chars, digits)),
+                fixed_strings(_pick(chars, b"+98 ", np.arange(1, chars.shape[1]))),
                 fixed_strings(dashed))
     # "+1 415 555 0123"
-    sales = glue_chars(b"(", digits[:, 1:4], b") ", digits[:, 4:7], b"-", digits[:, 7:])
-    return fixed_strings(sales), phone, fixed_strings(digits[:, 1:])
+    sales = _pick(chars, b"(", digits[1:4], b") ", digits[4:7], b"-", digits[7:])
+    return fixed_strings(sales), phone, fixed_strings(_pick(chars, digits[1:]))
+
+
+def _pick(chars: np.ndarray, *parts: bytes | np.ndarray) -> np.ndarray:
+    """Rows of the byte matrix ``chars`` rearranged: each part is a literal (the same in
+    every row) or column numbers of ``chars``, in order.
+
+    Every run of consecutive columns is read as one field of a structured view of the
+    rows and written as one field of the result (see :func:`~._strings.glue_chars`),
+    without copying narrow column slices first.
+    """
+    n, width = chars.shape
+    pieces: list[bytes | tuple[int, int]] = []  # literals and (first column, width)
+    for part in parts:
+        if isinstance(part, bytes):
+            pieces.append(part)
+            continue
+        for run in np.split(part, np.flatnonzero(np.diff(part) != 1) + 1):
+            if len(run):
+                pieces.append((int(run[0]), len(run)))
+    spans = {i: p for i, p in enumerate(pieces) if isinstance(p, tuple)}
+    rows_in = np.ascontiguousarray(chars).view(np.dtype({
+        "names": [f"s{i}" for i in spans], "formats": [f"V{w}" for _, w in spans.values()],
+        "offsets": [start for start, _ in spans.values()], "itemsize": width})).ravel()
+    widths = [len(p) if isinstance(p, bytes) else p[1] for p in pieces]
+    rows = np.empty(n, dtype=[(f"f{i}", f"V{w}") for i, w in enumerate(widths)])
+    for i, piece in enumerate(pieces):
+        rows[f"f{i}"] = np.void(piece) if isinstance(piece, bytes) else rows_in[f"s{i}"]
+    return rows.view(np.uint8).reshape(n, sum(widths))
 
 
 def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:

@@ -36,3 +36,11 @@ def test_ascii_typos_match_code_point_typos():
     after = silos._typo_strings(before, typos.op, typos.u)
     assert pc.take(pool, pa.array(index)).to_pylist() == after.tolist()
     assert changed.tolist() == (after != before).tolist()
+
+
+def test_pick_rearranges_columns():
+    chars = np.frombuffer(b"+1 415 555 0123+1 212 000 9999", np.uint8).reshape(2, -1)
+    digits = np.flatnonzero(chars[0] != ord(" "))[1:]  # "+" is column 0
+    sales = silos._pick(chars, b"(", digits[1:4], b") ", digits[4:7], b"-", digits[7:])
+    assert [bytes(r) for r in sales] == [b"(415) 555-0123", b"(212) 000-9999"]
+    assert [bytes(r) for r in silos._pick(chars, digits[1:])] == [b"4155550123", b"2120009999"]
