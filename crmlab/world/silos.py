@@ -43,7 +43,7 @@ from ._strings import (
 )
 from .config import WorldConfig
 from .names import pools
-from .population import addresses
+from .population import addresses, join_taken
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
@@ -424,12 +424,11 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         silo, order = r.silo, r.order
         sel = r.rows[order]  # each record's customer, in key order
         at = start + order  # each record's position in the stacked names, in key order
-        f = take(f_pool, f_at[at])
-        l_ = take(l_pool, l_at[at]) if silo != "web" else None  # web has no last name
+        f, l_ = (f_pool, f_at[at]), (l_pool, l_at[at])  # names as (pool, positions)
         if silo == "sales":
             table = {
                 "account_no": string_array(r.keys),
-                "full_name": string_array(join_strings(f, l_, sep=" ")),
+                "full_name": string_array(join_taken(f, " ", l_)),
                 "phone": string_array(take(phone_sales, sel)),
                 "address": string_array(take(address, sel)),
                 "city": string_array(take(city, sel)),
@@ -438,8 +437,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 "plan": customers["plan"].array.take(sel),
             }
         elif silo == "service":
-            name = (join_strings(l_, f, sep=" ") if fa
-                    else join_strings(_upper(l_), f, sep=", "))
+            name = (join_taken(l_, " ", f) if fa
+                    else join_taken((_upper(l_pool), l_[1]), ", ", f))
             table = {
                 "contact_id": string_array(r.keys),
                 "customer_name": string_array(name),
@@ -451,8 +450,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         elif silo == "billing":
             table = {
                 "account_number": string_array(r.keys),
-                "first_name": string_array(f),
-                "last_name": string_array(l_),
+                "first_name": string_array(take(*f)),
+                "last_name": string_array(take(*l_)),
                 "billing_address": string_array(take(all_addresses, current[sel])),
                 "phone": string_array(take(phone_billing, sel)),
                 "email": string_array(take(email, sel)),
@@ -464,7 +463,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 "user_id": string_array(r.keys),
                 "username": string_array(_usernames(web_email)),
                 "email": string_array(web_email),
-                "display_name": string_array(f),
+                "display_name": string_array(take(*f)),
                 "address": string_array(take(all_addresses, current[sel])),
             }
         silos[silo] = frame(table)
