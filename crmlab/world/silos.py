@@ -85,12 +85,16 @@ def _typo_matrix(mat: np.ndarray, length: np.ndarray, op: np.ndarray, u: np.ndar
     a = mat[rows, k[rows]].copy()
     mat[rows, k[rows]] = mat[rows, k[rows] + 1]
     mat[rows, k[rows] + 1] = a
-    rows = np.flatnonzero(hit & (op == 1))  # drop letter k
-    src = np.where(cols >= k[rows, None], np.minimum(cols + 1, width - 1), cols)
-    mat[rows] = np.take_along_axis(mat[rows], src, axis=1)
-    rows = np.flatnonzero(hit & (op == 2))  # double letter k
-    src = np.where(cols > k[rows, None], cols - 1, cols)
-    mat[rows] = np.take_along_axis(mat[rows], src, axis=1)
+    # drop letter k (columns from k on move one left) or double it (columns after k move
+    # one right): each row's new letters are its own or its shifted ones
+    rows = np.flatnonzero(hit & (op == 1))
+    sub = mat[rows]
+    left = np.concatenate([sub[:, 1:], sub[:, -1:]], axis=1)
+    mat[rows] = np.where(cols >= k[rows, None], left, sub)
+    rows = np.flatnonzero(hit & (op == 2))
+    sub = mat[rows]
+    right = np.concatenate([sub[:, :1], sub[:, :-1]], axis=1)
+    mat[rows] = np.where(cols > k[rows, None], right, sub)
     return length + (hit & (op == 2)) - (hit & (op == 1))
 
 
