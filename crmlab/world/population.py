@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 from . import segments as seg
 from ._common import (
     categorical,
-    choose_rows,
     choose_weighted,
     days_to_timestamps,
     frame,
@@ -96,6 +95,23 @@ def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float
     return np.log1p(u * np.expm1(k * horizon)) / k
 
 
+def _channels(rng: np.random.Generator, years_digital: np.ndarray, referral: np.ndarray
+              ) -> np.ndarray:
+    """Acquisition channels: logits that drift with the sign-up year times the digital
+    preference (``years_digital``), the referral logit raised by the segment's
+    propensity, drawn as :func:`~._common.choose_rows` of their exponentials.
+
+    The same arithmetic and draws as ``choose_rows(rng, np.exp(logits))`` on an
+    ``(n, 5)`` logit matrix, but laid out one channel a row: the running sum over
+    channels is then five vector additions instead of a cumsum along short rows.
+    """
+    logits = _CHANNEL_BASE[:, None] + _CHANNEL_TREND[:, None] * years_digital[None, :] * 2.0
+    logits[4] += np.log(referral)
+    cum = np.cumsum(np.exp(logits), axis=0)
+    u = rng.random(len(years_digital)) * cum[-1]
+    return (u[None, :] >= cum).sum(axis=0).clip(0, len(_CHANNEL_BASE) - 1)
+
+
 def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndarray,
                referred: np.ndarray) -> np.ndarray:
     """For referred customers, an earlier-signed-up customer of the block (or -1)."""
@@ -166,13 +182,44 @@ def _text_pools(locale: str) -> _TextPools:
     )
 
 
+def join_taken(*parts: tuple[pa.Array, np.ndarray] | str) -> pa.Array:
+    """``join_strings`` of ``take(pool, index)`` parts (and literals), without making
+    the parts or joining them.
+
+    One take gathers every row's parts, interleaved, from the pools stacked: its bytes
+    are then the joined strings one after another, and every ``len(parts)``-th offset
+    delimits them (a join is slower than the take itself). Pools with nulls go the
+    long way.
+
+    Examples
+    --------
+    >>> names = pa.array(["Ann", "Bo"], type=pa.large_string())
+    >>> join_taken((names, np.array([1, 0])), " & ", (names, np.array([0, 0]))).to_pylist()
+    ['Bo & Ann', 'Ann & Ann']
+    """
+    pools = [pa.array([p], type=pa.large_string()) if isinstance(p, str) else p[0]
+             for p in parts]
+    n = next(len(p[1]) for p in parts if not isinstance(p, str))
+    if any(pool.null_count or pool.type != pa.large_string() for pool in pools):
+        return join_strings(*(p if isinstance(p, str) else take(*p) for p in parts))
+    index = np.empty((n, len(parts)), dtype=np.int64)
+    start = 0
+    for j, (part, pool) in enumerate(zip(parts, pools, strict=True)):
+        index[:, j] = start if isinstance(part, str) else part[1] + start
+        start += len(pool)
+    values = pc.take(pa.concat_arrays(pools), pa.array(index.ravel()))
+    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64, count=len(values) + 1,
+                            offset=values.offset * 8)[::len(parts)]
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(np.ascontiguousarray(offsets)),
+                                            values.buffers()[2])
+
+
 def addresses(locale: str, house: np.ndarray, street: np.ndarray) -> pa.Array:
     """Street addresses from house numbers (1..399) and street codes
     (``street * len(pools(locale).street_kinds) + kind``): ``"12 Main Street"``, or
     ``"خیابان ولیعصر، پلاک 12"`` in Persian."""
-    house = take(_numerals(400), house)
-    street = take(_text_pools(locale).street, street)
-    return join_strings(street, house) if locale == "fa_IR" else join_strings(house, street)
+    house, street = (_numerals(400), house), (_text_pools(locale).street, street)
+    return join_taken(street, house) if locale == "fa_IR" else join_taken(house, street)
 
 
 def _phones(head: str, prefixes: np.ndarray, code: np.ndarray, local: np.ndarray) -> pa.Array:
@@ -212,35 +259,38 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     customer_id = format_ids("C", number, width)
 
     segment = choose_weighted(rng, config.segment_shares, n)
+    # the segments' parameters, as seg.column gives them but from one conversion of the
+    # table (selecting columns in pandas costs more than the lookups)
+    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    postpaid_logit, digital_mean, referral, age_mean, age_sd = (
+        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)][segment]
+        for name in ("postpaid_logit", "digital", "referral", "age_mean", "age_sd"))
     share = min(max(config.postpaid_share, 1e-9), 1.0 - 1e-9)
     base = np.log(share / (1.0 - share))
-    postpaid = rng.random(n) < 1.0 / (1.0 + np.exp(-(base + seg.column("postpaid_logit", segment))))
+    postpaid = rng.random(n) < 1.0 / (1.0 + np.exp(-(base + postpaid_logit)))
 
     horizon = config.n_days - 14.0
     signup_day = _signup_days(rng, n, horizon, config.acquisition_growth)
-    digital = np.clip(seg.column("digital", segment) + rng.normal(0.0, 0.1, n), 0.0, 1.0)
+    digital = np.clip(digital_mean + rng.normal(0.0, 0.1, n), 0.0, 1.0)
 
-    years = signup_day / 365.0
-    logits = _CHANNEL_BASE[None, :] + (years * digital)[:, None] * _CHANNEL_TREND[None, :] * 2.0
-    logits[:, 4] += np.log(seg.column("referral", segment))
-    channel = choose_rows(rng, np.exp(logits))
+    channel = _channels(rng, signup_day / 365.0 * digital, referral)
     referred = channel == ACQUISITION_CHANNELS.index("referral")
-    referrer = _referrers(rng, signup_day, seg.column("referral", segment), referred)
+    referrer = _referrers(rng, signup_day, referral, referred)
     channel[referred & (referrer < 0)] = ACQUISITION_CHANNELS.index("web")
 
     province = choose_weighted(rng, loc.province_weights, n)
     city = choose_weighted(rng, [0.6, 0.25, 0.15], n)
     gender = rng.integers(0, 2, n)
-    age = np.clip(rng.normal(seg.column("age_mean", segment), seg.column("age_sd", segment)),
-                  18.0, 85.0)
+    # rng.normal(age_mean, age_sd) is age_mean + age_sd * (a standard normal draw), the
+    # same draws and bits, without numpy broadcasting two arrays draw by draw
+    age = np.clip(age_mean + age_sd * rng.standard_normal(n), 18.0, 85.0)
     birth_day = np.floor(signup_day - age * 365.25)
 
-    female = gender == 0
+    female, male = np.flatnonzero(gender == 0), np.flatnonzero(gender != 0)
     # names are drawn as positions in the pools and taken from them with Arrow
     first_code = np.empty(n, dtype=np.int64)
-    first_code[female] = choose_weighted(rng, loc.first_female_p, int(female.sum()))
-    first_code[~female] = len(loc.first_female) + choose_weighted(
-        rng, loc.first_male_p, int((~female).sum()))
+    first_code[female] = choose_weighted(rng, loc.first_female_p, len(female))
+    first_code[male] = len(loc.first_female) + choose_weighted(rng, loc.first_male_p, len(male))
     last_code = choose_weighted(rng, loc.last_p, n)
     text = _text_pools(config.locale)
     first_name, last_name = take(text.first, first_code), take(text.last, last_code)
@@ -252,14 +302,14 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     local = rng.integers(0, 10_000_000, n)
     prefix = rng.choice(len(loc.mobile_prefixes), size=n)
     handle = rng.integers(1, 100, n) * len(loc.email_domains)  # with its domain
-    email_tail = take(text.email_tail, handle + rng.choice(len(loc.email_domains), size=n))
+    tail = handle + rng.choice(len(loc.email_domains), size=n)
     if config.locale == "fa_IR":
         phone = _phones("", loc.mobile_prefixes, prefix, local)
-        email = join_strings("user", number_strings(number), ".", email_tail)
+        email = join_strings("user", number_strings(number), ".", take(text.email_tail, tail))
     else:
         phone = _phones("+1 ", loc.mobile_prefixes, prefix, local)
-        email = join_strings(take(text.first_email, first_code),
-                             take(text.last_email, last_code), email_tail)
+        email = join_taken((text.first_email, first_code), (text.last_email, last_code),
+                           (text.email_tail, tail))
 
     start = config.start_ts
     customers = frame({

@@ -37,14 +37,13 @@ from ._strings import (
     block_serials,
     fixed_strings,
     fixed_width,
-    glue_chars,
     join_strings,
     string_array,
     take,
 )
 from .config import WorldConfig
 from .names import pools
-from .population import addresses
+from .population import addresses, join_taken
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
@@ -69,7 +68,16 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     width = arr.dtype.itemsize // 4 + 1
     mat = np.zeros((n, width), dtype=np.uint32)
     mat[:, :-1] = arr.view(np.uint32).reshape(n, width - 1)
-    length = np.char.str_len(arr)
+    _typo_matrix(mat, np.char.str_len(arr), op, u)
+    return mat.view(f"<U{width}").ravel()
+
+
+def _typo_matrix(mat: np.ndarray, length: np.ndarray, op: np.ndarray, u: np.ndarray
+                 ) -> np.ndarray:
+    """:func:`_typo_strings` in place on a matrix of characters, one string a row padded
+    with zeros (at least one zero column at the end), of ``length`` characters each.
+    Returns the new lengths."""
+    width = mat.shape[1]
     hit = length >= 3
     k = np.minimum((u * (length - 1)).astype(np.int64), np.maximum(length - 2, 0))
     cols = np.arange(width)[None, :]
@@ -77,13 +85,44 @@ def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
     a = mat[rows, k[rows]].copy()
     mat[rows, k[rows]] = mat[rows, k[rows] + 1]
     mat[rows, k[rows] + 1] = a
-    rows = np.flatnonzero(hit & (op == 1))  # drop letter k
-    src = np.where(cols >= k[rows, None], np.minimum(cols + 1, width - 1), cols)
-    mat[rows] = np.take_along_axis(mat[rows], src, axis=1)
-    rows = np.flatnonzero(hit & (op == 2))  # double letter k
-    src = np.where(cols > k[rows, None], cols - 1, cols)
-    mat[rows] = np.take_along_axis(mat[rows], src, axis=1)
-    return mat.view(f"<U{width}").ravel()
+    # drop letter k (columns from k on move one left) or double it (columns after k move
+    # one right): each row's new letters are its own or its shifted ones
+    rows = np.flatnonzero(hit & (op == 1))
+    sub = mat[rows]
+    left = np.concatenate([sub[:, 1:], sub[:, -1:]], axis=1)
+    mat[rows] = np.where(cols >= k[rows, None], left, sub)
+    rows = np.flatnonzero(hit & (op == 2))
+    sub = mat[rows]
+    right = np.concatenate([sub[:, :1], sub[:, :-1]], axis=1)
+    mat[rows] = np.where(cols > k[rows, None], right, sub)
+    return length + (hit & (op == 2)) - (hit & (op == 1))
+
+
+def _ascii_matrix(strings: pa.Array) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bytes of ASCII Arrow strings (no nulls) as a zero-padded matrix, one string a
+    row with at least one zero column at the end, and their lengths; None if any string
+    has a non-ASCII byte (then bytes are not letters)."""
+    if not isinstance(strings, pa.LargeStringArray) or strings.null_count:
+        return None
+    n = len(strings)
+    offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=n + 1,
+                            offset=strings.offset * 8)
+    data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    if len(data) and data.max() >= 128:
+        return None
+    length = np.diff(offsets)
+    mat = np.zeros((n, int(length.max(initial=0)) + 1), dtype=np.uint8)
+    mat[np.arange(mat.shape[1]) < length[:, None]] = data
+    return mat, length
+
+
+def _matrix_strings(mat: np.ndarray, length: np.ndarray) -> pa.Array:
+    """Arrow ``large_string`` of the first ``length`` bytes of each row of ``mat``."""
+    offsets = np.zeros(len(length) + 1, dtype=np.int64)
+    np.cumsum(length, out=offsets[1:])
+    data = mat[np.arange(mat.shape[1]) < length[:, None]]
+    return pa.LargeStringArray.from_buffers(len(length), pa.py_buffer(offsets),
+                                            pa.py_buffer(data))
 
 
 class _Typos(NamedTuple):
@@ -194,13 +233,22 @@ def _typos(pool: pa.Array, index: np.ndarray, typos: _Typos
     changed = np.zeros(len(index), bool)
     if len(typos.at) == 0:
         return pool, index, changed
-    before = np.asarray(take(pool, index[typos.at]).to_numpy(zero_copy_only=False), dtype=str)
-    after = _typo_strings(before, typos.op, typos.u)
-    hit = after != before
+    picked = take(pool, index[typos.at])
+    ascii_ = _ascii_matrix(picked)
+    if ascii_ is not None:  # letters are bytes: no Python strings on the way
+        mat, length = ascii_
+        before = mat.copy()
+        new_length = _typo_matrix(mat, length, typos.op, typos.u)
+        hit = (mat != before).any(axis=1)
+        typed = _matrix_strings(mat[hit], new_length[hit])
+    else:
+        before = np.asarray(picked.to_numpy(zero_copy_only=False), dtype=str)
+        after = _typo_strings(before, typos.op, typos.u)
+        hit = after != before
+        typed = pa.array(after[hit].astype(object), type=pool.type)
     changed[typos.at] = hit
     index = index.copy()
     index[typos.at[hit]] = len(pool) + np.arange(int(hit.sum()))
-    typed = pa.array(after[hit].astype(object), type=pool.type)
     return pa.concat_arrays([pool, typed]), index, changed
 
 
@@ -243,14 +291,43 @@ def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
     sep = (chars == ord("+")) | (chars == ord(" "))
     if not (sep == sep[0]).all():  # "+" and spaces not in the same places in every phone
         return _phones_arrow(phone, fa)
-    digits = chars[:, ~sep[0]]
+    digits = np.flatnonzero(~sep[0])  # the columns of the digits
     if fa:  # "0912 345 6789"
         dashed = np.where(chars == ord(" "), np.uint8(ord("-")), chars)
-        return (fixed_strings(digits), fixed_strings(glue_chars(b"+98 ", chars[:, 1:])),
+        return (fixed_strings(_pick(chars, digits)),
+                fixed_strings(_pick(chars, b"+98 ", np.arange(1, chars.shape[1]))),
                 fixed_strings(dashed))
     # "+1 415 555 0123"
-    sales = glue_chars(b"(", digits[:, 1:4], b") ", digits[:, 4:7], b"-", digits[:, 7:])
-    return fixed_strings(sales), phone, fixed_strings(digits[:, 1:])
+    sales = _pick(chars, b"(", digits[1:4], b") ", digits[4:7], b"-", digits[7:])
+    return fixed_strings(sales), phone, fixed_strings(_pick(chars, digits[1:]))
+
+
+def _pick(chars: np.ndarray, *parts: bytes | np.ndarray) -> np.ndarray:
+    """Rows of the byte matrix ``chars`` rearranged: each part is a literal (the same in
+    every row) or column numbers of ``chars``, in order.
+
+    Every run of consecutive columns is read as one field of a structured view of the
+    rows and written as one field of the result (see :func:`~._strings.glue_chars`),
+    without copying narrow column slices first.
+    """
+    n, width = chars.shape
+    pieces: list[bytes | tuple[int, int]] = []  # literals and (first column, width)
+    for part in parts:
+        if isinstance(part, bytes):
+            pieces.append(part)
+            continue
+        for run in np.split(part, np.flatnonzero(np.diff(part) != 1) + 1):
+            if len(run):
+                pieces.append((int(run[0]), len(run)))
+    spans = {i: p for i, p in enumerate(pieces) if isinstance(p, tuple)}
+    rows_in = np.ascontiguousarray(chars).view(np.dtype({
+        "names": [f"s{i}" for i in spans], "formats": [f"V{w}" for _, w in spans.values()],
+        "offsets": [start for start, _ in spans.values()], "itemsize": width})).ravel()
+    widths = [len(p) if isinstance(p, bytes) else p[1] for p in pieces]
+    rows = np.empty(n, dtype=[(f"f{i}", f"V{w}") for i, w in enumerate(widths)])
+    for i, piece in enumerate(pieces):
+        rows[f"f{i}"] = np.void(piece) if isinstance(piece, bytes) else rows_in[f"s{i}"]
+    return rows.view(np.uint8).reshape(n, sum(widths))
 
 
 def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -265,6 +342,43 @@ def _phones_arrow(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Arr
                             pc.utf8_slice_codeunits(digits, 7))
     sales = join_strings("(", area, ") ", exchange, "-", line)
     return sales, phone, pc.utf8_slice_codeunits(digits, 1)
+
+
+def _usernames(email: pa.Array) -> pa.Array:
+    """The part of each e-mail address before its ``@`` (the whole address if it has
+    none).
+
+    When every address has exactly one ``@``, the bytes before it are kept with a
+    numpy mask (split_pattern makes a list array first, several times slower).
+    """
+    n = len(email)
+    if isinstance(email, pa.LargeStringArray) and n and not email.null_count:
+        offsets = np.frombuffer(email.buffers()[1], dtype=np.int64, count=n + 1,
+                                offset=email.offset * 8)
+        data = np.frombuffer(email.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        at = np.flatnonzero(data == ord("@")) + offsets[0]
+        if len(at) == n and ((at >= offsets[:-1]) & (at < offsets[1:])).all():
+            cut = at - offsets[:-1]  # each username's length
+            runs = np.empty(2 * n, dtype=np.int64)  # kept and dropped bytes, row by row
+            runs[0::2], runs[1::2] = cut, offsets[1:] - at
+            keep = np.repeat(np.tile(np.array([True, False]), n), runs)
+            starts = np.zeros(n + 1, dtype=np.int64)
+            np.cumsum(cut, out=starts[1:])
+            return pa.LargeStringArray.from_buffers(n, pa.py_buffer(starts),
+                                                    pa.py_buffer(data[keep]))
+    return pc.list_element(pc.split_pattern(email, "@", max_splits=1), 0)
+
+
+def _upper(strings: pa.Array) -> pa.Array:
+    """Upper-case strings: ASCII ones with the byte kernel (identical for ASCII, and
+    tens of times faster than the Unicode one)."""
+    if isinstance(strings, pa.LargeStringArray) and len(strings):
+        offsets = np.frombuffer(strings.buffers()[1], dtype=np.int64, count=len(strings) + 1,
+                                offset=strings.offset * 8)
+        data = np.frombuffer(strings.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+        if not len(data) or data.max() < 128:
+            return pc.ascii_upper(strings)
+    return pc.utf8_upper(strings)
 
 
 def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockData,
@@ -314,12 +428,11 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         silo, order = r.silo, r.order
         sel = r.rows[order]  # each record's customer, in key order
         at = start + order  # each record's position in the stacked names, in key order
-        f = take(f_pool, f_at[at])
-        l_ = take(l_pool, l_at[at]) if silo != "web" else None  # web has no last name
+        f, l_ = (f_pool, f_at[at]), (l_pool, l_at[at])  # names as (pool, positions)
         if silo == "sales":
             table = {
                 "account_no": string_array(r.keys),
-                "full_name": string_array(join_strings(f, l_, sep=" ")),
+                "full_name": string_array(join_taken(f, " ", l_)),
                 "phone": string_array(take(phone_sales, sel)),
                 "address": string_array(take(address, sel)),
                 "city": string_array(take(city, sel)),
@@ -328,8 +441,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
                 "plan": customers["plan"].array.take(sel),
             }
         elif silo == "service":
-            name = (join_strings(l_, f, sep=" ") if fa
-                    else join_strings(pc.utf8_upper(l_), f, sep=", "))
+            name = (join_taken(l_, " ", f) if fa
+                    else join_taken((_upper(l_pool), l_[1]), ", ", f))
             table = {
                 "contact_id": string_array(r.keys),
                 "customer_name": string_array(name),
@@ -341,8 +454,8 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
         elif silo == "billing":
             table = {
                 "account_number": string_array(r.keys),
-                "first_name": string_array(f),
-                "last_name": string_array(l_),
+                "first_name": string_array(take(*f)),
+                "last_name": string_array(take(*l_)),
                 "billing_address": string_array(take(all_addresses, current[sel])),
                 "phone": string_array(take(phone_billing, sel)),
                 "email": string_array(take(email, sel)),
@@ -352,10 +465,9 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
             web_email = take(email, sel)
             table = {
                 "user_id": string_array(r.keys),
-                "username": string_array(pc.list_element(
-                    pc.split_pattern(web_email, "@", max_splits=1), 0)),
+                "username": string_array(_usernames(web_email)),
                 "email": string_array(web_email),
-                "display_name": string_array(f),
+                "display_name": string_array(take(*f)),
                 "address": string_array(take(all_addresses, current[sel])),
             }
         silos[silo] = frame(table)
