@@ -280,8 +280,10 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     n = pop.n
     s = pop.segment
     scale = pools(config.locale).money_scale
-    mean_spend = (seg.column("gg_p", s) * seg.column("gg_gamma", s)
-                  / (seg.column("gg_q", s) - 1.0)) * scale
+    # the mean spend per segment, then per customer (one gather, not three)
+    p, gamma, q = (seg.SEGMENT_PARAMS[name].to_numpy(dtype=float)
+                   for name in ("gg_p", "gg_gamma", "gg_q"))
+    mean_spend = ((p * gamma / (q - 1.0)) * scale)[s]
     # per-customer parts of the response model, looked up once, not per campaign
     base_response, uplift = seg.column("base_response", s), seg.column("uplift", s)
     digital_uplift = uplift * (0.5 + pop.digital)
