@@ -280,8 +280,10 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
     n = pop.n
     s = pop.segment
     scale = pools(config.locale).money_scale
-    mean_spend = (seg.column("gg_p", s) * seg.column("gg_gamma", s)
-                  / (seg.column("gg_q", s) - 1.0)) * scale
+    # the mean spend per segment, then per customer (one gather, not three)
+    p, gamma, q = (seg.SEGMENT_PARAMS[name].to_numpy(dtype=float)
+                   for name in ("gg_p", "gg_gamma", "gg_q"))
+    mean_spend = ((p * gamma / (q - 1.0)) * scale)[s]
     # per-customer parts of the response model, looked up once, not per campaign
     base_response, uplift = seg.column("base_response", s), seg.column("uplift", s)
     digital_uplift = uplift * (0.5 + pop.digital)
@@ -419,16 +421,20 @@ def _truth_table(pop: Population, campaigns: pd.DataFrame, parts: dict[str, list
     })
 
 
-def _group_cumsum(values: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """Cumulative sums restarting at each new value of ``group`` (rows sorted by group).
+def _cumsum_within(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Cumulative sums restarting at each group, for rows in groups of ``sizes`` (in
+    row order; empty groups allowed).
 
-    Meant for integers: the running total minus the total before the group's first row.
+    Meant for integers: the running total minus the total before the group's first
+    row. The callers know the group sizes from counts, so no pass compares neighbours
+    to find where groups start.
     """
-    if len(values) == 0:
-        return values.copy()
+    sizes = sizes[sizes > 0]
     total = np.cumsum(values)
-    first = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    return total - np.repeat(total[first] - values[first], np.diff(np.r_[first, len(values)]))
+    if len(values) == 0:
+        return total
+    first = np.cumsum(sizes) - sizes
+    return total - np.repeat(total[first] - values[first], sizes)
 
 
 def _upper_bound(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.ndarray
@@ -447,7 +453,8 @@ def _upper_bound(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.ndarr
 
 
 def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarray,
-                 r_cust: np.ndarray, r_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 r_cust: np.ndarray, r_day: np.ndarray, per_cust: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """``sort_events(cust, day, then=event)`` of the loyalty events [joins, earnings,
     redemptions], without sorting the many earnings again.
 
@@ -457,6 +464,7 @@ def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarr
     a binary search (after earnings on the same day, as earn sorts before redeem); and
     a stable sort of integer keys, three sorted runs (so a merge), interleaves them.
     Special purpose (loyalty only): :func:`sort_events` would sort every earning again.
+    ``per_cust``, if given, is ``np.bincount(e_cust, minlength=n)``.
 
     Returns
     -------
@@ -467,7 +475,8 @@ def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarr
     """
     r_order = sort_events(r_cust, r_day)
     r_cust, r_day = r_cust[r_order], r_day[r_order]
-    per_cust = np.bincount(e_cust, minlength=n)
+    if per_cust is None:
+        per_cust = np.bincount(e_cust, minlength=n)
     start = np.cumsum(per_cust) - per_cust  # each customer's first earning
     after = _upper_bound(e_day, start[r_cust], start[r_cust] + per_cust[r_cust], r_day)
     # per customer: the join, then earnings at 3i + 2 with redemptions at 3i + 1 in front
@@ -525,7 +534,8 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     order = sort_events(e_cust, e_day)
     e_cust, e_day, e_pts = e_cust[order], e_day[order], e_pts[order]
     # redemptions: each time a member's cumulative points pass a multiple of the chunk
-    own = _group_cumsum(e_pts, e_cust)  # cumulative points within the customer
+    per_cust = np.bincount(e_cust, minlength=n)  # earnings per customer
+    own = _cumsum_within(e_pts, per_cust)  # cumulative points within the customer
     crossed = own // REDEEM_CHUNK - (own - e_pts) // REDEEM_CHUNK
     r_src = np.repeat(np.arange(len(e_cust)), crossed)
     r_cust = e_cust[r_src]
@@ -533,16 +543,19 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     keep = (r_day < horizon) & data.active_mask(r_cust, r_day)
     r_cust, r_day = r_cust[keep], r_day[keep]
 
-    r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day)
-    r_cust, r_day = r_cust[r_order], r_day[r_order]
-    cust = np.concatenate([joined, e_cust, r_cust])
-    day = np.concatenate([join_day[joined], e_day, r_day])
-    event = np.concatenate([np.zeros(len(joined), int), np.ones(len(e_cust), int),
-                            np.full(len(r_cust), 2)])
+    r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day, per_cust)
+    r_day = r_day[r_order]
+    # every event is a member's, and the order groups them by member: a join, then the
+    # member's earnings and redemptions (so customers and kinds need no gather)
+    sizes = 1 + per_cust[joined] + np.bincount(r_cust, minlength=n)[joined]
+    cust = np.repeat(joined, sizes)
+    day = np.concatenate([join_day[joined], e_day, r_day])[order]
+    earned = len(joined) + len(e_cust)  # positions from here on are redemptions
+    event = (order >= len(joined)).astype(np.int8)
+    event += order >= earned
     points = np.concatenate([np.zeros(len(joined), np.int64), e_pts,
-                             np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])
-    cust, day, event, points = cust[order], day[order], event[order], points[order]
-    balance = _group_cumsum(points, cust)
+                             np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])[order]
+    balance = _cumsum_within(points, sizes)
     loyalty = frame({
         "loyalty_event_id": event_ids("L", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),

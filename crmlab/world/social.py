@@ -78,6 +78,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     followers = np.floor(rng.lognormal(seg.column("influence", pop.segment), 1.2)).astype(
         np.int64)
     share_rate = rng.uniform(0.05, 0.3, n)
+    shared = followers * share_rate  # a post's reach before sentiment and chance
     horizon = float(config.n_days)
     end = np.where(np.isnan(data.churn_day), horizon, data.churn_day)
     span = np.maximum(end - pop.signup_day, 0.0)
@@ -104,15 +105,15 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     sentiment = np.where(leaving, sentiment - 0.3, sentiment)
     topic = np.where(sour, TOPICS.index("service"), topic)
     sentiment = np.round(np.clip(sentiment, -1.0, 1.0), 3)
-    reach = np.floor(followers[cust] * share_rate[cust] * (1.0 + np.abs(sentiment))
+    reach = np.floor(shared[cust] * (1.0 + np.abs(sentiment))
                      * rng.lognormal(0.0, 0.5, m)).astype(np.int64)
     shares = rng.poisson(reach * 0.01)
-    order = sort_events(cust, day)
+    order = sort_events(cust, day)  # within each author: authors already ascend
     mix = np.array(_PLATFORM_MIX[config.locale])
     platform = choose_weighted(rng, mix / mix.sum(), m)
     online = frame({
         "post_id": event_ids("O", pop.block, m),
-        "customer_id": take_strings(pop.customer_id, cust[order]),
+        "customer_id": take_strings(pop.customer_id, cust),  # = cust[order]
         "timestamp": days_to_timestamps(start, day[order]),
         "platform": categorical(platform[order], PLATFORMS),
         "topic": categorical(topic[order], TOPICS),
@@ -125,7 +126,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     truth = frame({
         "customer_id": pop.customer_id,
         "followers": followers,
-        "influence_score": np.round(followers * share_rate * 1.2, 2),
+        "influence_score": np.round(shared * 1.2, 2),
         "referral_propensity": seg.column("referral", pop.segment),
         "n_referred": n_referred.astype(np.int64),
     })
