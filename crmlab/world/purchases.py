@@ -58,11 +58,9 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     prepaid = ~pop.postpaid
     scale = pools(config.locale).money_scale
 
-    # the segments' parameters, as seg.column gives them but from one conversion of the
-    # table (selecting columns in pandas costs more); scales are inverted per segment
-    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    # the segments' parameters by segment code; scales are inverted per segment
     bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = (
-        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)]
+        seg.per_segment(name)
         for name in ("bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"))
     lam = rng.gamma(bg_r[s], (1.0 / bg_alpha)[s]) / 7.0  # per day
     p_drop = rng.beta(bg_a[s], bg_b[s])
@@ -76,13 +74,16 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     owner = np.repeat(np.arange(n), repeats)
     gaps = rng.exponential(1.0, len(owner))
     csum = np.cumsum(gaps)
-    starts = np.cumsum(repeats) - repeats
-    base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0) if len(csum) else \
-        np.zeros(n)
-    within = csum - np.take(base, owner)  # cumulative sums restarting per customer
-    last = np.zeros(n)
+    ends = np.cumsum(repeats)  # one past each customer's last repeat
+    starts = ends - repeats
     has = repeats > 0
-    last[has] = within[starts[has] + repeats[has] - 1]
+    if len(csum):  # gathers clipped into range, then zeroed where they mean nothing
+        base = np.where(starts > 0, np.take(csum, starts - 1, mode="clip"), 0.0)
+        within = csum - np.take(base, owner)  # cumulative sums restarting per customer
+        last = np.where(has, np.take(within, ends - 1, mode="clip"), 0.0)
+    else:
+        base = last = np.zeros(n)
+        within = csum
     denom = last + rng.gamma(np.maximum(arrivals - repeats, 0) + 1.0)
     frac = within / np.take(denom, owner)
     repeat_day = np.take(pop.signup_day, owner) + frac * np.take(window, owner)
