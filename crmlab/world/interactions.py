@@ -156,20 +156,27 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     """Gather the block's touchpoints into one table sorted by customer and time.
 
     Reads the block's final tables (after churn has cut them) and the churn and
-    win-back days in ``data``. Columns: interaction_id, customer_id, timestamp, purpose,
-    channel, source_system, reference_id (the related record's id; empty for sign-up,
-    churn and win-back).
+    win-back days in ``data``; ``data.tx_cust``/``data.tx_day`` and ``data.cmp_cust``, if
+    set (as :func:`~crmlab.world.generate.generate_block` does), must describe the rows
+    of ``transactions`` and ``complaints``: they spare parsing the customer ids.
+    Columns: interaction_id, customer_id, timestamp, purpose, channel, source_system,
+    reference_id (the related record's id; empty for sign-up, churn and win-back).
     """
     pop = data.pop
     parts = _Parts()
 
     parts.add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
     rows = _rows_with(transactions, "channel", "store")
-    parts.add(_customer_index(pop, transactions["customer_id"], rows),
-              _days(transactions["timestamp"], start, rows), "store_visit", 0, "sales",
+    if len(data.tx_cust) == len(transactions):  # the block's own purchases, as recorded
+        cust, day = np.take(data.tx_cust, rows), np.take(data.tx_day, rows)
+    else:
+        cust = _customer_index(pop, transactions["customer_id"], rows)
+        day = _days(transactions["timestamp"], start, rows)
+    parts.add(cust, day, "store_visit", 0, "sales",
               parts.source(transactions["transaction_id"], rows))
     every = np.arange(len(complaints))
-    cust = _customer_index(pop, complaints["customer_id"], every)
+    cust = (data.cmp_cust if len(data.cmp_cust) == len(complaints)
+            else _customer_index(pop, complaints["customer_id"], every))
     day = _days(complaints["opened_at"], start, every)
     chan = _CMP_TO_CHANNEL[complaints["channel"].cat.codes.to_numpy()]
     ref, level = parts.source(complaints["complaint_id"]), complaints["escalation_level"].to_numpy()
