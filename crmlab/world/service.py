@@ -333,7 +333,11 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
     strain = np.log(response_hours / BASE_RESPONSE_HOURS[channel]) + rng.normal(0, 0.7, m)
     strain += np.where(is_failure, 1.0, 0.0)
     escalation = np.clip(np.floor((strain - 0.5) / 0.8), 0, 3).astype(np.int64)
-    resolve_days = rng.gamma(2.0, np.where(cat == 0, 2.0, 1.0)) + response_hours / 24.0
+    # gamma(2, scale) is scale times a standard gamma(2) draw: the same draws and bits,
+    # without broadcasting a scale array through the sampler
+    resolve_days = rng.standard_gamma(2.0, m)
+    resolve_days[cat == 0] *= 2.0
+    resolve_days += response_hours / 24.0
     resolved_day = day + resolve_days
     unresolved = rng.random(m) < 0.03 + 0.05 * (escalation >= 2)
     resolved_day = np.where(unresolved | (resolved_day >= horizon), np.nan, resolved_day)
