@@ -112,8 +112,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     transactions = frame({
         "transaction_id": event_ids("T", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
-        "timestamp": (np.datetime64(config.start_ts.to_datetime64(), "s")
-                      + seconds.astype("timedelta64[s]")),
+        "timestamp": _stamps(config.start_ts, seconds),
         "amount": amount,
         "channel": categorical(channel, PURCHASE_CHANNELS),
         "kind": categorical(kind, PURCHASE_KINDS),
@@ -146,9 +145,19 @@ def _by_customer(counts: np.ndarray, prepaid: np.ndarray, signup_day: np.ndarray
     purchases followed by the repeats.
     """
     cust = np.repeat(np.arange(len(counts)), counts)
-    first = np.zeros(len(cust), bool)
-    first[(np.cumsum(counts) - counts)[prepaid]] = True
+    buyers = np.flatnonzero(prepaid)
+    first = np.take(np.cumsum(counts) - counts, buyers)  # position of each first purchase
     day = np.empty(len(cust))
-    day[first] = signup_day[prepaid]
-    day[~first] = repeat_day
+    rest = np.ones(len(cust), bool)
+    rest[first] = False
+    day[rest] = repeat_day
+    day[first] = np.take(signup_day, buyers)
     return cust, day
+
+
+def _stamps(start: pd.Timestamp, seconds: np.ndarray) -> np.ndarray:
+    """``datetime64[s]`` of whole (finite) seconds since ``start``: the int64 seconds
+    plus the origin's, in place (as ``origin + seconds.astype("timedelta64[s]")``)."""
+    out = seconds.astype(np.int64)
+    out += np.datetime64(start.to_datetime64(), "s").astype(np.int64)
+    return out.view("datetime64[s]")
