@@ -251,11 +251,21 @@ def _routine(config, rng, data, intensity, end_day):
     span = np.maximum(end_day - pop.signup_day, 0.0)
     counts = rng.poisson(rate_max * span)
     cust = np.repeat(np.arange(pop.n), counts)  # candidates come grouped by customer
-    day = np.take(pop.signup_day, cust) + rng.random(len(cust)) * np.take(span, cust)
-    dayi = np.minimum(day.astype(np.int64), config.n_days - 1)
-    w = WEATHER_LOAD * _at(intensity, np.take(pop.province, cust), dayi)
-    season = season_factor(day, config.start_ts)
-    accept = rng.random(len(cust)) * MONTHLY_SEASON.max() * (1.0 + WEATHER_LOAD) < season * (1 + w)
+    # in place on fresh arrays: the same products and sums (each operation commutes),
+    # fewer temporaries over the many candidates
+    day = rng.random(len(cust))
+    day *= np.take(span, cust)
+    day += np.take(pop.signup_day, cust)
+    dayi = day.astype(np.int64)
+    np.minimum(dayi, config.n_days - 1, out=dayi)
+    w = _at(intensity, np.take(pop.province, cust), dayi)
+    w *= WEATHER_LOAD
+    bound = 1 + w
+    bound *= season_factor(day, config.start_ts)
+    draw = rng.random(len(cust))
+    draw *= MONTHLY_SEASON.max()
+    draw *= 1.0 + WEATHER_LOAD
+    accept = draw < bound
     kept = np.flatnonzero(accept)
     cust, day, w = cust[kept], day[kept], w[kept]
     weather_caused = rng.random(len(cust)) < w / (1.0 + w)
