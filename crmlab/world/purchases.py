@@ -95,9 +95,14 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     amount = np.maximum(np.round(amount, 2), 0.01 * scale)
     digital = np.take(pop.digital, cust)
     u = rng.random(len(cust))
-    years = day / 365.0
-    app_share = np.clip(0.15 + 0.35 * digital + 0.05 * years, 0, 0.8)
     web_share = 0.15 * digital
+    # 0.15 + 0.35 * digital + 0.05 * years, clipped to [0, 0.8], in place (same order)
+    app_share = 0.35 * digital
+    app_share += 0.15
+    trend = day / 365.0
+    trend *= 0.05
+    app_share += trend
+    np.clip(app_share, 0, 0.8, out=app_share)
     store_share = 0.15
     # the first share that u falls under: app 1, web 2, store 3, else retailer 0 (as
     # np.select, but byte arithmetic on the conditions instead of branching per row)
