@@ -140,10 +140,19 @@ class _Parts:
     def references(self, ref: np.ndarray) -> pa.Array:
         """The reference ids at positions ``ref`` (null at ``self.size``)."""
         items = self.sources
-        if items and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
-                         for x in items):
+        if self.size and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
+                             for x in items):
+            # every row takes an id (the null rows the last, as filler: Arrow lets a
+            # null slot span any bytes), then the nulls are masked by a validity bitmap;
+            # no masked gather of the references, no offsets summed over a mask
             valid = ref < self.size
-            return fixed_strings(np.take(np.concatenate(items), ref[valid]), valid)
+            full = fixed_strings(np.take(np.concatenate(items), ref, mode="clip"))
+            if valid.all():
+                return full
+            bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+            _, offsets, chars = full.buffers()
+            return pa.LargeStringArray.from_buffers(
+                len(ref), offsets, chars, bitmap, null_count=len(ref) - int(valid.sum()))
         arrays = [x if isinstance(x, pa.Array) else fixed_strings(x) for x in items]
         everything = pa.concat_arrays([*arrays, pa.nulls(1, pa.large_string())])
         return everything.take(pa.array(ref))
