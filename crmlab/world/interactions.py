@@ -140,10 +140,19 @@ class _Parts:
     def references(self, ref: np.ndarray) -> pa.Array:
         """The reference ids at positions ``ref`` (null at ``self.size``)."""
         items = self.sources
-        if items and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
-                         for x in items):
+        if self.size and all(isinstance(x, np.ndarray) and x.dtype == items[0].dtype
+                             for x in items):
+            # every row takes an id (the null rows the last, as filler: Arrow lets a
+            # null slot span any bytes), then the nulls are masked by a validity bitmap;
+            # no masked gather of the references, no offsets summed over a mask
             valid = ref < self.size
-            return fixed_strings(np.take(np.concatenate(items), ref[valid]), valid)
+            full = fixed_strings(np.take(np.concatenate(items), ref, mode="clip"))
+            if valid.all():
+                return full
+            bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+            _, offsets, chars = full.buffers()
+            return pa.LargeStringArray.from_buffers(
+                len(ref), offsets, chars, bitmap, null_count=len(ref) - int(valid.sum()))
         arrays = [x if isinstance(x, pa.Array) else fixed_strings(x) for x in items]
         everything = pa.concat_arrays([*arrays, pa.nulls(1, pa.large_string())])
         return everything.take(pa.array(ref))
@@ -156,20 +165,27 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
     """Gather the block's touchpoints into one table sorted by customer and time.
 
     Reads the block's final tables (after churn has cut them) and the churn and
-    win-back days in ``data``. Columns: interaction_id, customer_id, timestamp, purpose,
-    channel, source_system, reference_id (the related record's id; empty for sign-up,
-    churn and win-back).
+    win-back days in ``data``; ``data.tx_cust``/``data.tx_day`` and ``data.cmp_cust``, if
+    set (as :func:`~crmlab.world.generate.generate_block` does), must describe the rows
+    of ``transactions`` and ``complaints``: they spare parsing the customer ids.
+    Columns: interaction_id, customer_id, timestamp, purpose, channel, source_system,
+    reference_id (the related record's id; empty for sign-up, churn and win-back).
     """
     pop = data.pop
     parts = _Parts()
 
     parts.add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
     rows = _rows_with(transactions, "channel", "store")
-    parts.add(_customer_index(pop, transactions["customer_id"], rows),
-              _days(transactions["timestamp"], start, rows), "store_visit", 0, "sales",
+    if len(data.tx_cust) == len(transactions):  # the block's own purchases, as recorded
+        cust, day = np.take(data.tx_cust, rows), np.take(data.tx_day, rows)
+    else:
+        cust = _customer_index(pop, transactions["customer_id"], rows)
+        day = _days(transactions["timestamp"], start, rows)
+    parts.add(cust, day, "store_visit", 0, "sales",
               parts.source(transactions["transaction_id"], rows))
     every = np.arange(len(complaints))
-    cust = _customer_index(pop, complaints["customer_id"], every)
+    cust = (data.cmp_cust if len(data.cmp_cust) == len(complaints)
+            else _customer_index(pop, complaints["customer_id"], every))
     day = _days(complaints["opened_at"], start, every)
     chan = _CMP_TO_CHANNEL[complaints["channel"].cat.codes.to_numpy()]
     ref, level = parts.source(complaints["complaint_id"]), complaints["escalation_level"].to_numpy()

@@ -58,11 +58,9 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     prepaid = ~pop.postpaid
     scale = pools(config.locale).money_scale
 
-    # the segments' parameters, as seg.column gives them but from one conversion of the
-    # table (selecting columns in pandas costs more); scales are inverted per segment
-    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    # the segments' parameters by segment code; scales are inverted per segment
     bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = (
-        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)]
+        seg.per_segment(name)
         for name in ("bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"))
     lam = rng.gamma(bg_r[s], (1.0 / bg_alpha)[s]) / 7.0  # per day
     p_drop = rng.beta(bg_a[s], bg_b[s])
@@ -76,13 +74,16 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     owner = np.repeat(np.arange(n), repeats)
     gaps = rng.exponential(1.0, len(owner))
     csum = np.cumsum(gaps)
-    starts = np.cumsum(repeats) - repeats
-    base = np.where(starts > 0, csum[np.maximum(starts - 1, 0)], 0.0) if len(csum) else \
-        np.zeros(n)
-    within = csum - np.take(base, owner)  # cumulative sums restarting per customer
-    last = np.zeros(n)
+    ends = np.cumsum(repeats)  # one past each customer's last repeat
+    starts = ends - repeats
     has = repeats > 0
-    last[has] = within[starts[has] + repeats[has] - 1]
+    if len(csum):  # gathers clipped into range, then zeroed where they mean nothing
+        base = np.where(starts > 0, np.take(csum, starts - 1, mode="clip"), 0.0)
+        within = csum - np.take(base, owner)  # cumulative sums restarting per customer
+        last = np.where(has, np.take(within, ends - 1, mode="clip"), 0.0)
+    else:
+        base = last = np.zeros(n)
+        within = csum
     denom = last + rng.gamma(np.maximum(arrivals - repeats, 0) + 1.0)
     frac = within / np.take(denom, owner)
     repeat_day = np.take(pop.signup_day, owner) + frac * np.take(window, owner)
@@ -94,9 +95,14 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     amount = np.maximum(np.round(amount, 2), 0.01 * scale)
     digital = np.take(pop.digital, cust)
     u = rng.random(len(cust))
-    years = day / 365.0
-    app_share = np.clip(0.15 + 0.35 * digital + 0.05 * years, 0, 0.8)
     web_share = 0.15 * digital
+    # 0.15 + 0.35 * digital + 0.05 * years, clipped to [0, 0.8], in place (same order)
+    app_share = 0.35 * digital
+    app_share += 0.15
+    trend = day / 365.0
+    trend *= 0.05
+    app_share += trend
+    np.clip(app_share, 0, 0.8, out=app_share)
     store_share = 0.15
     # the first share that u falls under: app 1, web 2, store 3, else retailer 0 (as
     # np.select, but byte arithmetic on the conditions instead of branching per row)
@@ -111,8 +117,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     transactions = frame({
         "transaction_id": event_ids("T", pop.block, len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
-        "timestamp": (np.datetime64(config.start_ts.to_datetime64(), "s")
-                      + seconds.astype("timedelta64[s]")),
+        "timestamp": _stamps(config.start_ts, seconds),
         "amount": amount,
         "channel": categorical(channel, PURCHASE_CHANNELS),
         "kind": categorical(kind, PURCHASE_KINDS),
@@ -145,9 +150,19 @@ def _by_customer(counts: np.ndarray, prepaid: np.ndarray, signup_day: np.ndarray
     purchases followed by the repeats.
     """
     cust = np.repeat(np.arange(len(counts)), counts)
-    first = np.zeros(len(cust), bool)
-    first[(np.cumsum(counts) - counts)[prepaid]] = True
+    buyers = np.flatnonzero(prepaid)
+    first = np.take(np.cumsum(counts) - counts, buyers)  # position of each first purchase
     day = np.empty(len(cust))
-    day[first] = signup_day[prepaid]
-    day[~first] = repeat_day
+    rest = np.ones(len(cust), bool)
+    rest[first] = False
+    day[rest] = repeat_day
+    day[first] = np.take(signup_day, buyers)
     return cust, day
+
+
+def _stamps(start: pd.Timestamp, seconds: np.ndarray) -> np.ndarray:
+    """``datetime64[s]`` of whole (finite) seconds since ``start``: the int64 seconds
+    plus the origin's, in place (as ``origin + seconds.astype("timedelta64[s]")``)."""
+    out = seconds.astype(np.int64)
+    out += np.datetime64(start.to_datetime64(), "s").astype(np.int64)
+    return out.view("datetime64[s]")

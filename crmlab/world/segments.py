@@ -67,6 +67,26 @@ def segment_params(money_scale: float = 1.0) -> pd.DataFrame:
     return out
 
 
+#: Each parameter as a read-only float array by segment code: selecting a column of
+#: :data:`SEGMENT_PARAMS` in pandas costs far more than the lookup itself, and every
+#: generator of every block looks parameters up.
+_BY_SEGMENT = {}
+for _name in _COLUMNS:
+    _BY_SEGMENT[_name] = SEGMENT_PARAMS[_name].to_numpy(dtype=float, copy=True)
+    _BY_SEGMENT[_name].flags.writeable = False
+
+
+def per_segment(name: str) -> np.ndarray:
+    """A parameter's values by segment code (read-only; :data:`SEGMENT_PARAMS` order).
+
+    Examples
+    --------
+    >>> per_segment("bg_r").tolist()
+    [2.0, 1.2, 1.5, 1.0, 0.5]
+    """
+    return _BY_SEGMENT[name]
+
+
 def column(name: str, segment_codes: np.ndarray) -> np.ndarray:
     """A parameter looked up per customer from their segment code."""
-    return SEGMENT_PARAMS[name].to_numpy(dtype=float)[segment_codes]
+    return _BY_SEGMENT[name][segment_codes]
