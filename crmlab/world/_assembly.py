@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._common import column_arrays
 from .generate import BlockOutput
 
 __all__ = ["WorldAssembler"]
@@ -53,16 +54,6 @@ def _column_kind(values: Any) -> tuple[str, Any]:
     if data is not None:
         return "numpy", data.dtype
     return "other", values.dtype
-
-
-def _column_arrays(frame: pd.DataFrame) -> list[Any]:
-    """The arrays behind a frame's columns, in order. pandas' own column iterator is
-    many times cheaper than building a Series per column (it matters: a world has
-    thousands of block columns); any pandas without it gets the public way."""
-    iterate = getattr(frame, "_iter_column_arrays", None)
-    if iterate is not None:
-        return list(iterate())
-    return [frame.iloc[:, i].array for i in range(frame.shape[1])]
 
 
 class _Column:
@@ -123,7 +114,7 @@ class _Table:
             return True
         return list(frame.columns) == self.names and all(
             _column_kind(values) == (col.kind, col.dtype)
-            for values, col in zip(_column_arrays(frame), self.columns, strict=True))
+            for values, col in zip(column_arrays(frame), self.columns, strict=True))
 
     def append(self, frame: pd.DataFrame) -> None:
         if self.pieces is None and not self._fits(frame):
@@ -132,7 +123,7 @@ class _Table:
             # a deep copy: the block's memory may be given back once it is added
             self.pieces.append(frame.copy(deep=True))
             return
-        arrays = _column_arrays(frame)
+        arrays = column_arrays(frame)
         if self.names is None:
             self.names = list(frame.columns)
             self.columns = [_Column(*_column_kind(values)) for values in arrays]

@@ -21,8 +21,8 @@ import pandas as pd
 
 __all__ = [
     "COMPONENTS", "ROWS_PER_SLICE", "categorical", "choose_columns", "choose_mixed",
-    "choose_rows", "choose_weighted", "days_to_timestamps", "frame", "repeat_index", "rng_for",
-    "sort_events", "stable_argsort",
+    "choose_rows", "choose_weighted", "column_arrays", "days_to_timestamps", "frame",
+    "repeat_index", "rng_for", "sort_events", "stable_argsort",
 ]
 
 #: Stable stream codes. Append new components; never renumber.
@@ -101,6 +101,24 @@ def frame(columns: dict[str, object]) -> pd.DataFrame:
     mgr = _arrays_to_mgr(arrays, _column_index(names).view(), pd.RangeIndex(len(arrays[0])),
                          consolidate=False)
     return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+
+
+def column_arrays(table: pd.DataFrame) -> list[object]:
+    """The arrays behind a frame's columns, in order, without a Series per column.
+
+    pandas' own per-column accessor costs about 1 µs a column against about 10 µs for
+    ``table[name].array``, which adds up over the thousands of block columns of a
+    world; a pandas without that (internal) accessor gets the public way.
+
+    Examples
+    --------
+    >>> [str(a.dtype) for a in column_arrays(pd.DataFrame({"n": [1], "x": [0.5]}))]
+    ['int64', 'float64']
+    """
+    iterate = getattr(table, "_iter_column_arrays", None)
+    if iterate is not None:
+        return list(iterate())
+    return [table.iloc[:, i].array for i in range(table.shape[1])]  # pragma: no cover
 
 
 try:  # pandas' own step from column arrays to a frame's data (internal, so guarded)
