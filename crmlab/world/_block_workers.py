@@ -22,7 +22,6 @@ blocks are made one after another in this process.
 
 from __future__ import annotations
 
-import fcntl
 import multiprocessing as mp
 import os
 import struct
@@ -95,6 +94,8 @@ def _token_pipe(n: int) -> int | None:
     """A pipe holding the block numbers ``0..n-1`` (4 bytes each), write end closed;
     None if the pipe cannot hold them all (a pipe holds 64 KiB, 16,384 blocks, unless
     the system is short of pipe memory)."""
+    import fcntl  # Linux (only called where helpers can be forked)
+
     read_end, write_end = os.pipe()
     try:
         size = _TOKEN.size * n
