@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._common import column_arrays
+from ._common import frame as build_frame
 from .generate import BlockOutput
 
 __all__ = ["WorldAssembler"]
@@ -145,9 +146,8 @@ class _Table:
             return pd.concat(self.pieces, ignore_index=True)
         if not self.columns:
             return pd.DataFrame(index=pd.RangeIndex(self.rows))
-        return pd.DataFrame({name: col.result(self.rows)
-                             for name, col in zip(self.names, self.columns, strict=True)},
-                            copy=False)
+        return build_frame({name: col.result(self.rows)
+                            for name, col in zip(self.names, self.columns, strict=True)})
 
 
 class WorldAssembler:
