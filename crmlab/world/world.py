@@ -233,9 +233,10 @@ def _return_freed_memory() -> None:
     """Ask the C allocator to give freed heap memory back to the operating system.
 
     The blocks' numeric columns are small allocations that glibc serves from its heap;
-    once concatenated they are freed but stay resident, so the process would hold the
-    world twice over by the end of the assembly (glibc's ``malloc_trim``; a no-op
-    where there is no glibc). A 300,000-customer world peaks 15% lower with it.
+    once stacked into the world they are freed but stay resident until trimmed
+    (glibc's ``malloc_trim``; a no-op where there is no glibc). Called once, after the
+    last block: trimming after every block would make the next block fault the same
+    pages in again.
     """
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
