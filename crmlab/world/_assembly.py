@@ -23,38 +23,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._common import column_arrays
+from ._common import column_arrays, column_kind, numpy_data
 from ._common import frame as build_frame
 from .generate import BlockOutput
 
 __all__ = ["WorldAssembler"]
-
-
-def _numpy(values: Any) -> np.ndarray | None:
-    """The numpy data of a plain numpy column (numbers, booleans, naive datetimes), or
-    None for any other column."""
-    if isinstance(values, pd.arrays.DatetimeArray):
-        if values.tz is not None:
-            return None
-        values = values.to_numpy(copy=False)
-    elif isinstance(values, pd.arrays.NumpyExtensionArray):
-        values = values.to_numpy(copy=False)
-    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "biufcmM":
-        return values
-    return None
-
-
-def _column_kind(values: Any) -> tuple[str, Any]:
-    """How a column grows: ("numpy", dtype), ("categorical", dtype), ("arrow", dtype)
-    or ("other", dtype)."""
-    if isinstance(values, pd.Categorical):
-        return "categorical", values.dtype
-    if isinstance(values, pd.arrays.ArrowStringArray):
-        return "arrow", values.dtype
-    data = _numpy(values)
-    if data is not None:
-        return "numpy", data.dtype
-    return "other", values.dtype
 
 
 class _Column:
@@ -71,7 +44,7 @@ class _Column:
         if self.kind == "arrow":
             self.chunks.extend(values.__arrow_array__().chunks)
             return
-        data = values.codes if self.kind == "categorical" else _numpy(values)
+        data = values.codes if self.kind == "categorical" else numpy_data(values)
         end = start + len(data)
         if self.buffer is None or end > len(self.buffer):
             # untouched pages of a large allocation cost no memory, so room for the
@@ -114,7 +87,7 @@ class _Table:
         if self.names is None:
             return True
         return list(frame.columns) == self.names and all(
-            _column_kind(values) == (col.kind, col.dtype)
+            column_kind(values) == (col.kind, col.dtype)
             for values, col in zip(column_arrays(frame), self.columns, strict=True))
 
     def append(self, frame: pd.DataFrame) -> None:
@@ -127,7 +100,7 @@ class _Table:
         arrays = column_arrays(frame)
         if self.names is None:
             self.names = list(frame.columns)
-            self.columns = [_Column(*_column_kind(values)) for values in arrays]
+            self.columns = [_Column(*column_kind(values)) for values in arrays]
             if any(col.kind == "other" for col in self.columns):
                 self.names, self.columns = None, []
                 self.pieces = [frame.copy(deep=True)]

@@ -21,8 +21,8 @@ import pandas as pd
 
 __all__ = [
     "COMPONENTS", "ROWS_PER_SLICE", "categorical", "choose_columns", "choose_mixed",
-    "choose_rows", "choose_weighted", "column_arrays", "days_to_timestamps", "frame",
-    "repeat_index", "rng_for", "sort_events", "stable_argsort",
+    "choose_rows", "choose_weighted", "column_arrays", "column_kind", "days_to_timestamps",
+    "frame", "numpy_data", "repeat_index", "rng_for", "sort_events", "stable_argsort",
 ]
 
 #: Stable stream codes. Append new components; never renumber.
@@ -119,6 +119,48 @@ def column_arrays(table: pd.DataFrame) -> list[object]:
     if iterate is not None:
         return list(iterate())
     return [table.iloc[:, i].array for i in range(table.shape[1])]  # pragma: no cover
+
+
+def numpy_data(values: object) -> np.ndarray | None:
+    """The numpy data behind a plain numpy column (numbers, booleans, naive datetimes),
+    without a copy; None for any other column.
+
+    Examples
+    --------
+    >>> numpy_data(pd.Series(np.arange(3)).array).tolist(), numpy_data(pd.Categorical(["a"]))
+    ([0, 1, 2], None)
+    """
+    if isinstance(values, pd.arrays.DatetimeArray):
+        if values.tz is not None:
+            return None
+        values = values.to_numpy(copy=False)
+    elif isinstance(values, pd.arrays.NumpyExtensionArray):
+        values = values.to_numpy(copy=False)
+    if isinstance(values, np.ndarray) and values.ndim == 1 and values.dtype.kind in "biufcmM":
+        return values
+    return None
+
+
+def column_kind(values: object) -> tuple[str, object]:
+    """How a column's data is laid out, for code that moves or stacks it without
+    pandas: ``("numpy", numpy dtype)`` (see :func:`numpy_data`), ``("categorical",
+    dtype)`` (integer codes), ``("arrow", dtype)`` (Arrow-backed strings) or
+    ``("other", dtype)``.
+
+    Examples
+    --------
+    >>> [column_kind(a)[0] for a in column_arrays(pd.DataFrame(
+    ...     {"n": [1], "c": pd.Categorical(["a"]), "s": pd.Series(["x"], dtype="str")}))]
+    ['numpy', 'categorical', 'arrow']
+    """
+    if isinstance(values, pd.Categorical):
+        return "categorical", values.dtype
+    if isinstance(values, pd.arrays.ArrowStringArray):
+        return "arrow", values.dtype
+    data = numpy_data(values)
+    if data is not None:
+        return "numpy", data.dtype
+    return "other", getattr(values, "dtype", None)
 
 
 try:  # pandas' own step from column arrays to a frame's data (internal, so guarded)

@@ -30,6 +30,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ._common import column_arrays, column_kind, numpy_data
+from ._common import frame as build_frame
+
 __all__ = ["FrameLayout", "SharedFile", "write_frames"]
 
 #: Every buffer starts on a 64-byte boundary (Arrow's alignment; more than numpy needs).
@@ -71,37 +74,23 @@ class _Writer:
         return start, len(data)
 
 
-def _arrow_chunks(series: pd.Series) -> pa.ChunkedArray | None:
-    """The Arrow chunks behind an Arrow-backed string column, or None for any other
-    column (nested and dictionary types travel pickled)."""
-    if not isinstance(series.dtype, pd.StringDtype) or series.dtype.storage != "pyarrow":
-        return None
-    chunked = series.array.__arrow_array__()
-    if not isinstance(chunked, pa.ChunkedArray):
-        chunked = pa.chunked_array([chunked])
-    return chunked
-
-
-def _encode_numpy(w: _Writer, series: pd.Series) -> tuple[str, Any] | None:
-    values = series.array
-    if isinstance(values, pd.Categorical):
+def _encode(w: _Writer, values: object, write_numpy: bool) -> tuple[str, Any] | None:
+    """Write one column's buffers (numpy columns when ``write_numpy``, Arrow strings
+    otherwise) and return its (kind, spec); None if it is not of that group."""
+    kind, dtype = column_kind(values)
+    if kind == "categorical" and write_numpy:
         codes = np.ascontiguousarray(values.codes)
-        return "categorical", (series.dtype, codes.dtype.str, w.put(memoryview(codes)))
-    dtype = series.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
-        array = np.ascontiguousarray(series.to_numpy(copy=False))
-        return "numpy", (array.dtype.str, w.put(memoryview(array.view(np.uint8))))
+        return kind, (dtype, codes.dtype.str, w.put(memoryview(codes)))
+    if kind == "numpy" and write_numpy:
+        array = np.ascontiguousarray(numpy_data(values))
+        return kind, (array.dtype.str, w.put(memoryview(array.view(np.uint8))))
+    if kind == "arrow" and not write_numpy:
+        chunked = values.__arrow_array__()
+        chunks = [(len(c), c.null_count, c.offset,
+                   [None if b is None else w.put(memoryview(b)) for b in c.buffers()])
+                  for c in chunked.chunks]
+        return kind, (dtype, chunked.type, chunks)
     return None
-
-
-def _encode_arrow(w: _Writer, series: pd.Series) -> tuple[str, Any] | None:
-    chunked = _arrow_chunks(series)
-    if chunked is None:
-        return None
-    chunks = [(len(c), c.null_count, c.offset,
-               [None if b is None else w.put(memoryview(b)) for b in c.buffers()])
-              for c in chunked.chunks]
-    return "arrow", (series.dtype, chunked.type, chunks)
 
 
 def write_frames(fd: int, offset: int, frames: dict[str, pd.DataFrame]
@@ -119,12 +108,13 @@ def write_frames(fd: int, offset: int, frames: dict[str, pd.DataFrame]
                 and frame.index.step == 1 and frame.columns.is_unique):
             layouts[name] = FrameLayout(len(frame), [("", "frame", frame)], start, start, start)
             continue
-        numpy_parts = {col: _encode_numpy(w, frame[col]) for col in frame.columns}
+        arrays = column_arrays(frame)
+        numpy_parts = [_encode(w, values, True) for values in arrays]
         numpy_end = w.offset
         w.offset = _round_up(numpy_end, PAGE)  # Arrow buffers on pages of their own
         columns = []
-        for col in frame.columns:
-            part = numpy_parts[col] or _encode_arrow(w, frame[col]) or ("pickled", frame[col])
+        for col, values, part in zip(frame.columns, arrays, numpy_parts, strict=True):
+            part = part or _encode(w, values, False) or ("pickled", frame[col])
             columns.append((col, *part))
         offset = w.offset
         layouts[name] = FrameLayout(len(frame), columns, start, numpy_end, offset)
@@ -144,7 +134,6 @@ class SharedFile:
         self.reserve = _round_up(max(reserve, PAGE), PAGE)
         os.ftruncate(self.fd, self.reserve)  # sparse: no memory until written
         self._view: memoryview | None = None
-        self.address_range = (0, 0)
 
     def holds(self, layout: FrameLayout) -> bool:
         """True if the table lies inside the mapped part of the file."""
@@ -155,8 +144,6 @@ class SharedFile:
             mapping = mmap.mmap(self.fd, self.reserve, flags=mmap.MAP_SHARED,
                                 prot=mmap.PROT_READ)
             self._view = memoryview(mapping)
-            base = np.frombuffer(self._view, dtype=np.uint8).ctypes.data
-            self.address_range = (base, base + self.reserve)
         return self._view
 
     def read(self, layout: FrameLayout) -> pd.DataFrame:
@@ -167,7 +154,7 @@ class SharedFile:
         data = {name: _decode_column(view, kind, spec) for name, kind, spec in layout.columns}
         if not data:
             return pd.DataFrame(index=pd.RangeIndex(layout.nrows))
-        return pd.DataFrame(data, copy=False)
+        return build_frame(data)
 
     def release(self, layout: FrameLayout) -> None:
         """Give one table's numpy pages back to the system; nothing may still use them."""
