@@ -72,17 +72,23 @@ def test_progress_counts_every_block_once():
     assert seen == [(d, 5) for d in range(1, 6)]
 
 
-def _failing_in_helpers(monkeypatch, action):
-    """Make ``generate_block`` do ``action`` in forked helpers (on their first block)."""
+def _break_blocks(monkeypatch, when, action):
+    """Make ``generate_block`` call ``action()`` first whenever ``when(block,
+    in_helper)`` holds."""
     parent = os.getpid()
     real = _block_workers.generate_block
 
     def generate_block(config, seed, b, wt):
-        if os.getpid() != parent:
+        if when(b, os.getpid() != parent):
             action()
         return real(config, seed, b, wt)
 
     monkeypatch.setattr(_block_workers, "generate_block", generate_block)
+
+
+def _failing_in_helpers(monkeypatch, action):
+    """Make forked helpers do ``action`` (on their first block)."""
+    _break_blocks(monkeypatch, lambda b, in_helper: in_helper, action)
 
 
 @needs_fork
@@ -115,14 +121,10 @@ def test_an_error_in_a_helper_is_made_again_here(monkeypatch, serial_world):
 
 @needs_fork
 def test_an_error_everywhere_is_raised_with_nothing_left_behind(monkeypatch):
-    real = _block_workers.generate_block
+    def fail():
+        raise ValueError("block 3 cannot be made")
 
-    def generate_block(config, seed, b, wt):
-        if b == 3:
-            raise ValueError("block 3 cannot be made")
-        return real(config, seed, b, wt)
-
-    monkeypatch.setattr(_block_workers, "generate_block", generate_block)
+    _break_blocks(monkeypatch, lambda b, in_helper: b == 3, fail)
     before = open_fds()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
