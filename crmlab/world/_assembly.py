@@ -81,23 +81,23 @@ class _Table:
         self.rows = 0
         self.pieces: list[pd.DataFrame] | None = None  # after a fall back to pd.concat
 
-    def _fits(self, frame: pd.DataFrame) -> bool:
+    def _fits(self, frame: pd.DataFrame, arrays: list) -> bool:
         if not (isinstance(frame.index, pd.RangeIndex) and frame.columns.is_unique):
             return False
         if self.names is None:
             return True
         return list(frame.columns) == self.names and all(
             column_kind(values) == (col.kind, col.dtype)
-            for values, col in zip(column_arrays(frame), self.columns, strict=True))
+            for values, col in zip(arrays, self.columns, strict=True))
 
     def append(self, frame: pd.DataFrame) -> None:
-        if self.pieces is None and not self._fits(frame):
+        arrays = column_arrays(frame)
+        if self.pieces is None and not self._fits(frame, arrays):
             self.pieces = [self.result()] if self.names is not None else []
         if self.pieces is not None:
             # a deep copy: the block's memory may be given back once it is added
             self.pieces.append(frame.copy(deep=True))
             return
-        arrays = column_arrays(frame)
         if self.names is None:
             self.names = list(frame.columns)
             self.columns = [_Column(*column_kind(values)) for values in arrays]
