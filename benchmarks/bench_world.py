@@ -42,7 +42,7 @@ CHILD = r"""
 import json, resource, sys, time
 import crmlab as crm
 import faker  # library imports stay outside the timing, as in the Faker baseline
-from crmlab.world._block_workers import resolve_workers
+from crmlab.world._parallel.block_workers import resolve_workers
 workers = None if sys.argv[2] == "all" else int(sys.argv[2])
 t = time.perf_counter()
 w = crm.make_world(sys.argv[1], seed=42, workers=workers)

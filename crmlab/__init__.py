@@ -6,8 +6,7 @@
 ['campaigns', 'collections', 'complaints']
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .datasets import list_datasets, load_dataset
 from .world import PRESETS, World, WorldConfig, make_world
 

@@ -47,7 +47,7 @@ def _positive_int(text: str) -> int:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from ._version import __version__
     from .world.config import LOCALES, PRESETS
 
     p = _Parser(prog="crmlab", description="Synthetic CRM worlds for teaching and research.")

@@ -1,7 +1,7 @@
 """Run a world's blocks in this process or on a Dask cluster, straight to Parquet.
 
 A world is made of independent blocks of customers (see
-:func:`crmlab.world.generate.generate_block`): block 7 is the same whether it is made
+:func:`crmlab.world.pipeline.generate_block`): block 7 is the same whether it is made
 first, last, alone or on another machine. :func:`generate` makes every block as one
 task and writes the block's tables at once to Parquet files, one file per block per
 table::
@@ -52,7 +52,6 @@ from typing import Any
 import pandas as pd
 
 from .world.config import WorldConfig, resolve_config
-from .world.generate import BlockOutput, generate_block, world_tables
 from .world.io import (
     DESCRIPTOR,
     _commit,
@@ -64,6 +63,7 @@ from .world.io import (
     read_package,
     resource_files,
 )
+from .world.pipeline import BlockOutput, generate_block, world_tables
 from .world.schema import TABLE_DOCS
 from .world.world import SILOS, TABLES, TRUTH_TABLES
 
@@ -126,7 +126,7 @@ def run_block(config: WorldConfig, seed: int, block: int, wt: Any, root: str | P
     --------
     >>> import tempfile
     >>> from crmlab import WorldConfig
-    >>> from crmlab.world.generate import world_tables
+    >>> from crmlab.world.pipeline import world_tables
     >>> cfg = WorldConfig(n_customers=200, block_size=100, start="2024-01-01",
     ...                   end="2024-03-31")
     >>> with tempfile.TemporaryDirectory() as d:
@@ -148,8 +148,8 @@ def _make_folders(root: Path) -> None:
 
 
 def _world_wide_frames(config: WorldConfig, wt: Any) -> dict[str, pd.DataFrame]:
-    from .world.names import pools
-    from .world.segments import segment_params
+    from .world.locales import pools
+    from .world.params import segment_params
 
     params = segment_params(pools(config.locale).money_scale).reset_index()
     return {"campaigns": wt.campaigns, "weather": wt.weather, "tariffs": wt.tariffs,
@@ -307,7 +307,7 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
     futures: list[Any] = []
     bar = None
     try:
-        from .world.names import pools
+        from .world.locales import pools
 
         loc = pools(cfg.locale)  # build the name pools once here (threaded workers share)
         _make_folders(tmp)

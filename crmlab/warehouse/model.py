@@ -190,7 +190,7 @@ def _dim_date(world, facts: list[Table], customers: pd.DataFrame) -> Table:
 
 
 def _dim_province(world) -> Table:
-    from ..world.names import pools
+    from ..world.locales import pools
 
     known = pools(world.config.locale).provinces
     frame = pd.DataFrame({

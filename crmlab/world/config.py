@@ -17,7 +17,7 @@ import pandas as pd
 
 __all__ = ["LOCALES", "PRESETS", "SEGMENTS", "WorldConfig", "resolve_config"]
 
-#: Locales with name, place and currency pools (see :mod:`crmlab.world.names`).
+#: Locales with name, place and currency pools (see :mod:`crmlab.world.locales`).
 LOCALES: tuple[str, ...] = ("en_US", "fa_IR")
 
 #: The five latent customer segments, in a fixed order (their codes are 0..4).

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from .schema import DATE_FIELDS, FOREIGN_KEYS, PRIMARY_KEYS, TABLE_DOCS
 
 __all__ = ["DataPackageError", "file_sha256", "load_world", "read_package", "resource_files",
@@ -277,7 +277,7 @@ def _apply_schema(df: pd.DataFrame, fields: list[dict[str, Any]], file: Path) ->
 def load_world(path: str | Path, *, verify: bool = False):
     """Load a world saved by :func:`save_world`."""
     from .config import WorldConfig
-    from .segments import SEGMENT_PARAMS
+    from .params import SEGMENT_PARAMS
     from .world import Truth, World
 
     root = Path(path)

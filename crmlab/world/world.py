@@ -10,11 +10,11 @@ from typing import Any
 
 import pandas as pd
 
-from ._assembly import WorldAssembler
-from ._block_workers import make_blocks, resolve_workers
+from ._parallel.assembly import WorldAssembler
+from ._parallel.block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
-from .generate import BlockOutput, world_tables
-from .segments import segment_params
+from .params import segment_params
+from .pipeline import BlockOutput, world_tables
 
 __all__ = ["TABLES", "Truth", "World", "make_world"]
 
@@ -217,11 +217,11 @@ class World:
     def from_frames(cls, config: WorldConfig, seed: int, wt,
                     frames: dict[str, pd.DataFrame]) -> World:
         """A world from its world-wide tables and its assembled tables, named as in
-        :meth:`~crmlab.world.generate.BlockOutput.frames`."""
+        :meth:`~crmlab.world.pipeline.BlockOutput.frames`."""
         out = BlockOutput.from_frames(frames)
         tables = dict(out.tables, campaigns=wt.campaigns, weather=wt.weather,
                       tariffs=wt.tariffs)
-        from .names import pools
+        from .locales import pools
 
         loc = pools(config.locale)
         truth = Truth(params=segment_params(loc.money_scale), **out.truth)

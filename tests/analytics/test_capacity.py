@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from crmlab.analytics import capacity
-from crmlab.world import service as world_service
+from crmlab.world.processes import service as world_service
 
 
 @pytest.fixture(scope="module")

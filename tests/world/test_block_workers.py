@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 import crmlab as crm
-from crmlab.world import _block_workers
-from crmlab.world._assembly import WorldAssembler
-from crmlab.world._block_workers import resolve_workers
-from crmlab.world._shared_frames import SharedFile, write_frames
-from crmlab.world.generate import BlockOutput
+from crmlab.world._parallel import block_workers as _block_workers
+from crmlab.world._parallel.assembly import WorldAssembler
+from crmlab.world._parallel.block_workers import resolve_workers
+from crmlab.world._parallel.shared_frames import SharedFile, write_frames
+from crmlab.world.pipeline import BlockOutput
 
 # five blocks of 300 customers: enough for every process to take several
 SMALL = {"n_customers": 1_500, "block_size": 300}

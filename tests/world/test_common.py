@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlab.world._common import (
+from crmlab.world._kernels.common import (
     categorical,
     choose_columns,
     choose_mixed,
@@ -17,7 +17,7 @@ from crmlab.world._common import (
     sort_events,
     stable_argsort,
 )
-from crmlab.world._strings import strings
+from crmlab.world._kernels.strings import strings
 
 
 @st.composite
@@ -101,7 +101,7 @@ def test_categorical_matches_from_strings():
 @settings(max_examples=200, deadline=None)
 @given(events(), st.floats(-1.0, 10.0), st.floats(0.0, 8.0))
 def test_purchase_history_matches_masks(ev, t, lookback):
-    from crmlab.world.marketing import _History
+    from crmlab.world.processes.marketing import _History
 
     cust, day, _ = ev
     day = np.nan_to_num(day, nan=2.0)
@@ -129,7 +129,7 @@ def test_purchase_history_matches_masks(ev, t, lookback):
                           st.sampled_from([0.1, 0.2, 0.7])), max_size=40),
        st.floats(0.0, 1.0))
 def test_call_list_is_the_head_of_a_lexsort(rows, share):
-    from crmlab.world.marketing import _call_list
+    from crmlab.world.processes.marketing import _call_list
 
     score = np.array([r[0] for r in rows], dtype=float)
     noise = np.array([r[1] for r in rows], dtype=float)  # ties too, unlike real draws
@@ -142,8 +142,8 @@ def test_call_list_is_the_head_of_a_lexsort(rows, share):
 @given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from([1.0, 2.0, 2.5, 4.0]),
                           st.booleans()), max_size=40))
 def test_loyalty_event_order_is_sort_events(rows):
-    from crmlab.world._common import sort_events
-    from crmlab.world.marketing import _event_order
+    from crmlab.world._kernels.common import sort_events
+    from crmlab.world.processes.marketing import _event_order
 
     # members 0..5 join on day 0; earnings (False) and redemptions (True) after, with
     # same-day ties between and within the kinds

@@ -6,8 +6,8 @@ import pandas.testing as pdt
 import pytest
 
 import crmlab as crm
-from crmlab.world.generate import generate_block, world_tables
 from crmlab.world.io import file_sha256
+from crmlab.world.pipeline import generate_block, world_tables
 from crmlab.world.world import World
 
 SMALL = crm.WorldConfig(n_customers=700, start="2023-01-01", end="2024-06-30", block_size=250)

@@ -3,8 +3,8 @@
 import numpy as np
 import pyarrow as pa
 
-from crmlab.world import population
-from crmlab.world._strings import join_strings, take
+from crmlab.world._kernels.strings import join_strings, take
+from crmlab.world.processes import population
 
 
 def test_join_taken_matches_join_of_takes():
@@ -21,7 +21,7 @@ def test_join_taken_matches_join_of_takes():
 
 
 def test_channels_match_choose_rows():
-    from crmlab.world._common import choose_rows
+    from crmlab.world._kernels.common import choose_rows
     rng = np.random.default_rng(1)
     years_digital, referral = rng.random(500) * 8, rng.random(500) + 0.1
     logits = (population._CHANNEL_BASE[None, :]

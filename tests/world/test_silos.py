@@ -4,7 +4,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlab.world import silos
+from crmlab.world.processes import silos
 
 
 def _large(values):

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlab.world._strings import (
+from crmlab.world._kernels.strings import (
     block_serials,
     fixed_strings,
     fixed_width,

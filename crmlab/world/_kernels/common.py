@@ -1,5 +1,5 @@
 """Small shared tools of the world generators: seeded streams, frames, time, sampling
-and event order (string columns and ids are in :mod:`crmlab.world._strings`).
+and event order (string columns and ids are in :mod:`crmlab.world._kernels.strings`).
 
 Randomness: every component and every block draws from its own stream, keyed by a
 fixed component code and the block index under the world seed

@@ -18,9 +18,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import segments as seg
-from ._block import BlockData
-from ._common import (
+from .. import params as seg
+from .._kernels.common import (
     categorical,
     choose_mixed,
     choose_weighted,
@@ -29,9 +28,10 @@ from ._common import (
     sort_events,
     stable_argsort,
 )
-from ._strings import event_ids, take_strings
-from .config import WorldConfig
-from .names import pools
+from .._kernels.strings import event_ids, take_strings
+from ..config import WorldConfig
+from ..locales import pools
+from ._block import BlockData
 
 __all__ = ["PLATFORMS", "TOPICS", "generate_social"]
 

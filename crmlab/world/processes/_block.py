@@ -4,7 +4,7 @@ A block's generators run in a fixed order (population, purchases, billing, servi
 marketing, loyalty, social, interactions, silos). Each one reads the arrays of the
 ones before it from a :class:`BlockData` and returns its own tables; nothing reads
 back upstream. Event arrays use the *block-local* customer index (``0..n-1``), which
-indexes every per-customer array of :class:`~crmlab.world.population.Population`.
+indexes every per-customer array of :class:`~crmlab.world.processes.population.Population`.
 Days are fractional days since ``config.start``.
 """
 

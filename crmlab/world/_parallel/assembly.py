@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._common import column_arrays, column_kind, numpy_data
-from ._common import frame as build_frame
-from .generate import BlockOutput
+from .._kernels.common import column_arrays, column_kind, numpy_data
+from .._kernels.common import frame as build_frame
+from ..pipeline import BlockOutput
 
 __all__ = ["WorldAssembler"]
 
@@ -134,7 +134,7 @@ class WorldAssembler:
     Examples
     --------
     >>> from crmlab import WorldConfig
-    >>> from crmlab.world.generate import generate_block, world_tables
+    >>> from crmlab.world.pipeline import generate_block, world_tables
     >>> cfg = WorldConfig(n_customers=200, block_size=100)
     >>> wt = world_tables(cfg, 1)
     >>> asm = WorldAssembler(cfg.n_blocks)

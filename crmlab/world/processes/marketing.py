@@ -30,12 +30,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from . import segments as seg
+from .. import params as seg
+from .._kernels.common import categorical, days_to_timestamps, frame, sort_events
+from .._kernels.strings import event_ids, format_ids, strings, take_strings
+from ..config import WorldConfig
+from ..locales import pools
 from ._block import BlockData
-from ._common import categorical, days_to_timestamps, frame, sort_events
-from ._strings import event_ids, format_ids, strings, take_strings
-from .config import WorldConfig
-from .names import pools
 from .population import Population
 
 __all__ = ["CAMPAIGN_KINDS", "LOYALTY_EVENTS", "make_campaigns", "generate_loyalty",

@@ -37,9 +37,8 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from . import segments as seg
-from ._block import BlockData
-from ._common import (
+from .. import params as seg
+from .._kernels.common import (
     categorical,
     choose_columns,
     choose_mixed,
@@ -49,10 +48,11 @@ from ._common import (
     repeat_index,
     sort_events,
 )
-from ._strings import event_ids, format_ids, take_strings
+from .._kernels.strings import event_ids, format_ids, take_strings
+from ..config import WorldConfig
+from ..locales import pools
+from ._block import BlockData
 from .billing import BillingResult
-from .config import WorldConfig
-from .names import pools
 
 __all__ = [
     "CATEGORIES", "CHANNELS", "CHURN_CAUSES", "MONTHLY_SEASON", "WEATHER_TYPES", "ServiceResult",
@@ -282,7 +282,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, data: BlockD
                      billing: BillingResult, dropout_day: np.ndarray) -> ServiceResult:
     """Complaints of one block and the churn they cause (see the module docstring).
 
-    ``billing`` is the block's :class:`~crmlab.world.billing.BillingResult`;
+    ``billing`` is the block's :class:`~crmlab.world.processes.billing.BillingResult`;
     ``dropout_day`` the prepaid BG/NBD dropout days (NaN while alive). Fills
     ``data.cmp_*`` and ``data.churn_day``, ``data.first_churn_day``,
     ``data.winback_day``.

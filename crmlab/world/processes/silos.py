@@ -30,9 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._block import BlockData
-from ._common import categorical, frame
-from ._strings import (
+from .._kernels.common import categorical, frame
+from .._kernels.strings import (
     arrow_strings,
     block_serials,
     fixed_strings,
@@ -41,8 +40,9 @@ from ._strings import (
     string_array,
     take,
 )
-from .config import WorldConfig
-from .names import pools
+from ..config import WorldConfig
+from ..locales import pools
+from ._block import BlockData
 from .population import addresses, join_taken
 
 __all__ = ["SILO_NAMES", "generate_silos"]

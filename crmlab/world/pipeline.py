@@ -16,12 +16,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import billing, interactions, marketing, population, purchases, service, silos, social
-from ._block import BlockData, WorldTables
-from ._common import categorical, column_arrays, days_to_timestamps, rng_for
-from ._common import frame as build_frame
-from ._strings import arrow_strings, strings
+from ._kernels.common import categorical, column_arrays, days_to_timestamps, rng_for
+from ._kernels.common import frame as build_frame
+from ._kernels.strings import arrow_strings, strings
 from .config import WorldConfig
+from .processes import (
+    billing,
+    interactions,
+    marketing,
+    population,
+    purchases,
+    service,
+    silos,
+    social,
+)
+from .processes._block import BlockData, WorldTables
 
 __all__ = ["BlockOutput", "generate_block", "world_tables"]
 
@@ -127,7 +136,7 @@ _CLV_INPUTS = ("purchase_rate", "dropout_probability", "expected_spend",
 
 def _column_arrays(table: pd.DataFrame) -> dict[str, object]:
     """The columns of a frame by name, as the arrays behind them (no Series, no
-    copies), to make a wider frame with :func:`~crmlab.world._common.frame`; the new
+    copies), to make a wider frame with :func:`~crmlab.world._kernels.common.frame`; the new
     frame takes the arrays over, so ``table`` must be one that is not used afterwards."""
     return dict(zip(table.columns, column_arrays(table), strict=True))
 

@@ -15,9 +15,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._block import BlockData
-from ._common import categorical, days_to_timestamps, frame, sort_events
-from ._strings import (
+from .._kernels.common import categorical, days_to_timestamps, frame, sort_events
+from .._kernels.strings import (
     arrow_strings,
     event_ids,
     fixed_strings,
@@ -25,6 +24,7 @@ from ._strings import (
     string_array,
     take_strings,
 )
+from ._block import BlockData
 from .population import Population
 
 __all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
@@ -166,7 +166,7 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
 
     Reads the block's final tables (after churn has cut them) and the churn and
     win-back days in ``data``; ``data.tx_cust``/``data.tx_day`` and ``data.cmp_cust``, if
-    set (as :func:`~crmlab.world.generate.generate_block` does), must describe the rows
+    set (as :func:`~crmlab.world.pipeline.generate_block` does), must describe the rows
     of ``transactions`` and ``complaints``: they spare parsing the customer ids.
     Columns: interaction_id, customer_id, timestamp, purpose, channel, source_system,
     reference_id (the related record's id; empty for sign-up, churn and win-back).

@@ -19,15 +19,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import segments as seg
-from ._common import (
+from .. import params as seg
+from .._kernels.common import (
     categorical,
     choose_weighted,
     days_to_timestamps,
     frame,
     stable_argsort,
 )
-from ._strings import (
+from .._kernels.strings import (
     fixed_strings,
     format_ids,
     glue_chars,
@@ -37,8 +37,8 @@ from ._strings import (
     take,
     take_rows,
 )
-from .config import SEGMENTS, WorldConfig
-from .names import pools
+from ..config import SEGMENTS, WorldConfig
+from ..locales import pools
 
 __all__ = ["ACQUISITION_CHANNELS", "PLANS", "Population", "generate_population"]
 

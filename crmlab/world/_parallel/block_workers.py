@@ -6,9 +6,9 @@ and the world does not depend on who made what: ``workers=4`` gives the same byt
 too. Each process takes the next block number from a pipe holding one token per block
 (a helper that dies cannot hold a lock and stall the others). A helper writes each
 finished block into its own shared-memory file and sends the block's small layout
-through a pipe (:mod:`crmlab.world._shared_frames`). The main process adds every block
+through a pipe (:mod:`crmlab.world._parallel.shared_frames`). The main process adds every block
 to the world's tables as soon as the blocks before it are in
-(:mod:`crmlab.world._assembly`), between making blocks of its own: stacking the tables
+(:mod:`crmlab.world._parallel.assembly`), between making blocks of its own: stacking the tables
 is spread over the run and balanced with the helpers, instead of following it.
 
 If a helper stops (killed, out of memory, an error), the main process makes the blocks
@@ -32,11 +32,11 @@ from multiprocessing.connection import Connection, wait
 
 import pandas as pd
 
-from ._assembly import WorldAssembler
-from ._block import WorldTables
-from ._shared_frames import SharedFile, write_frames
-from .config import WorldConfig
-from .generate import BlockOutput, generate_block
+from ..config import WorldConfig
+from ..pipeline import BlockOutput, generate_block
+from ..processes._block import WorldTables
+from .assembly import WorldAssembler
+from .shared_frames import SharedFile, write_frames
 
 __all__ = ["available_cores", "make_blocks", "resolve_workers"]
 
@@ -222,7 +222,7 @@ def make_blocks(config: WorldConfig, seed: int, wt: WorldTables, workers: int,
             on_block()
         return world.frames()
 
-    from .names import pools
+    from ..locales import pools
 
     pools(config.locale)  # build the name pools once, before the helpers inherit them
     helpers: list[_Helper] = []

@@ -1,5 +1,5 @@
 """Hand DataFrames from one process to another through shared memory, without pickling
-their data (internal; used by :mod:`crmlab.world._block_workers`).
+their data (internal; used by :mod:`crmlab.world._parallel.block_workers`).
 
 A worker writes every column's raw buffers into a shared-memory file (a Linux
 ``memfd``) and sends only a small :class:`FrameLayout` per table through a pipe. The
@@ -9,7 +9,7 @@ become read-only views, Arrow string columns are built on the mapped buffers.
 
 Each table's numpy buffers come first, from a page boundary, and its Arrow buffers
 after them, from the next page boundary. Assembling the world copies every numpy column
-into the world's own tables (:mod:`crmlab.world._assembly`), so
+into the world's own tables (:mod:`crmlab.world._parallel.assembly`), so
 :meth:`SharedFile.release` then gives those pages back while the rest of the world is
 still being made: the main process holds the world once, not the world plus everything
 the workers made. Arrow chunks are kept as they are, so the string buffers stay in the
@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ._common import column_arrays, column_kind, numpy_data
-from ._common import frame as build_frame
+from .._kernels.common import column_arrays, column_kind, numpy_data
+from .._kernels.common import frame as build_frame
 
 __all__ = ["FrameLayout", "SharedFile", "write_frames"]
 

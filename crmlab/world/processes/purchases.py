@@ -7,7 +7,7 @@ purchase the customer drops out with probability ``p ~ Beta(a, b)`` (as in the p
 not after the first purchase at sign-up: that variant is the MBG/NBD). Spend per
 purchase follows the Gamma-Gamma model of Fader, Hardie & Lee (2005), "RFM and CLV":
 ``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, gamma)``.
-Parameters differ by segment (:mod:`crmlab.world.segments`), so fitting the models
+Parameters differ by segment (:mod:`crmlab.world.params`), so fitting the models
 on one segment's customers recovers that segment's parameters.
 
 Vectorised simulation: the number of repeat purchases before dropout is geometric, the
@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import segments as seg
-from ._common import categorical, days_to_timestamps, frame
-from ._strings import event_ids, take_strings
-from .config import WorldConfig
-from .names import pools
+from .. import params as seg
+from .._kernels.common import categorical, days_to_timestamps, frame
+from .._kernels.strings import event_ids, take_strings
+from ..config import WorldConfig
+from ..locales import pools
 from .population import Population
 
 __all__ = ["PURCHASE_CHANNELS", "PURCHASE_KINDS", "generate_purchases"]

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import segments as seg
+from .. import params as seg
+from .._kernels.common import categorical, choose_weighted, days_to_timestamps, frame, repeat_index
+from .._kernels.strings import event_ids, format_ids, take_strings
+from ..config import WorldConfig
+from ..locales import pools
 from ._block import BlockData
-from ._common import categorical, choose_weighted, days_to_timestamps, frame, repeat_index
-from ._strings import event_ids, format_ids, take_strings
-from .config import WorldConfig
-from .names import pools
 
 __all__ = [
     "COLLECTION_STEPS", "INVOICE_STATUSES", "PAYMENT_METHODS", "BillingResult", "Bills",
