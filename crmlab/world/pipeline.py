@@ -16,9 +16,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._kernels.common import categorical, column_arrays, days_to_timestamps, rng_for
-from ._kernels.common import frame as build_frame
-from ._kernels.strings import arrow_strings, strings
+from ._kernels import (
+    arrow_strings,
+    categorical,
+    column_arrays,
+    days_to_timestamps,
+    rng_for,
+    strings,
+)
+from ._kernels import frame as build_frame
 from .config import WorldConfig
 from .processes import (
     billing,
@@ -136,7 +142,7 @@ _CLV_INPUTS = ("purchase_rate", "dropout_probability", "expected_spend",
 
 def _column_arrays(table: pd.DataFrame) -> dict[str, object]:
     """The columns of a frame by name, as the arrays behind them (no Series, no
-    copies), to make a wider frame with :func:`~crmlab.world._kernels.common.frame`; the new
+    copies), to make a wider frame with :func:`~crmlab.world._kernels.frame`; the new
     frame takes the arrays over, so ``table`` must be one that is not used afterwards."""
     return dict(zip(table.columns, column_arrays(table), strict=True))
 

@@ -7,16 +7,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmlab.world._kernels.common import (
-    categorical,
-    choose_columns,
-    choose_mixed,
-    choose_rows,
-    choose_weighted,
-    frame,
-    sort_events,
-    stable_argsort,
-)
+from crmlab.world._kernels.events import sort_events, stable_argsort
+from crmlab.world._kernels.frames import categorical, frame
+from crmlab.world._kernels.random import choose_columns, choose_mixed, choose_rows, choose_weighted
 from crmlab.world._kernels.strings import strings
 
 
@@ -142,7 +135,7 @@ def test_call_list_is_the_head_of_a_lexsort(rows, share):
 @given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from([1.0, 2.0, 2.5, 4.0]),
                           st.booleans()), max_size=40))
 def test_loyalty_event_order_is_sort_events(rows):
-    from crmlab.world._kernels.common import sort_events
+    from crmlab.world._kernels.events import sort_events
     from crmlab.world.processes.marketing import _event_order
 
     # members 0..5 join on day 0; earnings (False) and redemptions (True) after, with

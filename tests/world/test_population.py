@@ -21,7 +21,7 @@ def test_join_taken_matches_join_of_takes():
 
 
 def test_channels_match_choose_rows():
-    from crmlab.world._kernels.common import choose_rows
+    from crmlab.world._kernels.random import choose_rows
     rng = np.random.default_rng(1)
     years_digital, referral = rng.random(500) * 8, rng.random(500) + 0.1
     logits = (population._CHANNEL_BASE[None, :]

@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .common import ROWS_PER_SLICE
+from .events import ROWS_PER_SLICE
 
 __all__ = [
     "STR", "arrow_strings", "event_ids", "fixed_strings", "fixed_width", "format_ids",

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._kernels.common import column_arrays, column_kind, numpy_data
-from .._kernels.common import frame as build_frame
+from .._kernels import column_arrays, column_kind, numpy_data
+from .._kernels import frame as build_frame
 from ..pipeline import BlockOutput
 
 __all__ = ["WorldAssembler"]

@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._kernels.common import column_arrays, column_kind, numpy_data
-from .._kernels.common import frame as build_frame
+from .._kernels import column_arrays, column_kind, numpy_data
+from .._kernels import frame as build_frame
 
 __all__ = ["FrameLayout", "SharedFile", "write_frames"]
 

@@ -24,8 +24,16 @@ import numpy as np
 import pandas as pd
 
 from .. import params as seg
-from .._kernels.common import categorical, choose_weighted, days_to_timestamps, frame, repeat_index
-from .._kernels.strings import event_ids, format_ids, take_strings
+from .._kernels import (
+    categorical,
+    choose_weighted,
+    days_to_timestamps,
+    event_ids,
+    format_ids,
+    frame,
+    repeat_index,
+    take_strings,
+)
 from ..config import WorldConfig
 from ..locales import pools
 from ._block import BlockData

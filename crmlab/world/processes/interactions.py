@@ -15,12 +15,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .._kernels.common import categorical, days_to_timestamps, frame, sort_events
-from .._kernels.strings import (
+from .._kernels import (
     arrow_strings,
+    categorical,
+    days_to_timestamps,
     event_ids,
     fixed_strings,
     fixed_width,
+    frame,
+    sort_events,
     string_array,
     take_strings,
 )

@@ -31,8 +31,16 @@ import numpy as np
 import pandas as pd
 
 from .. import params as seg
-from .._kernels.common import categorical, days_to_timestamps, frame, sort_events
-from .._kernels.strings import event_ids, format_ids, strings, take_strings
+from .._kernels import (
+    categorical,
+    days_to_timestamps,
+    event_ids,
+    format_ids,
+    frame,
+    sort_events,
+    strings,
+    take_strings,
+)
 from ..config import WorldConfig
 from ..locales import pools
 from ._block import BlockData

@@ -20,19 +20,17 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import params as seg
-from .._kernels.common import (
+from .._kernels import (
     categorical,
     choose_weighted,
     days_to_timestamps,
-    frame,
-    stable_argsort,
-)
-from .._kernels.strings import (
     fixed_strings,
     format_ids,
+    frame,
     glue_chars,
     join_strings,
     number_strings,
+    stable_argsort,
     string_array,
     take,
     take_rows,

@@ -23,8 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .. import params as seg
-from .._kernels.common import categorical, days_to_timestamps, frame
-from .._kernels.strings import event_ids, take_strings
+from .._kernels import categorical, days_to_timestamps, event_ids, frame, take_strings
 from ..config import WorldConfig
 from ..locales import pools
 from .population import Population

@@ -30,12 +30,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .._kernels.common import categorical, frame
-from .._kernels.strings import (
+from .._kernels import (
     arrow_strings,
     block_serials,
+    categorical,
     fixed_strings,
     fixed_width,
+    frame,
     join_strings,
     string_array,
     take,

@@ -19,16 +19,17 @@ import numpy as np
 import pandas as pd
 
 from .. import params as seg
-from .._kernels.common import (
+from .._kernels import (
     categorical,
     choose_mixed,
     choose_weighted,
     days_to_timestamps,
+    event_ids,
     frame,
     sort_events,
     stable_argsort,
+    take_strings,
 )
-from .._kernels.strings import event_ids, take_strings
 from ..config import WorldConfig
 from ..locales import pools
 from ._block import BlockData
