@@ -154,17 +154,20 @@ def read_sql(url: str, sql: str) -> pd.DataFrame:
             raise WarehouseError(f"query on {target.path} failed: {first_line(exc)}") from exc
         finally:
             con.close()
+    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     from .postgres_backend import connect_engine
 
     engine = connect_engine(target)
     try:
-        from sqlalchemy import text
-
         with engine.connect() as conn:
             return pd.read_sql_query(text(sql), conn)
-    except DBAPIError as exc:
-        raise WarehouseError(f"query on {target.display} failed: {first_line(exc)}") from exc
+    except (DBAPIError, pd.errors.DatabaseError) as exc:
+        cause = exc  # pandas wraps the driver's error: report the driver's own words
+        while not isinstance(cause, DBAPIError) and cause.__cause__ is not None:
+            cause = cause.__cause__
+        raise WarehouseError(f"query on {target.display} failed: "
+                             f"{first_line(cause)}") from exc
     finally:
         engine.dispose()

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import dataclasses
+import glob
 import os
 import re
 import tempfile
@@ -146,9 +147,9 @@ def open_error(path: Path, exc: Exception) -> WarehouseError | None:
         return WarehouseError(f"{path} is open for writing in another program{who}; {later}: "
                               "close it there, then build again")
     if "different configuration" in text:
-        return WarehouseError(f"{path} is open for writing in this Python process (a "
-                              "read-write duckdb.connect or %sql connection); close that "
-                              "connection, then build again")
+        return WarehouseError(f"{path} is open in this Python process with other settings "
+                              "(a duckdb.connect or %sql connection, perhaps for writing); "
+                              "close that connection (%sql --close NAME), then build again")
     return None
 
 
@@ -223,10 +224,21 @@ def _decide(duckdb, path: Path, kind: str | None, con, overwrite: bool) -> str |
     return replace_decision(str(path), kind=kind, overwrite=overwrite)
 
 
+def _tmp_prefix(path: Path) -> str:
+    return f".crmlab-tmp-{path.name}-"
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files an earlier build of ``path`` left when it was killed
+    (SIGKILL, power loss). Called under the build lock: no live build owns them."""
+    for stale in path.parent.glob(f"{glob.escape(_tmp_prefix(path))}*.duckdb"):
+        _remove(stale)
+
+
 def _write(duckdb, path: Path, tables: list[Table], info: BuildInfo) -> Path:
     """Write the warehouse into a new temporary file beside ``path``; return it."""
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".crmlab-tmp-{path.stem}-", suffix=".duckdb",
+        fd, tmp_name = tempfile.mkstemp(prefix=_tmp_prefix(path), suffix=".duckdb",
                                         dir=path.parent)
     except OSError as exc:
         raise WarehouseError(f"cannot write a warehouse in {path.parent}: "
@@ -357,6 +369,7 @@ def build_duckdb(path: Path, tables: list[Table], *, info: BuildInfo,
     with build_lock(path):
         with _held(duckdb, path) as (kind, con):  # fail before the work, not after it
             _decide(duckdb, path, kind, con, overwrite)
+        _remove_stale(path)
         tmp = _write(duckdb, path, tables, info)
         try:
             # look again, and keep the old file open read-only while swapping, so that
