@@ -167,28 +167,25 @@ def _held(duckdb, path: Path) -> Iterator[tuple[str | None, object | None]]:
         with open(path, "rb") as fh:
             head = fh.read(4096)
     except FileNotFoundError:
-        yield None, None
-        return
+        size, head = 0, b""
     except OSError as exc:
         raise WarehouseError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if size == 0:
-        yield None, None
-        return
-    if head[8:12] != b"DUCK":  # DuckDB's magic bytes, after an 8-byte checksum
-        yield describe_file(head, size), None
-        return
+    kind = con = None
+    if size and head[8:12] != b"DUCK":  # DuckDB's magic bytes, after an 8-byte checksum
+        kind = describe_file(head, size)
+    elif size:
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            locked = open_error(path, exc)
+            if locked is not None:
+                raise locked from exc
+            kind = f"a DuckDB database crmlab cannot open ({first_line(exc)})"
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        locked = open_error(path, exc)
-        if locked is not None:
-            raise locked from exc
-        yield f"a DuckDB database crmlab cannot open ({first_line(exc)})", None
-        return
-    try:
-        yield None, con
+        yield kind, con
     finally:
-        con.close()
+        if con is not None:
+            con.close()
 
 
 def _objects(con) -> tuple[list[str], dict | None]:
