@@ -105,16 +105,19 @@ def _add_warehouse_parser(sub) -> None:
                    "postgresql://user@host:port/database")
     b.add_argument("--with-truth", action="store_true",
                    help="also write the hidden truth, into schema 'truth'")
+    b.add_argument("--overwrite", action="store_true",
+                   help="also replace what crmlab did not make (a file that is not a crmlab "
+                        "warehouse, tables someone else added); says what it replaced")
 
 
 def _warehouse(args: argparse.Namespace) -> int:
-    from .warehouse import build_warehouse, parse_url
+    import warnings
 
-    target = parse_url(args.url)  # a wrong URL or server fails before any world is made
-    if target.kind == "postgresql":
-        from .warehouse.postgres_backend import connect_engine
+    from .warehouse import WarehouseOverwriteWarning, build_warehouse, check_destination
 
-        connect_engine(target).dispose()
+    # a wrong URL, an unreachable server or a destination crmlab may not replace fails
+    # before any world is made
+    check_destination(args.url, with_truth=args.with_truth, overwrite=args.overwrite)
     if args.dataset is not None:
         if args.seed is not None:
             raise ValueError("--seed goes with --preset; a --dataset has its own seed")
@@ -126,7 +129,18 @@ def _warehouse(args: argparse.Namespace) -> int:
 
         seed = 42 if args.seed is None else args.seed
         world, source = make_world(args.preset, seed=seed), f"preset {args.preset} seed {seed}"
-    where = build_warehouse(world, args.url, with_truth=args.with_truth)
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", WarehouseOverwriteWarning)
+            where = build_warehouse(world, args.url, with_truth=args.with_truth,
+                                    overwrite=args.overwrite)
+    finally:  # what --overwrite replaced: one line each; other warnings as usual
+        for w in caught:
+            if issubclass(w.category, WarehouseOverwriteWarning):
+                sys.stderr.write(f"crmlab: warning: {w.message}\n")
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
     truth = " and the truth (schema truth)" if args.with_truth else ""
     print(f"built the warehouse of {source} ({len(world.customers):,} customers){truth} "
           f"at {where}")

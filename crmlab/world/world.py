@@ -154,7 +154,8 @@ class World:
 
         return save_world(self, path, format=format, overwrite=overwrite, name=name)
 
-    def to_warehouse(self, url: str, *, with_truth: bool = False) -> str:
+    def to_warehouse(self, url: str, *, with_truth: bool = False,
+                     overwrite: bool = False) -> str:
         """Write the world into a customer data warehouse (a star schema), all or nothing.
 
         Parameters
@@ -163,6 +164,9 @@ class World:
             ``duckdb:///path/crm.duckdb`` or ``postgresql://user@host:port/database``.
         with_truth : bool, default=False
             Also write the hidden truth, into a separate schema ``truth``.
+        overwrite : bool, default=False
+            Also replace what crmlab did not make (a file that is not a crmlab
+            warehouse, tables someone else added), with a warning naming it.
 
         Returns
         -------
@@ -181,7 +185,7 @@ class World:
         """
         from ..warehouse import build_warehouse
 
-        return build_warehouse(self, url, with_truth=with_truth)
+        return build_warehouse(self, url, with_truth=with_truth, overwrite=overwrite)
 
     @classmethod
     def load(cls, path: str | Path, *, verify: bool = False) -> World:

@@ -6,18 +6,23 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 
 import crmlab as crm
 from crmlab.warehouse import (
+    WAREHOUSE_TABLES,
     WarehouseError,
+    WarehouseOverwriteWarning,
     build_warehouse,
+    check_destination,
     duckdb_backend,
     parse_url,
     postgres_backend,
     read_sql,
 )
+from crmlab.warehouse.marker import build_info
 from crmlab.warehouse.queries import rfm_sql
 
 pytestmark = pytest.mark.timeout(300)
@@ -50,7 +55,7 @@ def _url(kind, tmp_path, make_pg_database, name):
 
 def _leftovers(kind, url, folder):
     if kind == "duckdb":
-        return sorted(p.name for p in folder.iterdir() if p.name.startswith(".crmlab-tmp"))
+        return sorted(p.name for p in folder.iterdir() if p.name.startswith(".crmlab-"))
     schemas = read_sql(url, "SELECT nspname FROM pg_namespace WHERE nspname LIKE "
                             "'crmlab_build%'")
     return schemas["nspname"].tolist()
@@ -121,9 +126,199 @@ def test_postgres_refuses_to_replace_what_crmlab_did_not_make(make_pg_database,
     with psycopg.connect(url) as conn:
         conn.execute("CREATE TABLE public.grades (student TEXT, grade INT)")
     with pytest.raises(WarehouseError, match=r"schema 'public' .* 1 object\(s\) crmlab did "
-                                             r"not make \(grades\)"):
+                                             r"not make \(grades\); pass overwrite=True"):
         warehouse_world.to_warehouse(url)
     assert read_sql(url, "SELECT COUNT(*) AS n FROM grades")["n"].item() == 0
+    # with overwrite the build goes through and says what it replaced
+    with pytest.warns(WarehouseOverwriteWarning, match=r"replaced schema 'public' of "
+                                                       r".*/foreign, which held 1 object\(s\) "
+                                                       r"crmlab did not make: grades"):
+        warehouse_world.to_warehouse(url, overwrite=True)
+    assert read_sql(url, COUNT)["n"].item() == len(warehouse_world.customers)
+    assert "grades" not in read_sql(url, TABLES)["tablename"].tolist()
+
+
+TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"
+
+
+def test_postgres_a_table_added_to_the_warehouse_needs_overwrite(make_pg_database,
+                                                                 warehouse_world,
+                                                                 other_world):
+    import psycopg
+
+    url = make_pg_database("added")
+    warehouse_world.to_warehouse(url)
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE public.my_notes AS SELECT customer_id FROM dim_customer")
+        conn.execute("CREATE VIEW public.my_view AS SELECT 1 AS x")
+    with pytest.raises(WarehouseError, match=r"2 object\(s\) crmlab did not make "
+                                             r"\(my_notes, my_view\)"):
+        other_world.to_warehouse(url)
+    assert read_sql(url, COUNT)["n"].item() == len(warehouse_world.customers)
+    with pytest.warns(WarehouseOverwriteWarning, match="my_notes, my_view"):
+        other_world.to_warehouse(url, overwrite=True)
+    assert read_sql(url, COUNT)["n"].item() == 321
+
+
+def test_postgres_a_truth_schema_crmlab_did_not_make(make_pg_database, warehouse_world,
+                                                     recwarn):
+    import psycopg
+
+    url = make_pg_database("theirtruth")
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE SCHEMA truth")
+        conn.execute("CREATE TABLE truth.answers (q INT)")
+    warehouse_world.to_warehouse(url)  # without the truth, theirs is left alone
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM truth.answers")["n"].item() == 0
+    with pytest.raises(WarehouseError, match=r"schema 'truth' of .* 1 object\(s\) crmlab "
+                                             r"did not make \(truth.answers\)"):
+        warehouse_world.to_warehouse(url, with_truth=True)
+    assert not [w for w in recwarn if issubclass(w.category, WarehouseOverwriteWarning)]
+    with pytest.warns(WarehouseOverwriteWarning, match="truth.answers"):
+        warehouse_world.to_warehouse(url, with_truth=True, overwrite=True)
+    assert read_sql(url, "SELECT COUNT(*) AS n FROM truth.customers")["n"].item() == \
+        len(warehouse_world.customers)
+
+
+def test_two_postgres_builds_at_once_exactly_one_succeeds(make_pg_database, warehouse_world,
+                                                          other_world, monkeypatch,
+                                                          tmp_path):
+    url = make_pg_database("race")
+    real = postgres_backend._copy_table
+    reached, release = threading.Event(), threading.Event()
+
+    def paused(raw, table, qualified):  # the first build stops midway, lock held
+        if table.name == "fact_complaint" and threading.current_thread().name == "first":
+            reached.set()
+            release.wait(timeout=240)
+        return real(raw, table, qualified)
+
+    monkeypatch.setattr(postgres_backend, "_copy_table", paused)
+    outcome = {}
+
+    def first():
+        try:
+            outcome["first"] = warehouse_world.to_warehouse(url, with_truth=True)
+        except BaseException as exc:
+            outcome["first"] = exc
+
+    thread = threading.Thread(target=first, name="first")
+    thread.start()
+    try:
+        assert reached.wait(timeout=240)
+        with pytest.raises(WarehouseError, match=r"another crmlab build of .*/race is "
+                                                 r"running; wait until it has finished"):
+            other_world.to_warehouse(url)
+        result = _cli("warehouse", "build", "--preset", "tiny", "--url", url, cwd=tmp_path)
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and "another crmlab build of" in lines[0], result.stderr
+    finally:
+        release.set()
+        thread.join(timeout=240)
+    assert outcome["first"] == parse_url(url).display
+    # the survivor is whole: every table of the first build
+    for table, source in (("dim_customer", "customers"), ("fact_complaint", "complaints"),
+                          ("fact_interaction", "interactions"), ("truth.customers", None)):
+        n = read_sql(url, f"SELECT COUNT(*) AS n FROM {table}")["n"].item()
+        assert n == len(getattr(warehouse_world, source or "customers")), table
+    assert read_sql(url, "SELECT seed FROM _crmlab_build")["seed"].item() == 11
+    assert _leftovers("postgresql", url, tmp_path) == []
+
+
+def _damaged(world):
+    victim = world.transactions["customer_id"].iloc[0]
+    tables = dict(world.tables)
+    tables["customers"] = world.customers[world.customers["customer_id"] != victim] \
+        .reset_index(drop=True)
+    return crm.World(tables, world.silos, world.truth, world.config, world.seed, world.meta)
+
+
+@pytest.mark.parametrize(("kind", "message"), [
+    ("duckdb", r"cannot build the warehouse .*/damaged.duckdb: loading fact_transaction "
+               r"failed: Constraint Error: Violates foreign key constraint"),
+    ("postgresql", r"building the warehouse on .*/damaged failed while adding the foreign "
+                   r"keys, indexes and comments of fact_transaction: insert or update on "
+                   r"table \"fact_transaction\" violates foreign key constraint"),
+])
+def test_a_foreign_key_violation_is_one_line_and_keeps_the_old_warehouse(
+        kind, message, tmp_path, make_pg_database, warehouse_world):
+    url = _url(kind, tmp_path, make_pg_database, "damaged")
+    warehouse_world.to_warehouse(url)
+    with pytest.raises(WarehouseError, match=message) as info:
+        _damaged(warehouse_world).to_warehouse(url)
+    assert "\n" not in str(info.value)
+    assert read_sql(url, COUNT)["n"].item() == len(warehouse_world.customers)
+    assert _leftovers(kind, url, tmp_path) == []
+
+
+def test_postgres_query_errors_are_one_line(postgres_warehouse):
+    with pytest.raises(WarehouseError, match=r"query on postgresql\+psycopg://.*/star failed: "
+                                             r"relation \"nope\" does not exist$"):
+        read_sql(postgres_warehouse, "SELECT * FROM nope")
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "postgresql"])
+def test_the_marker_says_which_world_and_is_deterministic(kind, tmp_path, make_pg_database,
+                                                          warehouse_world):
+    url = _url(kind, tmp_path, make_pg_database, "marked")
+    warehouse_world.to_warehouse(url, with_truth=True)
+    first = read_sql(url, "SELECT * FROM _crmlab_build")
+    warehouse_world.to_warehouse(url, with_truth=True)
+    again = read_sql(url, "SELECT * FROM _crmlab_build")
+    assert again.equals(first) and len(first) == 1
+    row = first.iloc[0]
+    assert row["seed"] == 11 and row["customers"] == len(warehouse_world.customers)
+    assert row["crmlab_version"] == crm.__version__ and bool(row["with_truth"])
+    assert row["config_sha256"] == build_info(warehouse_world, [])\
+        .config_sha256 and len(row["config_sha256"]) == 64
+    assert row["tables"].split(", ") == list(WAREHOUSE_TABLES) + [
+        f"truth.{name}" for name in warehouse_world.truth.tables]
+    assert row["built_from"].startswith("crmlab world: seed 11, 500 customers")
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "postgresql"])
+def test_a_warehouse_an_earlier_crmlab_built_is_replaced_without_asking(
+        kind, tmp_path, make_pg_database, warehouse_world, other_world, recwarn):
+    """Earlier builds marked the warehouse with a one-column _crmlab_build."""
+    url = _url(kind, tmp_path, make_pg_database, "legacy")
+    warehouse_world.to_warehouse(url, with_truth=True)
+    legacy = ["DROP TABLE _crmlab_build", "CREATE TABLE _crmlab_build (built_from TEXT)",
+              "INSERT INTO _crmlab_build VALUES ('crmlab world: seed 11')"]
+    if kind == "duckdb":
+        import duckdb
+
+        with duckdb.connect(str(tmp_path / "legacy.duckdb")) as con:
+            for statement in legacy:
+                con.execute(statement)
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            for statement in legacy:
+                conn.execute(statement)
+    other_world.to_warehouse(url)
+    assert read_sql(url, COUNT)["n"].item() == 321
+    assert not [w for w in recwarn if issubclass(w.category, WarehouseOverwriteWarning)]
+
+
+def test_check_destination_fails_early_and_changes_nothing(make_pg_database, tmp_path,
+                                                           warehouse_world):
+    import psycopg
+
+    url = make_pg_database("precheck")
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE public.grades (g INT)")
+    with pytest.raises(WarehouseError, match=r"\(grades\)"):
+        check_destination(url)
+    check_destination(url, overwrite=True)
+    assert read_sql(url, TABLES)["tablename"].tolist() == ["grades"]
+    (tmp_path / "x.duckdb").write_text("hello\n")
+    with pytest.raises(WarehouseError, match="not a crmlab warehouse but a text file"):
+        check_destination(f"duckdb:///{tmp_path}/x.duckdb")
+    check_destination(f"duckdb:///{tmp_path}/x.duckdb", overwrite=True)
+    assert (tmp_path / "x.duckdb").read_text() == "hello\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb"]
 
 
 @pytest.mark.parametrize(("url", "message"), [
