@@ -18,7 +18,8 @@ role, with the same stem in every module:
                     (default ``"amount"`` for logs)
 ``id_col``          a record's own key when it is not a customer id (a system's
                     account number in record linkage)
-``group_col``       a label that splits rows into groups
+``group_col``       a label column that splits rows into groups (reserved: no function
+                    takes one yet)
 ``label_col``       text that names a row in a figure
 ``start_col``,      the two ends of an interval
 ``end_col``
@@ -40,7 +41,8 @@ summary* — one that reads five or more of a world's tables, or any of them if 
 :func:`~crmlab.analytics.scorecard.principle_scorecard` and
 :func:`~crmlab.analytics.scorecard.scorecard_over_time`) — takes one mapping
 ``tables`` (``World.tables``, or any ``{name: DataFrame}``) and lists the names and
-columns it reads in its docstring. No function takes both.
+columns it reads in its docstring. No function takes both. (``World.silos``, the
+separate systems' extracts, is one input of its own and is passed as ``silos``.)
 
 **Randomness** is one argument, ``random_state``: an int seed (the same numbers every
 time), a numpy ``Generator`` (draws continue its stream), or None (fresh entropy), as
@@ -72,7 +74,16 @@ Renamed in this release (old -> new)
 * ``covariates`` of ``service.fit_churn_hazard`` is keyword-only;
 * the ``frequency`` column of ``rfm.rfm_table`` (a count of *all* purchases) is now
   ``purchases``, so that it is not mistaken for CLV's ``frequency`` (*repeat*
-  purchases); its score ``F`` keeps its name.
+  purchases); its score ``F`` keeps its name (``warehouse.queries.rfm_sql`` too);
+* ``ax.crmlab_data``, ``fig.crmlab_data`` and ``ax.crmlab_curves`` of the
+  ``crmlab.viz`` plots -> ``viz.plotted_data(ax)`` and ``viz.plotted_data(ax,
+  "curves")`` (no warning is possible for these: nothing is set on matplotlib's
+  objects any more);
+* ``fit_churn_hazard(...).covariate_names`` -> statsmodels' ``.model.exog_names``;
+* the linkage and targeting explorers' ``.crmlab_result`` -> ``.result``.
+
+New: ``random_state`` in ``segmentation.run_experiment`` (the first random start)
+and ``segment_targeting.run_profit_experiment``; both default to the old behaviour.
 """
 
 __all__ = ["billing", "capacity", "clv", "cohorts", "concentration", "dbmarketing",
