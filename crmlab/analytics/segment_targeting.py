@@ -166,8 +166,9 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
     """Segmentation quality and campaign profit of each method on replicate worlds.
 
     For every seed: build the world, segment its customers with each method (random
-    start ``random_state``), score the labels against the true segments, and compute the test profit
-    of :func:`compare_segmentations` (with the true segments as one more "method").
+    start ``random_state``), score the labels against the true segments, and compute
+    the test profit of :func:`compare_segmentations` (with the true segments as one more
+    "method").
 
     Parameters
     ----------

@@ -224,12 +224,13 @@ def segment(X: pd.DataFrame, *, method: str, k: int = 5, random_state: Any = 0) 
     >>> X = pd.DataFrame({"tenure_years": 1.0, "recency_days": [1.0, 2.0, 300.0, 400.0],
     ...                   "purchases": [9, 8, 1, 1], "mean_spend": [20.0, 22.0, 3.0, 2.0]})
     >>> segment(X, method="rfm", k=2).tolist()
-    [1, 1, 0, 0]
+    [1, 1, 1, 0]
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}")
     if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k > len(X):
         raise ValueError(f"k must be an integer in [2, {len(X)}]; got {k!r}")
+    rng = check_random_state(random_state)  # also rejects a bad random_state
     if method == "rfm":  # recency, frequency and monetary ranks, summed, cut into k groups
         score = ((-X["recency_days"]).rank(pct=True)
                  + (X["purchases"] / X["tenure_years"]).rank(pct=True)
@@ -240,7 +241,6 @@ def segment(X: pd.DataFrame, *, method: str, k: int = 5, random_state: Any = 0) 
         counts = X[list(COUNT_FEATURES)].to_numpy()
         return latent_class(counts, X["tenure_years"].to_numpy(), k,
                             random_state=random_state)
-    rng = check_random_state(random_state)  # also rejects a bad random_state
     # scikit-learn takes an int (or its own RandomState): keep a seed as it is, so that
     # its numbers do not change, and draw one from a Generator
     seed = int(random_state) if is_seed(random_state) else int(rng.integers(2**31 - 1))
