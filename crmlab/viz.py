@@ -11,9 +11,12 @@ Examples
 
 from __future__ import annotations
 
+import weakref
+from typing import Any
+
 __all__ = ["HOUSE_STYLE", "missing_glyphs", "plot_calibration_holdout",
            "plot_frequency_recency", "plot_referral_trees", "plot_retention",
-           "plot_scorecard_trends", "use_house_style"]
+           "plot_scorecard_trends", "plotted_data", "use_house_style"]
 
 #: matplotlib settings shared by every crmlab figure.
 HOUSE_STYLE: dict[str, object] = {
@@ -49,6 +52,58 @@ def use_house_style() -> None:
     pd.set_option("display.width", 120)
 
 
+#: What each plotting function drew, by the Axes or Figure it returned. Weak keys: an
+#: entry goes when its figure does, and nothing is set on matplotlib's own objects.
+_PLOTTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _record(artist: Any, data: Any, **parts: Any) -> None:
+    _PLOTTED[artist] = {"data": data, **parts}
+
+
+def plotted_data(artist: Any, part: str = "data") -> Any:
+    """The numbers a crmlab plotting function drew on the Axes or Figure it returned.
+
+    Every ``plot_*`` function of this module records what it plots (the means, the
+    grid, the curves, ...), so that a notebook can print the numbers beside the figure
+    and a test can check them; each function's docstring says what it records.
+
+    Parameters
+    ----------
+    artist : matplotlib Axes or Figure
+        What the plotting function returned.
+    part : str, default="data"
+        ``"data"`` for every function; :func:`plot_lorenz` also records ``"curves"``.
+
+    Returns
+    -------
+    object
+        Usually a DataFrame.
+
+    Raises
+    ------
+    KeyError
+        If ``artist`` was not returned by a crmlab plotting function, or ``part`` was not
+        recorded for it.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plot_lorenz({"revenue": [1.0, 2.0, 7.0]})
+    >>> plotted_data(ax)["gini"].round(3).tolist()
+    [0.4]
+    >>> plt.close(ax.figure)
+    """
+    try:
+        recorded = _PLOTTED[artist]
+    except (KeyError, TypeError):
+        raise KeyError(f"nothing recorded for this {type(artist).__name__}: pass the Axes or "
+                       "Figure that a crmlab.viz plot_* function returned") from None
+    if part not in recorded:
+        raise KeyError(f"part must be one of {sorted(recorded)} for this plot; got {part!r}")
+    return recorded[part]
+
+
 def _axes(ax):
     import matplotlib.pyplot as plt
 
@@ -71,7 +126,7 @@ def plot_calibration_holdout(result, table, *, max_frequency: int = 7, ax=None):
     Returns
     -------
     matplotlib Axes
-        The plotted means are in ``ax.crmlab_data`` (a DataFrame).
+        The plotted means are in ``plotted_data(ax)`` (a DataFrame).
 
     """
     import pandas as pd
@@ -87,7 +142,7 @@ def plot_calibration_holdout(result, table, *, max_frequency: int = 7, ax=None):
     ax.set(title="Holdout purchases: actual vs model",
            xlabel=f"repeat purchases in calibration ({max_frequency} = {max_frequency} or more)",
            ylabel="mean purchases in holdout")
-    ax.crmlab_data = means
+    _record(ax, means)
     return ax
 
 
@@ -109,7 +164,7 @@ def plot_frequency_recency(result, *, T: float, kind: str = "p_alive", t: float 
     Returns
     -------
     matplotlib Axes
-        The grid is in ``ax.crmlab_data`` (rows: frequency, columns: recency).
+        The grid is in ``plotted_data(ax)`` (rows: frequency, columns: recency).
     """
     import numpy as np
     import pandas as pd
@@ -137,8 +192,8 @@ def plot_frequency_recency(result, *, T: float, kind: str = "p_alive", t: float 
     ax.set(title=f"{label.capitalize()} by frequency and recency (age {T:g})",
            xlabel="recency (period of the last purchase)", ylabel="frequency (repeat purchases)")
     ax.grid(False)
-    ax.crmlab_data = pd.DataFrame(grid, index=pd.Index(freq, name="frequency"),
-                                  columns=pd.Index(rec, name="recency"))
+    _record(ax, pd.DataFrame(grid, index=pd.Index(freq, name="frequency"),
+                             columns=pd.Index(rec, name="recency")))
     return ax
 
 
@@ -156,7 +211,7 @@ def plot_retention(result, *, periods: int, observed=None, ax=None):
     Returns
     -------
     matplotlib Axes
-        The curves are in ``ax.crmlab_data``.
+        The curves are in ``plotted_data(ax)``.
     """
     import numpy as np
     import pandas as pd
@@ -174,7 +229,7 @@ def plot_retention(result, *, periods: int, observed=None, ax=None):
     ax.set(title="Customer retention (shifted-beta-geometric)", xlabel="period",
            ylabel="share of the cohort / retention rate", ylim=(0, 1.02))
     ax.legend()
-    ax.crmlab_data = data
+    _record(ax, data)
     return ax
 
 
@@ -197,7 +252,7 @@ def plot_response_whatif(result, *, axes=None):
     Returns
     -------
     matplotlib Figure
-        The per-province means are in ``fig.crmlab_data``.
+        The per-province means are in ``plotted_data(fig)``.
 
     Examples
     --------
@@ -206,7 +261,7 @@ def plot_response_whatif(result, *, axes=None):
     >>> w = crm.load_dataset("tiny")
     >>> res = capacity.capacity_whatif(w.complaints, w.weather, w.customers, capacity=1.25)
     >>> fig = plot_response_whatif(res)
-    >>> list(fig.crmlab_data.columns)
+    >>> list(plotted_data(fig).columns)
     ['observed', 'what-if']
     """
     import matplotlib.pyplot as plt
@@ -235,7 +290,7 @@ def plot_response_whatif(result, *, axes=None):
               ylabel="share of complaints in hit provinces", ylim=(0, 1.02))
     right.legend()
     fig.tight_layout()
-    fig.crmlab_data = data
+    _record(fig, data)
     return fig
 
 
@@ -257,7 +312,7 @@ def plot_suspension_tradeoff(curve, *, current=None, axes=None):
     Returns
     -------
     matplotlib Figure
-        The curve is in ``fig.crmlab_data``.
+        The curve is in ``plotted_data(fig)``.
 
     Examples
     --------
@@ -266,7 +321,7 @@ def plot_suspension_tradeoff(curve, *, current=None, axes=None):
     >>> w = crm.load_dataset("tiny")
     >>> fig = plot_suspension_tradeoff(billing.suspension_curve(w.invoices, w.payments),
     ...                                current=45)
-    >>> fig.crmlab_data.index.name
+    >>> plotted_data(fig).index.name
     'suspend_after_days'
     """
     import matplotlib.pyplot as plt
@@ -289,7 +344,7 @@ def plot_suspension_tradeoff(curve, *, current=None, axes=None):
             ax.axvline(float(current), color="grey", linestyle=":", label="chosen rule")
     left.legend()
     fig.tight_layout()
-    fig.crmlab_data = curve
+    _record(fig, curve)
     return fig
 
 
@@ -314,14 +369,15 @@ def plot_lorenz(values, *, ax=None):
     Returns
     -------
     matplotlib Axes
-        Each Gini coefficient is in ``ax.crmlab_data`` and each curve (a DataFrame from
-        :func:`~crmlab.analytics.concentration.lorenz_curve`) in ``ax.crmlab_curves``.
+        Each Gini coefficient is in ``plotted_data(ax)`` and each curve (a DataFrame
+        from :func:`~crmlab.analytics.concentration.lorenz_curve`) in
+        ``plotted_data(ax, "curves")``.
 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> ax = plot_lorenz({"revenue": [1.0, 2.0, 7.0], "profit": [-1.0, 1.0, 5.0]})
-    >>> ax.crmlab_data["gini"].round(3).to_dict()
+    >>> plotted_data(ax)["gini"].round(3).to_dict()
     {'revenue': 0.4, 'profit': 0.8}
     >>> plt.close(ax.figure)
     """
@@ -343,8 +399,7 @@ def plot_lorenz(values, *, ax=None):
     ax.set(title="Lorenz curve: share held by the least valuable customers",
            xlabel="share of customers (least valuable first)", ylabel="share of the total")
     ax.legend()
-    ax.crmlab_data = pd.DataFrame({"gini": pd.Series(ginis)})
-    ax.crmlab_curves = curves
+    _record(ax, pd.DataFrame({"gini": pd.Series(ginis)}), curves=curves)
     return ax
 
 
@@ -415,7 +470,7 @@ def plot_segment_confusion(table, *, title: str | None = None, ax=None):
     Returns
     -------
     matplotlib Axes
-        The row shares are in ``ax.crmlab_data``.
+        The row shares are in ``plotted_data(ax)``.
 
     Examples
     --------
@@ -423,7 +478,7 @@ def plot_segment_confusion(table, *, title: str | None = None, ax=None):
     >>> import matplotlib.pyplot as plt
     >>> t = pd.DataFrame([[8, 2], [1, 9]], index=["a", "b"])
     >>> ax = plot_segment_confusion(t)
-    >>> ax.crmlab_data.round(2).to_numpy().tolist()
+    >>> plotted_data(ax).round(2).to_numpy().tolist()
     [[0.8, 0.2], [0.1, 0.9]]
     >>> plt.close(ax.figure)
     """
@@ -445,7 +500,7 @@ def plot_segment_confusion(table, *, title: str | None = None, ax=None):
             title += f" (ARI {table.attrs['ari']:.2f})"
     ax.set(title=title, xlabel="cluster found", ylabel="true segment")
     ax.grid(False)
-    ax.crmlab_data = shares
+    _record(ax, shares)
     return ax
 
 
@@ -469,7 +524,7 @@ def plot_timeline(events, *, title: str = "Timeline", label_col: str = "event",
     Returns
     -------
     matplotlib Axes
-        The plotted rows are in ``ax.crmlab_data``.
+        The plotted rows are in ``plotted_data(ax)``.
 
     Examples
     --------
@@ -477,17 +532,14 @@ def plot_timeline(events, *, title: str = "Timeline", label_col: str = "event",
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> ev = pd.DataFrame({"event": ["a", "b"], "start": [1990, 2000], "end": [2001, 2010]})
-    >>> plot_timeline(ev).crmlab_data["event"].tolist()
+    >>> plotted_data(plot_timeline(ev))["event"].tolist()
     ['a', 'b']
     """
-    import pandas as pd
+    from .analytics._validation import check_frame_columns
 
-    if not isinstance(events, pd.DataFrame):
-        raise TypeError(f"events must be a DataFrame; got {type(events).__name__}")
-    needed = [label_col, start_col, end_col] + ([note_col] if note_col else [])
-    missing = [c for c in needed if c not in events]
-    if missing:
-        raise ValueError(f"events have no column(s) {missing}; they need {needed}")
+    check_frame_columns(events, [label_col, start_col, end_col, note_col], "events",
+                        if_empty="need at least one era",
+                        hint="name them with label_col, start_col, end_col and note_col")
     if (events[end_col] < events[start_col]).any():
         raise ValueError(f"every era must end ({end_col}) no earlier than it starts "
                          f"({start_col})")
@@ -508,7 +560,7 @@ def plot_timeline(events, *, title: str = "Timeline", label_col: str = "event",
     ax.set_xlim(lo - 1, hi + 0.3 * (hi - lo) + 1)
     ax.set(title=title, xlabel="year", ylabel="era (earliest on top)")
     ax.grid(axis="y", visible=False)
-    ax.crmlab_data = data
+    _record(ax, data)
     return ax
 
 
@@ -592,7 +644,7 @@ def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):
     Returns
     -------
     matplotlib Figure
-        The plotted values are in ``fig.crmlab_data`` (principles x periods).
+        The plotted values are in ``plotted_data(fig)`` (principles x periods).
 
     Examples
     --------
@@ -601,7 +653,7 @@ def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):
     >>> idx = pd.MultiIndex.from_tuples([(p, k) for k, (p, _, _) in INDICATORS.items()])
     >>> wide = pd.DataFrame({"2024": 0.5, "2025": 0.6}, index=idx)
     >>> fig = plot_scorecard_trends(wide, lang="fa")
-    >>> fig.crmlab_data.shape
+    >>> plotted_data(fig).shape
     (6, 2)
     """
     import matplotlib.pyplot as plt
@@ -645,7 +697,7 @@ def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):
     fig.suptitle("شش اصل مدیریت ارتباط با مشتری در گذر زمان" if lang == "fa"
                  else "The six principles of CRM over time", fontweight="bold")
     fig.tight_layout()
-    fig.crmlab_data = pd.DataFrame(rows, index=periods).T
+    _record(fig, pd.DataFrame(rows, index=periods).T)
     return fig
 
 
@@ -665,7 +717,7 @@ def plot_referral_trees(trees, *, k: int = 6, labels=None, ax=None):
     Returns
     -------
     matplotlib Axes
-        Node positions are in ``ax.crmlab_data`` (x, y = -generation, root).
+        Node positions are in ``plotted_data(ax)`` (x, y = -generation, root).
 
     Examples
     --------
@@ -673,7 +725,7 @@ def plot_referral_trees(trees, *, k: int = 6, labels=None, ax=None):
     >>> from crmlab.analytics.referrals import referral_trees
     >>> refs = pd.DataFrame({"referrer_id": ["a", "a", "b"], "referred_id": ["b", "c", "d"]})
     >>> ax = plot_referral_trees(referral_trees(refs))
-    >>> ax.crmlab_data.loc["a", ["x", "y"]].tolist()
+    >>> plotted_data(ax).loc["a", ["x", "y"]].tolist()
     [0.5, 0.0]
     """
     import pandas as pd
@@ -723,7 +775,7 @@ def plot_referral_trees(trees, *, k: int = 6, labels=None, ax=None):
            xlabel="customers (each tree starts at a customer nobody referred)",
            ylabel="referral generation (0 = root)")
     ax.figure.tight_layout()
-    ax.crmlab_data = pos[["x", "y", "root"]]
+    _record(ax, pos[["x", "y", "root"]])
     return ax
 
 
@@ -747,14 +799,14 @@ def plot_cohort_retention(matrix, *, max_periods: int = 12, ax=None):
     Returns
     -------
     matplotlib Axes
-        The values shown are in ``ax.crmlab_data``.
+        The values shown are in ``plotted_data(ax)``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> m = pd.DataFrame([[1.0, 0.5], [1.0, 0.0]],
     ...                  index=pd.to_datetime(["2024-01-01", "2024-02-01"]), columns=[0, 1])
-    >>> plot_cohort_retention(m).crmlab_data.shape
+    >>> plotted_data(plot_cohort_retention(m)).shape
     (2, 2)
     """
     if isinstance(max_periods, bool) or not isinstance(max_periods, int) or max_periods < 0:
@@ -773,5 +825,5 @@ def plot_cohort_retention(matrix, *, max_periods: int = 12, ax=None):
            xlabel="months since the first purchase", ylabel="cohort (first purchase)")
     ax.grid(False)
     plt.colorbar(image, ax=ax, label="share of the cohort active")
-    ax.crmlab_data = data
+    _record(ax, data)
     return ax

@@ -86,7 +86,7 @@ def test_scorecard_trends_in_persian():
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == list(PRINCIPLES.values())
     assert all(ax.get_ylabel() for ax in fig.axes)
-    assert fig.crmlab_data.loc["quick_response", "2024"] == pytest.approx(
+    assert viz.plotted_data(fig).loc["quick_response", "2024"] == pytest.approx(
         wide.loc[("quick_response", "median_first_response_hours"), "2024"])
     plt.close(fig)
     with pytest.raises(ValueError, match="lang must be"):

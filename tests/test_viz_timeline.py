@@ -26,12 +26,12 @@ def test_timeline_draws_one_bar_per_era_with_labels(eras):
     texts = [t.get_text().strip() for t in ax.texts]
     assert "SFA" in texts and "CRM اجتماعی" in texts
     assert ax.get_title() == "Eras" and ax.get_xlabel() == "year"
-    assert out.crmlab_data["event"].tolist() == ["SFA", "ERP", "social CRM"]
+    assert viz.plotted_data(out)["event"].tolist() == ["SFA", "ERP", "social CRM"]
     plt.close(fig)
 
 
 def test_timeline_rejects_bad_eras(eras):
-    with pytest.raises(ValueError, match="no column"):
+    with pytest.raises(ValueError, match="column .end. not found in events"):
         viz.plot_timeline(eras.drop(columns="end"))
     with pytest.raises(ValueError, match="no earlier than it starts"):
         viz.plot_timeline(eras.assign(end=[1980, 2000, 2020]))

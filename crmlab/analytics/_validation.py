@@ -1,4 +1,4 @@
-"""Input checks shared by the customer-base models.
+"""Input checks shared by every module of :mod:`crmlab.analytics`.
 
 Every check raises a ``TypeError`` (wrong kind of input) or ``ValueError`` (right kind,
 impossible value) whose message names the column or argument and says what is expected,
@@ -8,14 +8,15 @@ so a student sees "recency is larger than T for 3 customers" rather than a NaN f
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FREQ_DAYS", "as_float_array", "check_freq", "check_frame_columns", "check_rfm",
-           "check_timestamp", "check_times"]
+__all__ = ["FREQ_DAYS", "as_float_array", "check_frame_columns", "check_freq",
+           "check_random_state", "check_rfm", "check_tables", "check_timestamp", "check_times",
+           "is_seed"]
 
 #: Length of one period in days for each supported ``freq`` ("M" is the mean month).
 FREQ_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
@@ -141,43 +142,134 @@ def check_rfm(frequency: Any, recency: Any = None, T: Any = None, *,
     return tuple(out)
 
 
-def check_frame_columns(df: Any, columns: Sequence[str | None], name: str = "df") -> None:
-    """Raise if ``df`` is not a non-empty DataFrame holding every named column.
+def check_frame_columns(df: Any, columns: Sequence[str | None], name: str = "df", *,
+                        if_empty: str | None = "need at least one transaction",
+                        hint: str | None = None) -> None:
+    """Raise unless ``df`` is a DataFrame holding every named column (and, by default, rows).
+
+    The one column check of :mod:`crmlab.analytics`: every function checks its frames
+    with it, so every message has the same form and names the argument, the missing
+    column(s) and the columns it does have.
+
+    Parameters
+    ----------
+    df : object
+        The argument to check.
+    columns : sequence of str or None
+        Columns it must hold; None entries are skipped (optional columns not asked for).
+    name : str, default="df"
+        The argument's name, for the messages.
+    if_empty : str or None, default="need at least one transaction"
+        What to say when ``df`` has no rows (the message is ``"{name} is empty:
+        {if_empty}"``); None lets an empty frame through.
+    hint : str, optional
+        Appended to the missing-column message, e.g. how to build the frame.
+
+    Raises
+    ------
+    TypeError
+        If ``df`` is not a pandas DataFrame.
+    ValueError
+        If a column is missing, or ``df`` is empty and ``if_empty`` is not None.
 
     Examples
     --------
     >>> check_frame_columns(pd.DataFrame({"a": [1]}), ["a"])
+    >>> check_frame_columns(pd.DataFrame({"a": []}), ["a"], "contacts", if_empty=None)
+    >>> check_frame_columns(pd.DataFrame({"a": []}), ["a", "b", "c"], "contacts")
+    Traceback (most recent call last):
+    ...
+    ValueError: columns ['b', 'c'] not found in contacts; its columns are ['a']
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"{name} must be a pandas DataFrame; got {type(df).__name__}")
-    for col in columns:
-        if col is None:
-            continue
-        if col not in df.columns:
-            raise ValueError(f"column {col!r} not found in {name}; its columns are "
-                             f"{list(map(str, df.columns))}")
-    if len(df) == 0:
-        raise ValueError(f"{name} is empty: need at least one transaction")
+    missing = [col for col in columns if col is not None and col not in df.columns]
+    if missing:
+        what = f"column {missing[0]!r}" if len(missing) == 1 else f"columns {missing}"
+        raise ValueError(f"{what} not found in {name}; its columns are "
+                         f"{list(map(str, df.columns))}" + (f"; {hint}" if hint else ""))
+    if if_empty is not None and len(df) == 0:
+        raise ValueError(f"{name} is empty: {if_empty}")
 
 
-def require_columns(df: Any, name: str, columns: Sequence[str]) -> None:
-    """Raise unless ``df`` is a DataFrame holding every one of ``columns``.
+def check_tables(tables: Any, needed: Mapping[str, Sequence[str]], *,
+                 optional: bool = False) -> None:
+    """Raise unless ``tables`` maps each needed table name to a frame with its columns.
 
-    Unlike :func:`check_frame_columns`, an empty frame is allowed.
+    For the functions that read a whole world (``World.tables``) rather than one frame.
+    Empty tables are allowed (a world may have no complaints).
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+        As ``World.tables``.
+    needed : mapping of table name to column names
+    optional : bool, default=False
+        Tables may be absent (only those present are checked).
 
     Examples
     --------
-    >>> require_columns(pd.DataFrame({"a": []}), "contacts", ["a"])
-    >>> require_columns(pd.DataFrame({"a": []}), "contacts", ["a", "b"])
+    >>> check_tables({"customers": pd.DataFrame({"customer_id": []})},
+    ...              {"customers": ["customer_id"]})
+    >>> check_tables({}, {"customers": ["customer_id"]})
     Traceback (most recent call last):
     ...
-    ValueError: contacts has no column(s) ['b']; it needs ['a', 'b']
+    ValueError: tables has no 'customers' table; pass World.tables (it needs ['customers'])
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{name} must be a DataFrame; got {type(df).__name__}")
-    missing = [c for c in columns if c not in df]
-    if missing:
-        raise ValueError(f"{name} has no column(s) {missing}; it needs {list(columns)}")
+    if isinstance(tables, pd.DataFrame) or not isinstance(tables, Mapping):
+        raise TypeError(f"tables must be a mapping of table name to DataFrame (like "
+                        f"World.tables); got {type(tables).__name__}")
+    missing = [table for table in needed if table not in tables]
+    if missing and not optional:
+        raise ValueError(f"tables has no {', '.join(map(repr, missing))} "
+                         f"table{'' if len(missing) == 1 else 's'}; pass World.tables "
+                         f"(it needs {list(needed)})")
+    for table, cols in needed.items():
+        if table in tables:
+            check_frame_columns(tables[table], cols, f"tables[{table!r}]", if_empty=None)
+
+
+def check_random_state(random_state: Any, name: str = "random_state") -> np.random.Generator:
+    """A numpy Generator from ``random_state``: an int seed, a Generator, or None.
+
+    Like scikit-learn's ``check_random_state``, for numpy's Generator: an int gives a
+    new Generator seeded with it (the same numbers on every call), a Generator is used
+    as it is (calls draw one stream after another), None draws fresh entropy from the
+    operating system (different every run).
+
+    Examples
+    --------
+    >>> check_random_state(0).random() == check_random_state(0).random()
+    True
+    >>> rng = np.random.default_rng(1)
+    >>> check_random_state(rng) is rng
+    True
+    """
+    if random_state is None:
+        return np.random.default_rng()
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        if random_state < 0:
+            raise ValueError(f"{name} must be a non-negative integer, a numpy Generator or "
+                             f"None; got {random_state}")
+        return np.random.default_rng(int(random_state))
+    raise TypeError(f"{name} must be an int, a numpy Generator (np.random.default_rng(...)) "
+                    f"or None; got {type(random_state).__name__}")
+
+
+def is_seed(random_state: Any) -> bool:
+    """Whether ``random_state`` is an int seed (each use starts the same stream again).
+
+    Functions that draw several times use it to keep a seed's old numbers: with a seed,
+    every draw starts from the seed, as before; with a Generator, draws share its stream.
+
+    Examples
+    --------
+    >>> is_seed(3), is_seed(np.random.default_rng(3)), is_seed(None)
+    (True, False, False)
+    """
+    return isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
 
 
 def check_times(values: pd.Series, col: str) -> np.ndarray:

@@ -75,8 +75,9 @@ def billing_errors(invoices: pd.DataFrame, correct: pd.DataFrame) -> pd.DataFram
     [['none', 0.0, 0.0], ['overcharge', 5.0, 0.0], ['undercharge', 0.0, 3.0]]
     """
     check_frame_columns(invoices, ["invoice_id", "amount", "adjustment", "disputed"],
-                        "invoices")
-    check_frame_columns(correct, ["invoice_id", "correct_amount"], "correct")
+                        "invoices", if_empty="need at least one invoice")
+    check_frame_columns(correct, ["invoice_id", "correct_amount"], "correct",
+                        if_empty="need the correct amount of every invoice")
     truth = correct.set_index("invoice_id")["correct_amount"]
     missing = ~invoices["invoice_id"].isin(truth.index)
     if missing.any():
@@ -122,11 +123,9 @@ def payment_delays(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.Series:
     >>> payment_delays(inv, pay).tolist()
     [10.0, nan]
     """
-    check_frame_columns(invoices, ["invoice_id", "due_date"], "invoices")
-    if not isinstance(payments, pd.DataFrame) or not {"invoice_id", "timestamp"} <= set(
-            payments.columns):
-        raise ValueError("payments must be a DataFrame with columns 'invoice_id' and "
-                         "'timestamp'")
+    check_frame_columns(invoices, ["invoice_id", "due_date"], "invoices",
+                        if_empty="need at least one invoice")
+    check_frame_columns(payments, ["invoice_id", "timestamp"], "payments", if_empty=None)
     if payments["invoice_id"].duplicated().any():
         raise ValueError("payments has several payments for one invoice; sum them per "
                          "invoice first")
@@ -166,7 +165,8 @@ def collection_funnel(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.Data
     True
     """
     check_frame_columns(invoices, ["invoice_id", "due_date", "amount", "adjustment",
-                                   "collection_step"], "invoices")
+                                   "collection_step"], "invoices",
+                        if_empty="need at least one invoice")
     steps = ["none", *LADDER]
     step = invoices["collection_step"].astype(str)
     unknown = sorted(set(step) - set(steps))
@@ -231,7 +231,8 @@ def suspension_whatif(invoices: pd.DataFrame, payments: pd.DataFrame, *,
     True
     """
     check_frame_columns(invoices, ["invoice_id", "customer_id", "due_date", "amount",
-                                   "adjustment"], "invoices")
+                                   "adjustment"], "invoices",
+                        if_empty="need at least one invoice")
     for name, value in (("suspend_after_days", suspend_after_days),
                         ("write_off_after_days", write_off_after_days)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) \
@@ -302,7 +303,8 @@ def suspension_curve(invoices: pd.DataFrame, payments: pd.DataFrame, *,
     keys = ["suspended_customers", "suspended_but_would_pay", "unpaid_customers",
             "unpaid_days"]
     check_frame_columns(invoices, ["invoice_id", "customer_id", "due_date", "amount",
-                                   "adjustment"], "invoices")
+                                   "adjustment"], "invoices",
+                        if_empty="need at least one invoice")
     values = [float(t) for t in thresholds]
     if not values or any(not 0 <= t <= 365 for t in values):
         raise ValueError("thresholds must be one or more numbers of days in [0, 365]")
@@ -350,7 +352,9 @@ def cohort_survivors(customers: pd.DataFrame, *, start: Any, end: Any, periods: 
     ...                  as_of="2024-12-31", plan=None)
     [2, 1, 1, 1]
     """
-    check_frame_columns(customers, ["signup_date", "churn_date"], "customers")
+    check_frame_columns(customers, ["signup_date", "churn_date",
+                                    None if plan is None else "plan"], "customers",
+                        if_empty="need at least one customer")
     start_ts, end_ts = check_timestamp(start, "start"), check_timestamp(end, "end")
     as_of_ts = check_timestamp(as_of, "as_of")
     if isinstance(periods, bool) or not isinstance(periods, (int, np.integer)) or periods < 1:
@@ -363,7 +367,6 @@ def cohort_survivors(customers: pd.DataFrame, *, start: Any, end: Any, periods: 
                          f"{as_of_ts.date()}")
     keep = customers["signup_date"].between(start_ts, end_ts)
     if plan is not None:
-        check_frame_columns(customers, ["plan"], "customers")
         keep &= customers["plan"].astype(str) == plan
     cohort = customers[keep]
     if cohort.empty:

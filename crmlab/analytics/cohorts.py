@@ -101,9 +101,8 @@ def retention_matrix(table: pd.DataFrame, *, freq: str = "M") -> pd.DataFrame:
     >>> retention_matrix(t).to_numpy().tolist()
     [[1.0, 0.0, 0.5], [1.0, 0.0, nan]]
     """
-    missing = [c for c in ("cohort", "period", "retention") if c not in table]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}")
+    check_frame_columns(table, ["cohort", "period", "retention"], "table", if_empty=None,
+                        hint="build it with cohort_retention()")
     wide = table.pivot(index="cohort", columns="period", values="retention")
     ages = list(range(int(table["period"].max()) + 1)) if len(table) else []
     wide = wide.reindex(columns=ages).fillna(0.0)

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._validation import require_columns
+from ._validation import check_frame_columns
 
 __all__ = ["FEATURES", "RESPONSE_TYPES", "campaign_features", "response_scores",
            "response_types"]
@@ -87,10 +87,13 @@ def campaign_features(campaign_id: str, *, campaigns: pd.DataFrame, customers: p
     >>> list(f.columns) == list(FEATURES), bool((f["tenure_days"] >= 0).all())
     (True, True)
     """
-    require_columns(campaigns, "campaigns", ["campaign_id", "start_date"])
-    require_columns(customers, "customers", ["customer_id", "signup_date", "plan"])
-    require_columns(events, "events", ["customer_id", "timestamp", "amount"])
-    require_columns(contacts, "contacts", ["customer_id", "timestamp", "group", "responded"])
+    check_frame_columns(campaigns, ["campaign_id", "start_date"], "campaigns", if_empty=None)
+    check_frame_columns(customers, ["customer_id", "signup_date", "plan"], "customers",
+                        if_empty=None)
+    check_frame_columns(events, ["customer_id", "timestamp", "amount"], "events",
+                        if_empty=None)
+    check_frame_columns(contacts, ["customer_id", "timestamp", "group", "responded"],
+                        "contacts", if_empty=None)
     if lookback_days <= 0:
         raise ValueError(f"lookback_days must be positive; got {lookback_days}")
     ids = campaigns["campaign_id"].astype(str)
@@ -150,7 +153,8 @@ def response_scores(train: pd.DataFrame, responded: Sequence[bool] | np.ndarray,
     from sklearn.linear_model import LogisticRegression
 
     for name, df in (("train", train), ("score", score)):
-        require_columns(df, name, FEATURES)
+        check_frame_columns(df, FEATURES, name, if_empty=None,
+                            hint="build it with campaign_features()")
     y = np.asarray(responded, dtype=bool)
     if len(y) != len(train):
         raise ValueError(f"responded must have one value per training row ({len(train)}); "
@@ -182,7 +186,8 @@ def response_types(truth: pd.DataFrame,
     Series
         Counts indexed by :data:`RESPONSE_TYPES`.
     """
-    require_columns(truth, "truth", ["response_if_contacted", "response_if_not_contacted"])
+    check_frame_columns(truth, ["response_if_contacted", "response_if_not_contacted"], "truth",
+                        if_empty=None, hint="pass rows of World.truth.contacts")
     y1 = truth["response_if_contacted"].to_numpy(dtype=bool)
     y0 = truth["response_if_not_contacted"].to_numpy(dtype=bool)
     sel = np.ones(len(truth), bool) if selected is None else np.asarray(selected, dtype=bool)

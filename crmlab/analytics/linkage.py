@@ -35,10 +35,11 @@ Examples
 ...                   "phone": ["(415) 555-0101", "(212) 555-0199"]})
 >>> b = pd.DataFrame({"id": ["B7"], "first": ["Anne"], "last": ["Lee"],
 ...                   "phone": ["4155550101"]})
->>> records = pd.concat([standardize(a, source="sales", key="id", full_name="name",
-...                                  phone="phone"),
-...                      standardize(b, source="billing", key="id", first="first",
-...                                  last="last", phone="phone")], ignore_index=True)
+>>> records = pd.concat([standardize(a, source="sales", id_col="id", full_name_col="name",
+...                                  phone_col="phone"),
+...                      standardize(b, source="billing", id_col="id", first_name_col="first",
+...                                  last_name_col="last", phone_col="phone")],
+...                     ignore_index=True)
 >>> link_records(records)["entity"].tolist()
 [0, 1, 0]
 """
@@ -53,6 +54,9 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.sparse import csgraph
+
+from ._deprecation import renamed_kwargs
+from ._validation import check_frame_columns
 
 __all__ = ["DEFAULT_WEIGHTS", "FIELDS", "SILO_LAYOUT", "LinkageScore", "candidate_pairs",
            "cluster_records", "compare_pairs", "evaluate_linkage", "link_records",
@@ -75,16 +79,18 @@ DEFAULT_WEIGHTS: dict[str, tuple[float, float]] = {
 #: Names agree when the Dice similarity of their letter pairs reaches this value.
 NAME_AGREEMENT = 0.75
 
-#: How crmlab's silo extracts (``World.silos``) map onto the standard fields.
+#: How crmlab's silo extracts (``World.silos``) map onto the standard fields: per silo,
+#: the keyword arguments of :func:`standardize`.
 SILO_LAYOUT: dict[str, dict[str, str]] = {
-    "sales": {"key": "account_no", "full_name": "full_name", "name_order": "first_last",
-              "phone": "phone", "address": "address"},
-    "service": {"key": "contact_id", "full_name": "customer_name",
-                "name_order": "last_first", "phone": "phone", "email": "email"},
-    "billing": {"key": "account_number", "first": "first_name", "last": "last_name",
-                "phone": "phone", "email": "email", "address": "billing_address"},
-    "web": {"key": "user_id", "first": "display_name", "email": "email",
-            "address": "address"},
+    "sales": {"id_col": "account_no", "full_name_col": "full_name",
+              "name_order": "first_last", "phone_col": "phone", "address_col": "address"},
+    "service": {"id_col": "contact_id", "full_name_col": "customer_name",
+                "name_order": "last_first", "phone_col": "phone", "email_col": "email"},
+    "billing": {"id_col": "account_number", "first_name_col": "first_name",
+                "last_name_col": "last_name", "phone_col": "phone", "email_col": "email",
+                "address_col": "billing_address"},
+    "web": {"id_col": "user_id", "first_name_col": "display_name", "email_col": "email",
+            "address_col": "address"},
 }
 
 _BLOCK_KEYS = ("phone", "email", "address", "name")
@@ -138,19 +144,20 @@ def _email(values: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-def _column(df: pd.DataFrame, col: str | None, what: str) -> pd.Series:
+def _column(df: pd.DataFrame, col: str | None) -> pd.Series:
     if col is None:
         return pd.Series(pd.NA, index=df.index, dtype="string")
-    if col not in df.columns:
-        raise ValueError(f"{what}={col!r} is not a column; the columns are "
-                         f"{list(map(str, df.columns))}")
     return df[col]
 
 
-def standardize(df: pd.DataFrame, *, source: str, key: str, first: str | None = None,
-                last: str | None = None, full_name: str | None = None,
-                name_order: str = "first_last", phone: str | None = None,
-                email: str | None = None, address: str | None = None) -> pd.DataFrame:
+@renamed_kwargs(key="id_col", first="first_name_col", last="last_name_col",
+                full_name="full_name_col", phone="phone_col", email="email_col",
+                address="address_col")
+def standardize(df: pd.DataFrame, *, source: str, id_col: str,
+                first_name_col: str | None = None, last_name_col: str | None = None,
+                full_name_col: str | None = None, name_order: str = "first_last",
+                phone_col: str | None = None, email_col: str | None = None,
+                address_col: str | None = None) -> pd.DataFrame:
     """One system's customer extract in the standard layout for linkage.
 
     Parameters
@@ -159,15 +166,15 @@ def standardize(df: pd.DataFrame, *, source: str, key: str, first: str | None = 
         The extract, one row per record.
     source : str
         Name of the system (kept in the ``source`` column).
-    key : str
+    id_col : str
         Column with the system's own record key.
-    first, last : str, optional
+    first_name_col, last_name_col : str, optional
         Columns with the first and the last name.
-    full_name : str, optional
+    full_name_col : str, optional
         A column with the whole name instead: ``"Last, First"`` is split at the comma;
         otherwise at the first space, read in ``name_order``.
     name_order : {"first_last", "last_first"}, default="first_last"
-    phone, email, address : str, optional
+    phone_col, email_col, address_col : str, optional
         Columns holding them; absent fields stay missing.
 
     Returns
@@ -178,20 +185,25 @@ def standardize(df: pd.DataFrame, *, source: str, key: str, first: str | None = 
     Examples
     --------
     >>> df = pd.DataFrame({"k": ["CT1"], "n": ["LEE, Ann"], "p": ["+1 415 555 0101"]})
-    >>> standardize(df, source="service", key="k", full_name="n", phone="p").iloc[0].tolist()
+    >>> standardize(df, source="service", id_col="k", full_name_col="n",
+    ...             phone_col="p").iloc[0].tolist()
     ['service', 'CT1', 'ann', 'lee', '4155550101', <NA>, <NA>]
     """
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"df must be a DataFrame; got {type(df).__name__}")
+    given = {"id_col": id_col, "first_name_col": first_name_col,
+             "last_name_col": last_name_col, "full_name_col": full_name_col,
+             "phone_col": phone_col, "email_col": email_col, "address_col": address_col}
+    for arg, col in given.items():  # one check per argument, so the message names it
+        check_frame_columns(df, [col], "df", if_empty=None, hint=f"check {arg}={col!r}")
     if name_order not in ("first_last", "last_first"):
         raise ValueError(f"name_order must be 'first_last' or 'last_first'; got {name_order!r}")
-    if full_name is not None and (first is not None or last is not None):
-        raise ValueError("give either full_name or first/last, not both")
-    keys = _column(df, key, "key")
+    if full_name_col is not None and (first_name_col is not None or last_name_col is not None):
+        raise ValueError("give either full_name_col or first_name_col/last_name_col, not both")
+    keys = _column(df, id_col)
     if keys.isna().any():
-        raise ValueError(f"key column {key!r} has {int(keys.isna().sum())} missing values")
-    if full_name is not None:
-        raw = pd.Series(_column(df, full_name, "full_name"), dtype="str")
+        raise ValueError(f"column {id_col!r} (id_col) has {int(keys.isna().sum())} missing "
+                         "record keys")
+    if full_name_col is not None:
+        raw = pd.Series(_column(df, full_name_col), dtype="str")
         comma = raw.str.contains(",", regex=False, na=False)
         parts = raw.str.replace(",", " ", regex=False).str.strip().str.split(n=1, expand=True)
         parts = parts.reindex(columns=[0, 1])
@@ -200,16 +212,16 @@ def standardize(df: pd.DataFrame, *, source: str, key: str, first: str | None = 
         f_raw = a.where(~last_first, b)
         l_raw = b.where(~last_first, a)
     else:
-        f_raw = _column(df, first, "first")
-        l_raw = _column(df, last, "last")
+        f_raw = _column(df, first_name_col)
+        l_raw = _column(df, last_name_col)
     out = pd.DataFrame({
         "source": pd.Series(source, index=df.index, dtype="str"),
         "record_key": pd.Series(keys, dtype="str"),
         "first": normalize_text(f_raw).set_axis(df.index),
         "last": normalize_text(l_raw).set_axis(df.index),
-        "phone": normalize_phone(_column(df, phone, "phone")).set_axis(df.index),
-        "email": _email(_column(df, email, "email")).set_axis(df.index),
-        "address": normalize_text(_column(df, address, "address")).set_axis(df.index),
+        "phone": normalize_phone(_column(df, phone_col)).set_axis(df.index),
+        "email": _email(_column(df, email_col)).set_axis(df.index),
+        "address": normalize_text(_column(df, address_col)).set_axis(df.index),
     })
     return out.reset_index(drop=True)
 
@@ -251,12 +263,8 @@ def standardize_silos(silos: Mapping[str, pd.DataFrame],
 # Blocking and comparing
 # ---------------------------------------------------------------------------------------
 def _check_records(records: pd.DataFrame) -> None:
-    if not isinstance(records, pd.DataFrame):
-        raise TypeError(f"records must be a DataFrame; got {type(records).__name__}")
-    missing = [c for c in FIELDS if c not in records]
-    if missing:
-        raise ValueError(f"records have no column(s) {missing}; build them with "
-                         "standardize() or standardize_silos()")
+    check_frame_columns(records, FIELDS, "records", if_empty=None,
+                        hint="build them with standardize() or standardize_silos()")
 
 
 def _block_key(records: pd.DataFrame, name: str) -> pd.Series:
@@ -394,9 +402,8 @@ def compare_pairs(records: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
     [0.0, 1.0, 1.0, nan, 0.0, 0.67, 1.0]
     """
     _check_records(records)
-    for col in ("left", "right"):
-        if col not in pairs:
-            raise ValueError(f"pairs need columns 'left' and 'right'; got {list(pairs.columns)}")
+    check_frame_columns(pairs, ["left", "right"], "pairs", if_empty=None,
+                        hint="build them with candidate_pairs()")
     li = pairs["left"].to_numpy(dtype=np.int64)
     ri = pairs["right"].to_numpy(dtype=np.int64)
     if len(li) and (min(li.min(), ri.min()) < 0 or max(li.max(), ri.max()) >= len(records)):
@@ -444,10 +451,10 @@ def score_pairs(comparisons: pd.DataFrame,
     unknown = [f for f in weights if f not in FIELDS]
     if unknown:
         raise ValueError(f"weights for unknown field(s) {unknown}; allowed: {list(FIELDS)}")
+    check_frame_columns(comparisons, list(weights), "comparisons", if_empty=None,
+                        hint="build them with compare_pairs()")
     score = np.zeros(len(comparisons))
     for field, (agree, disagree) in weights.items():
-        if field not in comparisons:
-            raise ValueError(f"comparisons have no column {field!r}")
         v = comparisons[field].to_numpy(dtype=float)
         cut = name_agreement if field in ("first", "last") else 0.5
         score += np.where(np.isnan(v), 0.0, np.where(v >= cut, agree, disagree))
@@ -517,8 +524,9 @@ def link_records(records: pd.DataFrame, *, threshold: float = 10.0,
     if pairs is None:
         pairs = compare_pairs(records, candidate_pairs(records, keys=keys))
         pairs["score"] = score_pairs(pairs, weights).to_numpy()
-    elif "score" not in pairs:
-        raise ValueError("pairs must have a 'score' column (from an earlier link_records)")
+    else:
+        check_frame_columns(pairs, ["left", "right", "score"], "pairs", if_empty=None,
+                            hint="pass link_records(...).attrs['pairs'] of an earlier run")
     out = records.copy()
     out["entity"] = cluster_records(len(records), pairs, pairs["score"].to_numpy() >= threshold)
     out.attrs["pairs"] = pairs
@@ -641,6 +649,9 @@ def threshold_sweep(records: pd.DataFrame, truth: Sequence[Any] | np.ndarray,
         raise ValueError("thresholds must hold at least one value")
     if pairs is None:
         pairs = link_records(records).attrs["pairs"]
+    else:
+        check_frame_columns(pairs, ["left", "right", "score"], "pairs", if_empty=None,
+                            hint="pass link_records(...).attrs['pairs']")
     rows = []
     for t in thresholds:  # a few thresholds; each one is vectorised
         entity = cluster_records(len(records), pairs, pairs["score"].to_numpy() >= t)

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import require_columns
+from ._deprecation import renamed_kwargs
+from ._validation import check_frame_columns
 
 __all__ = ["gap_within_groups", "loyalty_gap", "member_spending"]
 
@@ -70,9 +71,10 @@ def member_spending(customers: pd.DataFrame, events: pd.DataFrame, joins: pd.Dat
         end), ``spend_per_month``, ``before_per_month``, ``after_per_month`` (NaN for
         non-members).
     """
-    require_columns(customers, "customers", ["customer_id", "signup_date"])
-    require_columns(events, "events", ["customer_id", "timestamp", "amount"])
-    require_columns(joins, "joins", ["customer_id", "timestamp"])
+    check_frame_columns(customers, ["customer_id", "signup_date"], "customers", if_empty=None)
+    check_frame_columns(events, ["customer_id", "timestamp", "amount"], "events",
+                        if_empty=None)
+    check_frame_columns(joins, ["customer_id", "timestamp"], "joins", if_empty=None)
     if min_months <= 0:
         raise ValueError(f"min_months must be positive; got {min_months}")
     end_ts = pd.Timestamp(end)
@@ -131,8 +133,9 @@ def loyalty_gap(spending: pd.DataFrame) -> pd.DataFrame:
     >>> loyalty_gap(s)["gap"].tolist()
     [10.0, 10.0, 0.0]
     """
-    require_columns(spending, "spending", ["member", "spend_per_month", "before_per_month",
-                                 "after_per_month"])
+    check_frame_columns(spending, ["member", "spend_per_month", "before_per_month",
+                                   "after_per_month"], "spending", if_empty=None,
+                        hint="build it with member_spending()")
     m = spending["member"].to_numpy(dtype=bool)
     if m.all() or not m.any():
         raise ValueError("spending needs both members and non-members")
@@ -150,8 +153,9 @@ def loyalty_gap(spending: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+@renamed_kwargs(column="value_col")
 def gap_within_groups(spending: pd.DataFrame, groups: pd.Series | np.ndarray, *,
-                      column: str = "spend_per_month") -> pd.DataFrame:
+                      value_col: str = "spend_per_month") -> pd.DataFrame:
     """Members vs non-members inside groups of similar customers.
 
     Parameters
@@ -161,12 +165,13 @@ def gap_within_groups(spending: pd.DataFrame, groups: pd.Series | np.ndarray, *,
     groups : array-like
         A group label per row of ``spending`` (for example deciles of a propensity to
         join).
-    column : str, default="spend_per_month"
+    value_col : str, default="spend_per_month"
+        The column of ``spending`` compared.
 
     Returns
     -------
     DataFrame
-        One row per group: ``members``, ``non_members`` (mean of ``column``), ``gap``,
+        One row per group: ``members``, ``non_members`` (mean of ``value_col``), ``gap``,
         ``n_members``, ``n_non_members``; ``attrs["adjusted_gap"]`` is the mean of the
         gaps weighted by the members in each group (groups without both kinds are
         left out of it).
@@ -179,12 +184,12 @@ def gap_within_groups(spending: pd.DataFrame, groups: pd.Series | np.ndarray, *,
     >>> t["gap"].tolist(), t.attrs["adjusted_gap"]
     ([0.0, 0.0], 0.0)
     """
-    require_columns(spending, "spending", ["member", column])
+    check_frame_columns(spending, ["member", value_col], "spending", if_empty=None)
     g = np.asarray(groups)
     if len(g) != len(spending):
         raise ValueError(f"groups must have one label per row ({len(spending)}); got {len(g)}")
     d = pd.DataFrame({"group": g, "member": spending["member"].to_numpy(dtype=bool),
-                      "value": spending[column].to_numpy(dtype=float)})
+                      "value": spending[value_col].to_numpy(dtype=float)})
     mean = d.groupby(["group", "member"], observed=True)["value"].mean().unstack()
     size = d.groupby(["group", "member"], observed=True).size().unstack(fill_value=0)
     table = pd.DataFrame({

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._validation import check_frame_columns
+from ._validation import check_frame_columns, check_tables
 
 __all__ = ["customer_profit", "value_capture"]
 
@@ -75,9 +75,14 @@ def customer_profit(tables: Mapping[str, pd.DataFrame], *, gross_margin: float =
 
     Parameters
     ----------
-    tables : mapping
-        ``World.tables`` (needs customers, transactions, invoices, payments, complaints,
-        collections, contacts and referrals).
+    tables : mapping of table name to DataFrame
+        ``World.tables``, or any mapping with these tables and columns: ``customers``
+        (``customer_id``), ``transactions`` (``customer_id``, ``amount``), ``invoices``
+        (``customer_id``, ``amount``, ``adjustment``), ``payments`` (``customer_id``,
+        ``amount``), ``complaints`` (``customer_id``, ``escalation_level``),
+        ``collections`` (``customer_id``), ``contacts`` (``customer_id``,
+        ``contact_cost``, ``offer_cost``) and ``referrals`` (``referrer_id``,
+        ``reward``). Tables other than ``customers`` may be empty.
     gross_margin : float, default=0.4
         Share of revenue left after the network's variable costs, in (0, 1].
     acquisition_cost, complaint_cost, escalation_cost, collection_step_cost : float
@@ -100,13 +105,9 @@ def customer_profit(tables: Mapping[str, pd.DataFrame], *, gross_margin: float =
     ...      + (w.invoices["amount"] + w.invoices["adjustment"]).sum()))
     True
     """
-    if isinstance(tables, pd.DataFrame) or not isinstance(tables, Mapping):
-        raise TypeError("tables must be a mapping of table name to DataFrame "
-                        "(World.tables)")
-    for name, cols in _NEEDED.items():
-        if name not in tables:
-            raise ValueError(f"tables has no {name!r} table; pass World.tables")
-        check_frame_columns(tables[name], cols, name)
+    check_tables(tables, _NEEDED)
+    check_frame_columns(tables["customers"], _NEEDED["customers"], "tables['customers']",
+                        if_empty="need at least one customer")
     margin = _cost("gross_margin", gross_margin)
     if not 0.0 < margin <= 1.0:
         raise ValueError(f"gross_margin must be in (0, 1]; got {gross_margin!r}")

@@ -43,7 +43,8 @@ def referral_trees(referrals: pd.DataFrame) -> pd.DataFrame:
     ValueError
         If a customer was referred twice or the links form a cycle.
     """
-    check_frame_columns(referrals, ["referrer_id", "referred_id"], "referrals")
+    check_frame_columns(referrals, ["referrer_id", "referred_id"], "referrals",
+                        if_empty="need at least one referral")
     if referrals["referred_id"].duplicated().any():
         dup = referrals.loc[referrals["referred_id"].duplicated(), "referred_id"].iloc[0]
         raise ValueError(f"referrals: customer {dup!r} is referred more than once; each "

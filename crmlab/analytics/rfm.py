@@ -7,6 +7,13 @@ customers with one purchase all share the lowest frequency score instead of bein
 split arbitrarily — bins can therefore be unequal in size. A tie group is placed at
 the middle of the quantile range it spans.
 
+The purchase count is the column ``purchases``: *every* purchase in the window, the
+first one included. It is not CLV's ``frequency``
+(:func:`crmlab.analytics.clv.summarize_transactions`), which counts *repeat* purchases
+(all but the first, in distinct periods), so a customer with three purchases has
+``purchases == 3`` here and ``frequency == 2`` there. The score of the count is still
+``F``.
+
 Examples
 --------
 >>> import pandas as pd
@@ -22,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -61,7 +69,7 @@ def score(values: pd.Series, *, bins: int = 5, higher_is_better: bool = True) ->
 def rfm_table(df: Any, *, customer_col: str = "customer_id",
               time_col: str = "timestamp", value_col: str = "amount", end=None,
               bins: int = 5) -> pd.DataFrame:
-    """Per-customer recency, frequency, monetary value, their scores and RFM cell.
+    """Per-customer recency, purchase count, monetary value, their scores and RFM cell.
 
     Parameters
     ----------
@@ -80,9 +88,20 @@ def rfm_table(df: Any, *, customer_col: str = "customer_id",
     -------
     DataFrame
         Indexed by customer (sorted): ``recency_days`` (days from the last purchase to
-        ``end``), ``frequency`` (purchases), ``monetary`` (mean purchase value), ``R``,
-        ``F``, ``M`` (1..bins, higher is better), ``cell`` (e.g. ``"545"``) and
-        ``score`` (R + F + M).
+        ``end``), ``purchases`` (every purchase, the first included — unlike CLV's
+        ``frequency``, which counts repeat purchases only), ``monetary`` (mean purchase
+        value), ``R``, ``F``, ``M`` (1..bins, higher is better; ``F`` scores
+        ``purchases``), ``cell`` (e.g. ``"545"``) and ``score`` (R + F + M).
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                     "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01",
+    ...                                                  "2024-03-01", "2024-03-01"]),
+    ...                     "amount": [10.0, 20.0, 30.0, 5.0]})
+    >>> t = rfm_table(log, end="2024-03-31", bins=2)
+    >>> t["purchases"].tolist(), t["monetary"].tolist(), t["F"].tolist()
+    ([3, 1], [20.0, 5.0], [2, 1])
     """
     big = dask_log(df, [customer_col, time_col, value_col], "transactions")
     if big is not None:
@@ -92,7 +111,7 @@ def rfm_table(df: Any, *, customer_col: str = "customer_id",
 
 def _rfm_summary(df: pd.DataFrame, customer_col: str, time_col: str, value_col: str,
                  end) -> pd.DataFrame:
-    """Per-customer recency (days), frequency and mean value of a pandas log."""
+    """Per-customer recency (days), purchase count and mean value of a pandas log."""
     check_frame_columns(df, [customer_col, time_col, value_col], "transactions")
     times = pd.Series(check_times(df[time_col], time_col).astype("datetime64[ns]"),
                       index=df.index)
@@ -115,7 +134,7 @@ def _rfm_summary(df: pd.DataFrame, customer_col: str, time_col: str, value_col: 
     g = log.groupby(customer_col, sort=True, observed=True)
     out = pd.DataFrame({
         "recency_days": (stop - g[time_col].max()).dt.total_seconds() / 86_400.0,
-        "frequency": g.size().astype("int64"),
+        "purchases": g.size().astype("int64"),
         "monetary": g[value_col].mean(),
     })
     out.index.name = customer_col
@@ -133,7 +152,7 @@ def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end) -> pd.
             raise ValueError(f"end ({stop.date()}) is before the first transaction "
                              f"({first.date()})")
     meta = pd.DataFrame({"recency_days": pd.Series(dtype="float64"),
-                         "frequency": pd.Series(dtype="int64"),
+                         "purchases": pd.Series(dtype="int64"),
                          "monetary": pd.Series(dtype="float64")},
                         index=pd.Index([], dtype=log.frame._meta[customer_col].dtype,
                                        name=customer_col))
@@ -149,14 +168,42 @@ def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end) -> pd.
 
 
 def rfm_scores(table: pd.DataFrame, *, bins: int = 5) -> pd.DataFrame:
-    """Add R, F, M scores, the cell and the total score to a recency/frequency/monetary
-    table (columns ``recency_days``, ``frequency``, ``monetary``)."""
-    missing = [c for c in ("recency_days", "frequency", "monetary") if c not in table]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}")
+    """Add R, F, M scores, the cell and the total score to a recency/purchases/monetary
+    table.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per customer with ``recency_days``, ``purchases`` (every purchase) and
+        ``monetary``. A table with the old name ``frequency`` for the purchase count is
+        still scored, with a DeprecationWarning, until the next release.
+    bins : int, default=5
+
+    Returns
+    -------
+    DataFrame
+        A copy of ``table`` with ``R``, ``F``, ``M``, ``cell`` and ``score``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"recency_days": [5.0, 50.0], "purchases": [4, 1],
+    ...                   "monetary": [10.0, 30.0]}, index=["a", "b"])
+    >>> rfm_scores(t, bins=2)["cell"].tolist()
+    ['221', '112']
+    """
+    count = "purchases"
+    if isinstance(table, pd.DataFrame) and "purchases" not in table \
+            and "frequency" in table:
+        warnings.warn("rfm_scores(): the purchase-count column is now named 'purchases' "
+                      "('frequency' is CLV's count of repeat purchases); rename 'frequency' "
+                      "to 'purchases' — the old name stops working in the next release",
+                      DeprecationWarning, stacklevel=2)
+        count = "frequency"
+    check_frame_columns(table, ["recency_days", count, "monetary"], "table", if_empty=None,
+                        hint="build it with rfm_table() or give those three columns")
     out = table.copy()
     out["R"] = score(out["recency_days"], bins=bins, higher_is_better=False)
-    out["F"] = score(out["frequency"], bins=bins)
+    out["F"] = score(out[count], bins=bins)
     out["M"] = score(out["monetary"], bins=bins)
     out["cell"] = (out["R"].astype(str) + out["F"].astype(str) + out["M"].astype(str)) \
         if bins < 10 else (out["R"].astype(str) + "-" + out["F"].astype(str) + "-"

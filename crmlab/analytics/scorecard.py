@@ -56,7 +56,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ._validation import check_timestamp
+from ._validation import check_frame_columns, check_tables, check_timestamp
 
 __all__ = ["HEADLINE", "INDICATORS", "PRINCIPLES", "principle_scorecard", "scorecard_over_time",
            "silo_record_agreement"]
@@ -125,14 +125,24 @@ HEADLINE: dict[str, tuple[str, str]] = {
 _DIGITAL_CHANNELS = ("sms", "web", "social")
 _VALUE_TARGETED = ("retention", "winback")
 
+#: The tables :func:`principle_scorecard` reads when they are present, with the columns
+#: it needs of each (``contacts`` also needs ``campaign_id`` when ``campaigns`` is given).
+_COLUMNS: dict[str, list[str]] = {
+    "transactions": ["customer_id", "timestamp", "amount"],
+    "invoices": ["customer_id", "issue_date", "amount", "disputed"],
+    "contacts": ["customer_id", "timestamp", "group"],
+    "campaigns": ["campaign_id", "kind"],
+    "complaints": ["customer_id", "opened_at", "channel", "first_response_hours",
+                   "escalation_level", "resolved_at", "satisfaction"],
+    "online_activity": ["customer_id", "timestamp"],
+    "collections": ["collection_id", "customer_id", "timestamp"],
+}
+
 
 def _in_window(df: pd.DataFrame | None, col: str, start: pd.Timestamp, end: pd.Timestamp,
                ids: pd.Index | None) -> pd.DataFrame | None:
     if df is None:
         return None
-    if col not in df.columns or "customer_id" not in df.columns:
-        raise ValueError(f"a table needs columns 'customer_id' and {col!r}; "
-                         f"got {list(map(str, df.columns))}")
     mask = (df[col] >= start) & (df[col] < end)
     if ids is not None:
         mask &= df["customer_id"].isin(ids)
@@ -193,15 +203,10 @@ def silo_record_agreement(customers: pd.DataFrame, silos: Mapping[str, pd.DataFr
     >>> silo_record_agreement(master, {"sales": sales}, mapping).tolist()
     [True, False]
     """
-    for name, df, cols in (("customers", customers,
-                            ["customer_id", "first_name", "last_name", "phone"]),
-                           ("silo_mapping", silo_mapping, ["silo", "record_key",
-                                                           "customer_id"])):
-        if not isinstance(df, pd.DataFrame):
-            raise TypeError(f"{name} must be a pandas DataFrame; got {type(df).__name__}")
-        missing = [c for c in cols if c not in df.columns]
-        if missing:
-            raise ValueError(f"{name} lacks columns {missing}; it needs {cols}")
+    check_frame_columns(customers, ["customer_id", "first_name", "last_name", "phone"],
+                        "customers", if_empty=None)
+    check_frame_columns(silo_mapping, ["silo", "record_key", "customer_id"], "silo_mapping",
+                        if_empty=None, hint="pass World.truth.silo_mapping or a linkage")
     specs = {"sales": ("account_no", ["full_name"], "phone"),
              "service": ("contact_id", ["customer_name"], "phone"),
              "billing": ("account_number", ["first_name", "last_name"], "phone"),
@@ -212,6 +217,8 @@ def silo_record_agreement(customers: pd.DataFrame, silos: Mapping[str, pd.DataFr
     parts = []
     for silo, df in silos.items():
         key, name_cols, phone_col = specs[silo]
+        check_frame_columns(df, [key, *name_cols, phone_col], f"silos[{silo!r}]",
+                            if_empty=None)
         name = df[name_cols[0]].astype("string").fillna("")
         for col in name_cols[1:]:
             name = name + " " + df[col].astype("string").fillna("")
@@ -250,7 +257,14 @@ def principle_scorecard(tables: Mapping[str, pd.DataFrame], *, start, end,
     tables : mapping of table name to DataFrame
         As ``World.tables``. Used when present: ``customers``, ``transactions``,
         ``invoices``, ``complaints``, ``contacts``, ``campaigns``, ``collections``,
-        ``online_activity``. Indicators whose tables are missing are NaN.
+        ``online_activity``. Indicators whose tables are missing are NaN. Columns:
+        ``customer_id`` in every table but ``campaigns``, and ``transactions``
+        (``timestamp``, ``amount``), ``invoices`` (``issue_date``, ``amount``,
+        ``disputed``), ``contacts`` (``timestamp``, ``group``, and ``campaign_id`` with
+        ``campaigns``), ``campaigns`` (``campaign_id``, ``kind``), ``complaints``
+        (``opened_at``, ``channel``, ``first_response_hours``, ``escalation_level``,
+        ``resolved_at``, ``satisfaction``), ``online_activity`` (``timestamp``),
+        ``collections`` (``collection_id``, ``timestamp``).
     start, end : date
         The window ``[start, end)``. The changes compare it with the same window a year
         earlier (so a quarter meets the same season), or, for windows longer than a
@@ -276,9 +290,10 @@ def principle_scorecard(tables: Mapping[str, pd.DataFrame], *, start, end,
     >>> card.index.get_level_values("principle").unique().size
     6
     """
-    if not isinstance(tables, Mapping):
-        raise TypeError(f"tables must be a mapping of table name to DataFrame (like "
-                        f"World.tables); got {type(tables).__name__}")
+    needed = dict(_COLUMNS)
+    if isinstance(tables, Mapping) and "campaigns" in tables:
+        needed["contacts"] = [*needed["contacts"], "campaign_id"]
+    check_tables(tables, needed, optional=True)
     start_ts, end_ts = check_timestamp(start, "start"), check_timestamp(end, "end")
     if end_ts <= start_ts:
         raise ValueError(f"end must be after start; got start={start_ts.date()}, "
@@ -410,6 +425,8 @@ def scorecard_over_time(tables: Mapping[str, pd.DataFrame], *, freq: str = "Y",
     if freq not in ("Y", "Q"):
         raise ValueError(f"freq must be 'Y' (years) or 'Q' (quarters); got {freq!r}")
     if start is None or end is None:
+        check_tables(tables, {"customers": ["signup_date"], "transactions": ["timestamp"],
+                              "invoices": ["issue_date"]}, optional=True)
         stamps = [tables[name][col] for name, col in (("customers", "signup_date"),
                                                       ("transactions", "timestamp"),
                                                       ("invoices", "issue_date"))

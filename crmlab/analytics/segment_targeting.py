@@ -37,7 +37,7 @@ from typing import Any
 
 import pandas as pd
 
-from ._validation import check_frame_columns, check_timestamp
+from ._validation import check_frame_columns, check_random_state, check_timestamp, is_seed
 
 _OUTCOMES = ("response_if_contacted", "response_if_not_contacted", "value_if_responds")
 
@@ -70,9 +70,11 @@ def contact_profit(truth_contacts: pd.DataFrame, campaigns: pd.DataFrame) -> pd.
     True
     """
     check_frame_columns(truth_contacts, ["campaign_id", "customer_id", *_OUTCOMES],
-                        "truth_contacts")
+                        "truth_contacts", if_empty="need at least one eligible customer",
+                        hint="pass World.truth.contacts")
     check_frame_columns(campaigns, ["campaign_id", "kind", "start_date", "cost_per_contact",
-                                    "offer_value"], "campaigns")
+                                    "offer_value"], "campaigns",
+                        if_empty="need at least one campaign", hint="pass World.campaigns")
     info = campaigns.set_index("campaign_id")[["kind", "start_date", "cost_per_contact",
                                                "offer_value"]]
     ids = truth_contacts["campaign_id"].to_numpy()
@@ -160,12 +162,13 @@ def compare_segmentations(truth_contacts: pd.DataFrame, campaigns: pd.DataFrame,
 
 def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
                           methods: Sequence[str] | None = None, k: int = 5,
-                          split: Any = "2025-01-01") -> pd.DataFrame:
+                          split: Any = "2025-01-01", random_state: Any = 0) -> pd.DataFrame:
     """Segmentation quality and campaign profit of each method on replicate worlds.
 
     For every seed: build the world, segment its customers with each method (random
-    start 0), score the labels against the true segments, and compute the test profit
-    of :func:`compare_segmentations` (with the true segments as one more "method").
+    start ``random_state``), score the labels against the true segments, and compute
+    the test profit of :func:`compare_segmentations` (with the true segments as one more
+    "method").
 
     Parameters
     ----------
@@ -178,6 +181,9 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
         From :data:`crmlab.analytics.segmentation.METHODS` (default all).
     k : int, default=5
     split : date-like, default="2025-01-01"
+    random_state : int, numpy Generator or None, default=0
+        Random start of every segmentation (an int: the same start in every world; a
+        Generator: one stream over all worlds and methods).
 
     Returns
     -------
@@ -203,6 +209,8 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must not be empty")
+    rng = check_random_state(random_state)
+    start = random_state if is_seed(random_state) else rng
     frames = []
     for seed in seeds:  # one replicate world per seed
         world = make(config, seed=seed)
@@ -211,7 +219,7 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
         labelings = {"true segments": truth.astype(str)}
         scores = {"true segments": {"ari": 1.0, "ami": 1.0}}
         for m in methods:
-            labels = segmentation.segment(X, method=m, k=k, seed=0)
+            labels = segmentation.segment(X, method=m, k=k, random_state=start)
             labelings[m] = pd.Series(labels, index=X.index)
             scores[m] = segmentation.score_labels(labels, truth.to_numpy())
         table = compare_segmentations(world.truth.contacts, world.campaigns, labelings,

@@ -25,7 +25,7 @@ Examples
 >>> import crmlab as crm
 >>> w = crm.load_dataset("tiny")
 >>> X = customer_features(w.tables)
->>> labels = segment(X, method="kmeans", k=5, seed=0)
+>>> labels = segment(X, method="kmeans", k=5, random_state=0)
 >>> len(labels) == len(X)
 True
 """
@@ -33,11 +33,13 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ._validation import check_frame_columns
+from ._deprecation import renamed_kwargs
+from ._validation import check_frame_columns, check_random_state, check_tables, is_seed
 
 __all__ = ["METHODS", "customer_features", "latent_class", "run_experiment", "score_labels",
            "segment"]
@@ -46,15 +48,29 @@ METHODS = ("rfm", "kmeans", "gmm", "latent_class")
 #: Count features used by the latent-class model (per year of tenure as exposure).
 COUNT_FEATURES = ("purchases", "complaints", "posts", "referrals")
 
+#: The tables (and their columns) that :func:`customer_features` reads.
+_NEEDED = {
+    "customers": ["customer_id", "signup_date", "plan", "birth_date"],
+    "transactions": ["customer_id", "timestamp", "amount", "channel"],
+    "invoices": ["customer_id", "issue_date", "amount"],
+    "complaints": ["customer_id"],
+    "online_activity": ["customer_id", "sentiment"],
+    "referrals": ["referrer_id"],
+}
+
 
 def customer_features(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """Behavioural features per customer from a world's observable tables.
 
     Parameters
     ----------
-    tables : mapping
-        ``World.tables`` (needs customers, transactions, invoices, complaints,
-        online_activity, referrals).
+    tables : mapping of table name to DataFrame
+        ``World.tables``, or any mapping with these tables and columns: ``customers``
+        (``customer_id``, ``signup_date``, ``plan``, ``birth_date``, optionally
+        ``churn_date``), ``transactions`` (``customer_id``, ``timestamp``, ``amount``,
+        ``channel``), ``invoices`` (``customer_id``, ``issue_date``, ``amount``),
+        ``complaints`` (``customer_id``), ``online_activity`` (``customer_id``,
+        ``sentiment``) and ``referrals`` (``referrer_id``).
 
     Returns
     -------
@@ -65,12 +81,10 @@ def customer_features(tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
         ``digital_share`` (share of app or web top-ups), ``postpaid``, ``age``,
         ``sentiment`` (mean of posts, 0 without posts).
     """
-    for name in ("customers", "transactions", "invoices", "complaints", "online_activity",
-                 "referrals"):
-        if name not in tables:
-            raise ValueError(f"tables has no {name!r} table; pass World.tables")
+    check_tables(tables, _NEEDED)
     cust = tables["customers"]
-    check_frame_columns(cust, ["customer_id", "signup_date", "plan", "birth_date"], "customers")
+    check_frame_columns(cust, _NEEDED["customers"], "tables['customers']",
+                        if_empty="need at least one customer")
     ids = pd.Index(cust["customer_id"].to_numpy(), name="customer_id")
     tx, inv = tables["transactions"], tables["invoices"]
     last_seen = max(tx["timestamp"].max() if len(tx) else cust["signup_date"].max(),
@@ -123,7 +137,8 @@ def _standardised(X: pd.DataFrame) -> np.ndarray:
     return (Z - Z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
-def latent_class(counts: np.ndarray, exposure: np.ndarray, k: int, *, seed: int = 0,
+@renamed_kwargs(seed="random_state")
+def latent_class(counts: np.ndarray, exposure: np.ndarray, k: int, *, random_state: Any = 0,
                  max_iter: int = 500, tol: float = 1e-8) -> np.ndarray:
     """Latent classes of count data: a mixture of independent Poissons, fitted by EM.
 
@@ -136,8 +151,11 @@ def latent_class(counts: np.ndarray, exposure: np.ndarray, k: int, *, seed: int 
         E.g. years as a customer.
     k : int
         Number of classes.
-    seed : int, default=0
-        Random start.
+    random_state : int, numpy Generator or None, default=0
+        Random start (the initial class shares of each customer).
+    max_iter : int, default=500
+    tol : float, default=1e-8
+        Stop when the log-likelihood improves by less than this, relative.
 
     Returns
     -------
@@ -160,7 +178,7 @@ def latent_class(counts: np.ndarray, exposure: np.ndarray, k: int, *, seed: int 
         raise ValueError("counts must be 2-d with one row per exposure value")
     if (y < 0).any() or (t <= 0).any():
         raise ValueError("counts must be >= 0 and exposure > 0")
-    rng = np.random.default_rng(seed)
+    rng = check_random_state(random_state)
     resp = rng.dirichlet(np.ones(k), size=len(y))
     const = gammaln(y + 1).sum(axis=1)
     last = -np.inf
@@ -179,12 +197,40 @@ def latent_class(counts: np.ndarray, exposure: np.ndarray, k: int, *, seed: int 
     return resp.argmax(axis=1)
 
 
-def segment(X: pd.DataFrame, *, method: str, k: int = 5, seed: int = 0) -> np.ndarray:
-    """Segment customers (rows of :func:`customer_features`) into ``k`` groups."""
+@renamed_kwargs(seed="random_state")
+def segment(X: pd.DataFrame, *, method: str, k: int = 5, random_state: Any = 0) -> np.ndarray:
+    """Segment customers (rows of :func:`customer_features`) into ``k`` groups.
+
+    Parameters
+    ----------
+    X : DataFrame
+        From :func:`customer_features`.
+    method : str
+        One of :data:`METHODS`.
+    k : int, default=5
+        Number of groups, at least 2 and at most the number of customers.
+    random_state : int, numpy Generator or None, default=0
+        Random start of ``kmeans``, ``gmm`` and ``latent_class`` (``rfm`` draws
+        nothing). An int is passed to scikit-learn as it is; a Generator gives it a seed
+        drawn from its stream.
+
+    Returns
+    -------
+    ndarray of int
+        A group number in ``0 .. k - 1`` per row of ``X``.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame({"tenure_years": 1.0, "recency_days": [1.0, 2.0, 300.0, 400.0],
+    ...                   "purchases": [9, 8, 1, 1], "mean_spend": [20.0, 22.0, 3.0, 2.0]})
+    >>> segment(X, method="rfm", k=2).tolist()
+    [1, 1, 1, 0]
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}")
     if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k > len(X):
         raise ValueError(f"k must be an integer in [2, {len(X)}]; got {k!r}")
+    rng = check_random_state(random_state)  # also rejects a bad random_state
     if method == "rfm":  # recency, frequency and monetary ranks, summed, cut into k groups
         score = ((-X["recency_days"]).rank(pct=True)
                  + (X["purchases"] / X["tenure_years"]).rank(pct=True)
@@ -193,7 +239,11 @@ def segment(X: pd.DataFrame, *, method: str, k: int = 5, seed: int = 0) -> np.nd
                           k - 1)
     if method == "latent_class":
         counts = X[list(COUNT_FEATURES)].to_numpy()
-        return latent_class(counts, X["tenure_years"].to_numpy(), k, seed=seed)
+        return latent_class(counts, X["tenure_years"].to_numpy(), k,
+                            random_state=random_state)
+    # scikit-learn takes an int (or its own RandomState): keep a seed as it is, so that
+    # its numbers do not change, and draw one from a Generator
+    seed = int(random_state) if is_seed(random_state) else int(rng.integers(2**31 - 1))
     Z = _standardised(X)
     if method == "kmeans":
         from sklearn.cluster import KMeans
@@ -220,13 +270,13 @@ def score_labels(labels: np.ndarray, truth: np.ndarray) -> dict[str, float]:
 
 
 def _one_world(make: Callable, config, seed: int, methods: Sequence[str], k: int,
-               restarts: int) -> list[dict]:
+               starts: Sequence[int]) -> list[dict]:
     world = make(config, seed=seed)
     X = customer_features(world.tables)
     truth = world.truth.customers.set_index("customer_id")["segment"].reindex(X.index)
     rows = []
     for method in methods:
-        runs = [segment(X, method=method, k=k, seed=s) for s in range(restarts)]
+        runs = [segment(X, method=method, k=k, random_state=s) for s in starts]
         scores = [score_labels(r, truth.to_numpy()) for r in runs]
         stability = [score_labels(a, b)["ari"] for i, a in enumerate(runs)
                      for b in runs[i + 1:]]
@@ -239,7 +289,8 @@ def _one_world(make: Callable, config, seed: int, methods: Sequence[str], k: int
 
 def run_experiment(make: Callable, configs: Iterable, seeds: Iterable[int], *,
                    methods: Sequence[str] = METHODS, k: int = 5, restarts: int = 3,
-                   progress: bool = False, n_jobs: int = 1) -> pd.DataFrame:
+                   progress: bool = False, n_jobs: int = 1,
+                   random_state: Any = 0) -> pd.DataFrame:
     """Score segmentation methods on many worlds against their true segments.
 
     Parameters
@@ -258,6 +309,10 @@ def run_experiment(make: Callable, configs: Iterable, seeds: Iterable[int], *,
         Show a progress bar over worlds.
     n_jobs : int, default=1
         Worlds analysed in parallel processes (``make`` must be picklable).
+    random_state : int, numpy Generator or None, default=0
+        The random starts: an int ``s`` gives starts ``s, s + 1, ..., s + restarts - 1``;
+        a Generator or None gives ``restarts`` seeds drawn from it. Every world uses
+        the same starts, however many jobs run them.
 
     Returns
     -------
@@ -271,6 +326,11 @@ def run_experiment(make: Callable, configs: Iterable, seeds: Iterable[int], *,
     jobs = [(c, s) for c in list(configs) for s in list(seeds)]
     if not jobs:
         raise ValueError("no worlds to run: configs and seeds must not be empty")
+    if isinstance(restarts, bool) or not isinstance(restarts, int) or restarts < 1:
+        raise ValueError(f"restarts must be an integer >= 1; got {restarts!r}")
+    rng = check_random_state(random_state)
+    starts = (list(range(int(random_state), int(random_state) + restarts))
+              if is_seed(random_state) else rng.integers(2**31 - 1, size=restarts).tolist())
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -279,7 +339,7 @@ def run_experiment(make: Callable, configs: Iterable, seeds: Iterable[int], *,
     rows: list[dict] = []
     if n_jobs == 1:
         for config, seed in jobs:
-            rows += _one_world(make, config, seed, methods, k, restarts)
+            rows += _one_world(make, config, seed, methods, k, starts)
             if bar is not None:
                 bar.update(1)
     else:
@@ -289,7 +349,7 @@ def run_experiment(make: Callable, configs: Iterable, seeds: Iterable[int], *,
         # spawn, not fork: forking after BLAS/Arrow threads started can deadlock
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=n_jobs, mp_context=context) as pool:
-            futures = [pool.submit(_one_world, make, c, s, methods, k, restarts)
+            futures = [pool.submit(_one_world, make, c, s, methods, k, starts)
                        for c, s in jobs]
             for future in futures:  # in submission order: same table however many jobs
                 rows += future.result()

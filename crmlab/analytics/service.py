@@ -30,10 +30,12 @@ Examples
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from ._deprecation import keyword_only_after
 from ._validation import check_frame_columns, check_times
 
 __all__ = ["complaint_experience", "complaint_panel", "fit_churn_hazard", "fit_complaint_glm"]
@@ -62,12 +64,15 @@ def complaint_panel(complaints: pd.DataFrame, customers: pd.DataFrame,
         One row per province and month: ``complaints``, ``customers``,
         ``weather_days`` (days of snow or flood), ``month_of_year``.
     """
-    check_frame_columns(complaints, ["province", "opened_at"], "complaints")
-    check_frame_columns(customers, ["province", "signup_date", "churn_date"], "customers")
-    check_frame_columns(weather, ["province", "start_date", "end_date"], "weather")
+    check_frame_columns(complaints, ["province", "opened_at",
+                                     None if category is None else "category"],
+                        "complaints", if_empty="need at least one complaint")
+    check_frame_columns(customers, ["province", "signup_date", "churn_date"], "customers",
+                        if_empty="need at least one customer")
+    check_frame_columns(weather, ["province", "start_date", "end_date"], "weather",
+                        if_empty=None)  # a history without storms is a history
     check_times(complaints["opened_at"], "opened_at")
     if category is not None:
-        check_frame_columns(complaints, ["category"], "complaints")
         known = set(complaints["category"].astype(str).unique())
         if category not in known:
             raise ValueError(f"category {category!r} not found; complaints have "
@@ -142,7 +147,8 @@ def fit_complaint_glm(panel: pd.DataFrame, *, family: str = "poisson"):
     import statsmodels.formula.api as smf
 
     check_frame_columns(panel, ["complaints", "customers", "weather_days", "month_of_year",
-                                "province"], "panel")
+                                "province"], "panel", if_empty="need at least one month",
+                        hint="build it with complaint_panel()")
     if family not in ("poisson", "negbin"):
         raise ValueError(f"family must be 'poisson' or 'negbin'; got {family!r}")
     if panel["complaints"].sum() == 0:
@@ -196,9 +202,10 @@ def complaint_experience(customers: pd.DataFrame, complaints: pd.DataFrame) -> p
         churn, if any.
     """
     check_frame_columns(customers, ["customer_id", "plan", "signup_date", "churn_date"],
-                        "customers")
+                        "customers", if_empty="need at least one customer")
     check_frame_columns(complaints, ["customer_id", "first_response_hours",
-                                     "escalation_level", "satisfaction"], "complaints")
+                                     "escalation_level", "satisfaction"], "complaints",
+                        if_empty="need at least one complaint")
     post = customers[customers["plan"].astype(str) == "postpaid"].set_index("customer_id")
     if post.empty:
         raise ValueError("customers has no postpaid customers: churn is observed only for "
@@ -222,28 +229,44 @@ def complaint_experience(customers: pd.DataFrame, complaints: pd.DataFrame) -> p
     return out[out["tenure_days"] > 0]
 
 
-def fit_churn_hazard(experience: pd.DataFrame,
-                     covariates: tuple[str, ...] = ("dissatisfied", "escalated",
-                                                    "complained")):
+@keyword_only_after("experience")
+def fit_churn_hazard(experience: pd.DataFrame, *,
+                     covariates: Sequence[str] = ("dissatisfied", "escalated", "complained")):
     """Cox proportional-hazards model of contract churn on service experience.
 
     Parameters
     ----------
     experience : DataFrame
         From :func:`complaint_experience`.
-    covariates : tuple of str
+    covariates : sequence of str, keyword-only
         Columns of ``experience``; ``"complained"`` is derived (any complaint) and
         ``"log_wait"`` is ``log1p(max_wait_hours)``.
 
     Returns
     -------
     statsmodels ``PHRegResults``
-        ``np.exp(result.params)`` are hazard ratios, in the order of ``covariates``.
+        ``np.exp(result.params)`` are hazard ratios, in the order of ``covariates``,
+        whose names are statsmodels' own ``result.model.exog_names`` (and label the
+        rows of ``result.summary()``).
+
+    Examples
+    --------
+    >>> import crmlab as crm
+    >>> w = crm.load_dataset("tiny")
+    >>> experience = complaint_experience(w.customers, w.complaints)
+    >>> cox = fit_churn_hazard(experience, covariates=["dissatisfied", "complained"])
+    >>> cox.model.exog_names, len(cox.params)
+    (['dissatisfied', 'complained'], 2)
     """
     from statsmodels.duration.hazard_regression import PHReg
 
     check_frame_columns(experience, ["tenure_days", "churned", "complaints",
-                                     "max_wait_hours"], "experience")
+                                     "max_wait_hours"], "experience",
+                        if_empty="need at least one postpaid customer",
+                        hint="build it with complaint_experience()")
+    if isinstance(covariates, str) or len(covariates) == 0:
+        raise ValueError(f"covariates must be a non-empty sequence of column names; got "
+                         f"{covariates!r}")
     data = experience.assign(complained=(experience["complaints"] > 0).astype(int),
                              log_wait=np.log1p(experience["max_wait_hours"]))
     unknown = [c for c in covariates if c not in data]
@@ -251,8 +274,7 @@ def fit_churn_hazard(experience: pd.DataFrame,
         raise ValueError(f"unknown covariates {unknown}; choose from {list(data.columns)}")
     if data["churned"].sum() == 0:
         raise ValueError("no customer churned: the hazard cannot be estimated")
-    model = PHReg(data["tenure_days"].to_numpy(), data[list(covariates)].to_numpy(float),
+    # a DataFrame, so that statsmodels names the terms (result.model.exog_names)
+    model = PHReg(data["tenure_days"].to_numpy(), data[list(covariates)].astype(float),
                   status=data["churned"].to_numpy())
-    result = model.fit()
-    result.covariate_names = list(covariates)
-    return result
+    return model.fit()

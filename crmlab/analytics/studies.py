@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import clv
+from ._validation import check_frame_columns
 
 __all__ = ["PURCHASE_MODELS", "compare_purchase_models", "fit_purchase_models",
            "fit_statistics", "parameter_recovery", "results_digest"]
@@ -36,12 +37,9 @@ _CAL = ("frequency_cal", "recency_cal", "T_cal")
 
 
 def _check_table(table: pd.DataFrame) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame; got {type(table).__name__}")
-    missing = [c for c in (*_CAL, "frequency_holdout", "duration_holdout") if c not in table]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}; build it with "
-                         "clv.calibration_holdout_split")
+    check_frame_columns(table, [*_CAL, "frequency_holdout", "duration_holdout"], "table",
+                        if_empty="need at least one customer",
+                        hint="build it with clv.calibration_holdout_split")
 
 
 def fit_purchase_models(table: pd.DataFrame, models: Sequence[str] = tuple(PURCHASE_MODELS)
@@ -179,8 +177,7 @@ def results_digest(table: pd.DataFrame, *, digits: int = 6, length: int = 16) ->
     >>> results_digest(a) == results_digest(pd.DataFrame({"llf": [-100.1]}))
     False
     """
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"table must be a DataFrame; got {type(table).__name__}")
+    check_frame_columns(table, [], "table", if_empty=None)
     if not 1 <= digits <= 15:
         raise ValueError(f"digits must be between 1 and 15; got {digits}")
     if not 1 <= length <= 64:

@@ -31,9 +31,13 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ._deprecation import renamed_kwargs
+from ._validation import check_frame_columns, check_random_state, is_seed
 
 __all__ = ["TwoModelUplift", "evaluate_policies", "incremental_profit", "select_top"]
 
@@ -41,14 +45,9 @@ _OUTCOMES = ("response_if_contacted", "response_if_not_contacted", "value_if_res
 
 
 def _check_truth(truth: pd.DataFrame) -> None:
-    if not isinstance(truth, pd.DataFrame):
-        raise TypeError(f"truth must be a DataFrame; got {type(truth).__name__}")
-    missing = [c for c in _OUTCOMES if c not in truth]
-    if missing:
-        raise ValueError(f"truth has no column(s) {missing}; pass rows of "
-                         "World.truth.contacts for one campaign")
-    if len(truth) == 0:
-        raise ValueError("truth is empty: the campaign has no eligible customers")
+    check_frame_columns(truth, _OUTCOMES, "truth",
+                        if_empty="the campaign has no eligible customers",
+                        hint="pass rows of World.truth.contacts for one campaign")
 
 
 def incremental_profit(truth: pd.DataFrame, selected: Sequence[bool] | np.ndarray, *,
@@ -75,8 +74,23 @@ def incremental_profit(truth: pd.DataFrame, selected: Sequence[bool] | np.ndarra
     return float(np.sum((y1 - y0) * value - y1 * offer_value) - cost_per_contact * sel.sum())
 
 
-def select_top(scores: pd.Series | np.ndarray, share: float, *, seed: int = 0) -> np.ndarray:
-    """Flags for the top ``share`` of customers by score (ties broken at random, seeded).
+@renamed_kwargs(seed="random_state")
+def select_top(scores: pd.Series | np.ndarray, share: float, *,
+               random_state: Any = 0) -> np.ndarray:
+    """Flags for the top ``share`` of customers by score (ties broken at random).
+
+    Parameters
+    ----------
+    scores : array-like
+        One score per customer; higher is better.
+    share : float in (0, 1]
+        Share of customers to flag (rounded to whole customers).
+    random_state : int, numpy Generator or None, default=0
+        Breaks ties between equal scores.
+
+    Returns
+    -------
+    ndarray of bool
 
     Examples
     --------
@@ -89,16 +103,17 @@ def select_top(scores: pd.Series | np.ndarray, share: float, *, seed: int = 0) -
     if np.isnan(s).any():
         raise ValueError(f"scores have {int(np.isnan(s).sum())} missing values")
     k = int(round(share * len(s)))
-    tiebreak = np.random.default_rng(seed).random(len(s))
+    tiebreak = check_random_state(random_state).random(len(s))
     order = np.lexsort((tiebreak, -s))
     out = np.zeros(len(s), dtype=bool)
     out[order[:k]] = True
     return out
 
 
+@renamed_kwargs(seed="random_state")
 def evaluate_policies(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.ndarray], *,
                       share: float, cost_per_contact: float, offer_value: float,
-                      seed: int = 0) -> pd.DataFrame:
+                      random_state: Any = 0) -> pd.DataFrame:
     """Score targeting policies on one campaign with the counterfactual truth.
 
     Parameters
@@ -111,8 +126,9 @@ def evaluate_policies(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.n
     share : float
         Share of eligible customers contacted.
     cost_per_contact, offer_value : float
-    seed : int, default=0
-        For the random policy and tie-breaking.
+    random_state : int, numpy Generator or None, default=0
+        For the random policy and tie-breaking. With an int, the random policy and each
+        policy's tie-breaks start from that seed.
 
     Returns
     -------
@@ -122,12 +138,15 @@ def evaluate_policies(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.n
         ``incremental_profit``, sorted by profit.
     """
     _check_truth(truth)
-    policies = {"random": np.random.default_rng(seed).random(len(truth)), **dict(scores)}
+    rng = check_random_state(random_state)
+    # a seed starts every draw afresh (as it always has); a Generator continues its stream
+    ties = random_state if is_seed(random_state) else rng
+    policies = {"random": rng.random(len(truth)), **dict(scores)}
     rows = []
     y1 = truth["response_if_contacted"].to_numpy(dtype=float)
     y0 = truth["response_if_not_contacted"].to_numpy(dtype=float)
     for name, score in policies.items():  # a handful of policies
-        sel = select_top(score, share, seed=seed)
+        sel = select_top(score, share, random_state=ties)
         rows.append({
             "policy": name, "contacted": int(sel.sum()),
             "response_rate": float(y1[sel].mean()) if sel.any() else 0.0,

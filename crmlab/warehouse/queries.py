@@ -3,7 +3,7 @@ PostgreSQL and gives what the pandas versions in :mod:`crmlab.analytics` give.
 
 * :func:`customer_view_sql` — one row per customer: purchases, bills, payments,
   complaints, campaign contacts and touchpoints side by side (the "single view").
-* :func:`rfm_sql` — recency, frequency, monetary value and their 1..bins scores, with
+* :func:`rfm_sql` — recency, purchase count, monetary value and their 1..bins scores, with
   ties scored together exactly like :func:`crmlab.analytics.rfm.rfm_table`.
 * :func:`cohort_retention_sql` — monthly first-purchase cohorts, like
   :func:`crmlab.analytics.cohorts.cohort_retention` with ``freq="M"``.
@@ -115,8 +115,9 @@ def rfm_sql(end, *, bins: int = 5, table: str = "fact_transaction") -> str:
     Returns
     -------
     str
-        A query returning ``customer_id, recency_days, frequency, monetary, R, F, M,
-        cell, score`` sorted by customer.
+        A query returning ``customer_id, recency_days, purchases, monetary, R, F, M,
+        cell, score`` sorted by customer (``purchases`` counts every purchase, as in
+        :func:`~crmlab.analytics.rfm.rfm_table`).
 
     Examples
     --------
@@ -142,23 +143,23 @@ base AS (
     SELECT customer_id,
            CAST(EXTRACT(EPOCH FROM {stamp}) - EXTRACT(EPOCH FROM MAX("timestamp"))
                 AS DOUBLE PRECISION) / 86400 AS recency_days,
-           COUNT(*) AS frequency,
+           COUNT(*) AS purchases,
            AVG(amount) AS monetary
     FROM log GROUP BY customer_id),
 size AS (SELECT COUNT(*) AS n FROM base),
 {_ranks("recency_days", "DESC")},
-{_ranks("frequency", "ASC")},
+{_ranks("purchases", "ASC")},
 {_ranks("monetary", "ASC")},
 scored AS (
-    SELECT b.customer_id, b.recency_days, b.frequency, b.monetary,
+    SELECT b.customer_id, b.recency_days, b.purchases, b.monetary,
            {_score("recency_days", bins)} AS "R",
-           {_score("frequency", bins)} AS "F",
+           {_score("purchases", bins)} AS "F",
            {_score("monetary", bins)} AS "M"
     FROM base AS b CROSS JOIN size
     JOIN recency_days_ranks ON recency_days_ranks.v = b.recency_days
-    JOIN frequency_ranks ON frequency_ranks.v = b.frequency
+    JOIN purchases_ranks ON purchases_ranks.v = b.purchases
     JOIN monetary_ranks ON monetary_ranks.v = b.monetary)
-SELECT customer_id, recency_days, frequency, monetary, "R", "F", "M",
+SELECT customer_id, recency_days, purchases, monetary, "R", "F", "M",
        CAST("R" AS TEXT) || CAST("F" AS TEXT) || CAST("M" AS TEXT) AS cell,
        "R" + "F" + "M" AS score
 FROM scored

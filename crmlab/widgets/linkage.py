@@ -16,15 +16,18 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
 from crmlab.analytics import linkage as lk
+from crmlab.analytics._validation import check_frame_columns
 
-__all__ = ["linkage_at_threshold", "linkage_explorer"]
+__all__ = ["LinkageExplorer", "linkage_at_threshold", "linkage_explorer"]
 
 
 def linkage_at_threshold(records: pd.DataFrame, pairs: pd.DataFrame,
@@ -49,8 +52,8 @@ def linkage_at_threshold(records: pd.DataFrame, pairs: pd.DataFrame,
         ``true customers``, ``precision``, ``recall`` (rounded to 3 decimals),
         ``pairs linked``.
     """
-    if "score" not in pairs:
-        raise ValueError("pairs must have a 'score' column (from link_records)")
+    check_frame_columns(pairs, ["left", "right", "score"], "pairs", if_empty=None,
+                        hint="pass link_records(...).attrs['pairs']")
     linked = pairs["score"].to_numpy() >= threshold
     entity = lk.cluster_records(len(records), pairs, linked)
     s = lk.evaluate_linkage(entity, truth)
@@ -60,9 +63,52 @@ def linkage_at_threshold(records: pd.DataFrame, pairs: pd.DataFrame,
                      dtype=object, name=f"threshold {threshold:g}")
 
 
+class LinkageExplorer(widgets.VBox):
+    """A slider for the match threshold over :func:`linkage_at_threshold`.
+
+    Attributes
+    ----------
+    threshold : FloatSlider
+    numbers : HTML
+        The table of the current view.
+    result : Series
+        The :func:`linkage_at_threshold` of the current view.
+    """
+
+    def __init__(self, records: pd.DataFrame, truth: Sequence[Any] | np.ndarray, *,
+                 pairs: pd.DataFrame | None = None, threshold: float = 10.0,
+                 low: float = -5.0, high: float = 30.0) -> None:
+        if not low <= threshold <= high:
+            raise ValueError(f"threshold must lie in [{low}, {high}]; got {threshold}")
+        if pairs is None:
+            pairs = lk.link_records(records).attrs["pairs"]
+        self._data = (records, pairs, truth)
+        self.threshold = widgets.FloatSlider(value=threshold, min=low, max=high, step=1.0,
+                                             description="threshold", continuous_update=False)
+        # an HTML widget, not an Output capture: its content is widget state, so a
+        # notebook run by any client (nbconvert, nbval, JupyterLab) stores the same outputs
+        self.numbers = widgets.HTML()
+        self.result: pd.Series | None = None
+        super().__init__(children=[self.threshold, self.numbers])
+        self.threshold.observe(self._update, names="value")
+        self._update()
+
+    def _update(self, change: Any = None) -> None:
+        self.result = linkage_at_threshold(*self._data, threshold=self.threshold.value)
+        self.numbers.value = self.result.to_frame().to_html()
+
+    @property
+    def crmlab_result(self) -> pd.Series | None:
+        """Deprecated: the old name of :attr:`result`."""
+        warnings.warn("LinkageExplorer.crmlab_result is deprecated and will be removed in "
+                      "the next release; use .result instead", DeprecationWarning,
+                      stacklevel=2)
+        return self.result
+
+
 def linkage_explorer(records: pd.DataFrame, truth: Sequence[Any] | np.ndarray, *,
                      pairs: pd.DataFrame | None = None, threshold: float = 10.0,
-                     low: float = -5.0, high: float = 30.0):
+                     low: float = -5.0, high: float = 30.0) -> LinkageExplorer:
     """A slider for the match threshold, showing precision, recall and customer count.
 
     Parameters
@@ -78,28 +124,19 @@ def linkage_explorer(records: pd.DataFrame, truth: Sequence[Any] | np.ndarray, *
 
     Returns
     -------
-    ipywidgets.VBox
-        The slider and an HTML table. ``box.crmlab_result`` holds the latest
-        :func:`linkage_at_threshold` Series.
+    LinkageExplorer
+        An ipywidgets ``VBox``: the slider and an HTML table; ``.result`` holds the
+        latest :func:`linkage_at_threshold` Series.
+
+    Examples
+    --------
+    >>> r = pd.DataFrame({"first": ["ann", "anne", "bob"], "last": ["lee", "lee", "lee"],
+    ...                   "phone": ["1", "1", "2"], "email": [pd.NA] * 3,
+    ...                   "address": [pd.NA] * 3})
+    >>> box = linkage_explorer(r, ["a", "a", "b"])
+    >>> box.threshold.value = 30.0
+    >>> box.result["customers found"]
+    3
     """
-    import ipywidgets as widgets
-
-    if not low <= threshold <= high:
-        raise ValueError(f"threshold must lie in [{low}, {high}]; got {threshold}")
-    if pairs is None:
-        pairs = lk.link_records(records).attrs["pairs"]
-    slider = widgets.FloatSlider(value=threshold, min=low, max=high, step=1.0,
-                                 description="threshold", continuous_update=False)
-    # an HTML widget, not an Output capture: its content is widget state, so a notebook
-    # run by any client (nbconvert, nbval, JupyterLab) stores the same cell outputs
-    table = widgets.HTML()
-    box = widgets.VBox([slider, table])
-
-    def update(change: Any = None) -> None:
-        box.crmlab_result = linkage_at_threshold(records, pairs, truth,
-                                                 threshold=slider.value)
-        table.value = box.crmlab_result.to_frame().to_html()
-
-    slider.observe(update, names="value")
-    update()
-    return box
+    return LinkageExplorer(records, truth, pairs=pairs, threshold=threshold, low=low,
+                           high=high)

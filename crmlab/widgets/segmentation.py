@@ -22,16 +22,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
 from crmlab.analytics import segmentation
+from crmlab.analytics._deprecation import renamed_kwargs
 
-__all__ = ["segment_confusion", "segmentation_explorer"]
+__all__ = ["SegmentationExplorer", "segment_confusion", "segmentation_explorer"]
 
 
+@renamed_kwargs(seed="random_state")
 def segment_confusion(X: pd.DataFrame, truth: pd.Series, *, method: str, k: int = 5,
-                      seed: int = 0) -> pd.DataFrame:
+                      random_state: Any = 0) -> pd.DataFrame:
     """Customers per true segment (rows) and found cluster (columns), with the scores.
 
     Parameters
@@ -44,8 +47,8 @@ def segment_confusion(X: pd.DataFrame, truth: pd.Series, *, method: str, k: int 
         One of :data:`crmlab.analytics.segmentation.METHODS`.
     k : int, default=5
         Number of clusters.
-    seed : int, default=0
-        Random start.
+    random_state : int, numpy Generator or None, default=0
+        Random start (as :func:`crmlab.analytics.segmentation.segment`).
 
     Returns
     -------
@@ -60,7 +63,7 @@ def segment_confusion(X: pd.DataFrame, truth: pd.Series, *, method: str, k: int 
     true = truth.reindex(X.index)
     if true.isna().any():
         raise ValueError(f"truth has no segment for {int(true.isna().sum())} customers of X")
-    labels = segmentation.segment(X, method=method, k=k, seed=seed)
+    labels = segmentation.segment(X, method=method, k=k, random_state=random_state)
     table = pd.crosstab(pd.Series(true.array, name="true segment"),
                         pd.Series(labels, name="cluster"))
     # order clusters by the mean row position of their customers: a near-diagonal table
@@ -81,16 +84,57 @@ def _table_html(table: pd.DataFrame, method: str) -> str:
             "<p>Share of each true segment found in each cluster:</p>" + body)
 
 
+class SegmentationExplorer(widgets.VBox):
+    """A method menu and a ``k`` slider over :func:`segment_confusion`.
+
+    Attributes
+    ----------
+    method : Dropdown
+        Description ``"method"``.
+    k : IntSlider
+        Description ``"k"``.
+    result : HTML
+        The scores and the table of shares of the current view.
+    table : DataFrame
+        The :func:`segment_confusion` table of the current view.
+    """
+
+    def __init__(self, X: pd.DataFrame, truth: pd.Series, *, method: str = "latent_class",
+                 k: int = 5) -> None:
+        if method not in segmentation.METHODS:
+            raise ValueError(f"method must be one of {list(segmentation.METHODS)}; "
+                             f"got {method!r}")
+        self._data = (X, truth)
+        self.method = widgets.Dropdown(options=list(segmentation.METHODS), value=method,
+                                       description="method")
+        self.k = widgets.IntSlider(value=k, min=2, max=10, description="k",
+                                   continuous_update=False)
+        self.result = widgets.HTML()
+        self.table: pd.DataFrame | None = None
+        self._cache: dict[tuple[str, int], pd.DataFrame] = {}
+        super().__init__(children=[widgets.HBox([self.method, self.k]), self.result])
+        self.method.observe(self._redraw, names="value")
+        self.k.observe(self._redraw, names="value")
+        self._redraw()
+
+    def _redraw(self, change: Any = None) -> None:
+        key = (self.method.value, int(self.k.value))
+        if key not in self._cache:
+            self._cache[key] = segment_confusion(*self._data, method=key[0], k=key[1])
+        self.table = self._cache[key]
+        self.result.value = _table_html(self.table, key[0])
+
+
 def segmentation_explorer(X: pd.DataFrame, truth: pd.Series, *, method: str = "latent_class",
-                          k: int = 5) -> Any:
+                          k: int = 5) -> SegmentationExplorer:
     """A method menu and a ``k`` slider over :func:`segment_confusion`.
 
     Returns
     -------
-    ipywidgets.VBox
-        Children: a ``Dropdown`` (description ``"method"``), an ``IntSlider``
-        (description ``"k"``) and an ``HTML`` with the scores and the table of shares.
-        Also ``box.method``, ``box.k``, ``box.result`` (the HTML) and ``box.table``.
+    SegmentationExplorer
+        An ipywidgets ``VBox``: a ``Dropdown`` (description ``"method"``), an
+        ``IntSlider`` (description ``"k"``) and an ``HTML`` with the scores and the
+        table of shares; ``.method``, ``.k``, ``.result`` (the HTML) and ``.table``.
 
     Examples
     --------
@@ -103,27 +147,4 @@ def segmentation_explorer(X: pd.DataFrame, truth: pd.Series, *, method: str = "l
     >>> box.table.shape
     (5, 3)
     """
-    import ipywidgets as widgets
-
-    if method not in segmentation.METHODS:
-        raise ValueError(f"method must be one of {list(segmentation.METHODS)}; got {method!r}")
-    menu = widgets.Dropdown(options=list(segmentation.METHODS), value=method,
-                            description="method")
-    slider = widgets.IntSlider(value=k, min=2, max=10, description="k",
-                               continuous_update=False)
-    result = widgets.HTML()
-    box = widgets.VBox([widgets.HBox([menu, slider]), result])
-    box.method, box.k, box.result = menu, slider, result
-    cache: dict[tuple[str, int], pd.DataFrame] = {}
-
-    def redraw(change: Any = None) -> None:
-        key = (menu.value, int(slider.value))
-        if key not in cache:
-            cache[key] = segment_confusion(X, truth, method=key[0], k=key[1])
-        box.table = cache[key]
-        result.value = _table_html(box.table, key[0])
-
-    menu.observe(redraw, names="value")
-    slider.observe(redraw, names="value")
-    redraw()
-    return box
+    return SegmentationExplorer(X, truth, method=method, k=k)

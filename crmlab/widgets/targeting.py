@@ -18,20 +18,24 @@ Examples
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
+import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from crmlab.analytics._deprecation import renamed_kwargs
 from crmlab.analytics.targeting import evaluate_policies
 
-__all__ = ["policy_profit_table", "targeting_explorer"]
+__all__ = ["TargetingExplorer", "policy_profit_table", "targeting_explorer"]
 
 
+@renamed_kwargs(seed="random_state")
 def policy_profit_table(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.ndarray], *,
                         share: float, cost_per_contact: float, offer_value: float,
-                        seed: int = 0) -> pd.DataFrame:
+                        random_state: Any = 0) -> pd.DataFrame:
     """Each policy's list, response rate and true incremental profit, rounded for display.
 
     A thin layer over :func:`crmlab.analytics.targeting.evaluate_policies` (same
@@ -41,14 +45,69 @@ def policy_profit_table(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np
         raise ValueError(f"cost_per_contact and offer_value must be non-negative; got "
                          f"{cost_per_contact} and {offer_value}")
     table = evaluate_policies(truth, scores, share=share, cost_per_contact=cost_per_contact,
-                              offer_value=offer_value, seed=seed)
+                              offer_value=offer_value, random_state=random_state)
     return table.round({"response_rate": 3, "true_uplift": 3, "incremental_profit": 2})
+
+
+class TargetingExplorer(widgets.VBox):
+    """Sliders for list share, contact cost and incentive over :func:`policy_profit_table`.
+
+    Attributes
+    ----------
+    share, cost, offer : FloatSlider
+    numbers : HTML
+        The table of the current view.
+    result : DataFrame
+        The :func:`policy_profit_table` of the current view.
+    """
+
+    def __init__(self, truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.ndarray], *,
+                 share: float = 0.3, cost_per_contact: float = 2.0, offer_value: float = 5.0,
+                 max_cost: float = 10.0, max_offer: float = 20.0) -> None:
+        if not 0.0 < share <= 1.0:
+            raise ValueError(f"share must be in (0, 1]; got {share}")
+        if not (0 <= cost_per_contact <= max_cost and 0 <= offer_value <= max_offer):
+            raise ValueError(f"cost_per_contact must lie in [0, {max_cost}] and offer_value "
+                             f"in [0, {max_offer}]; got {cost_per_contact} and {offer_value}")
+        self._data = (truth, scores)
+        style = {"description_width": "initial"}
+        self.share = widgets.FloatSlider(value=share, min=0.05, max=1.0, step=0.05,
+                                         description="share of eligible contacted",
+                                         continuous_update=False, style=style)
+        self.cost = widgets.FloatSlider(value=cost_per_contact, min=0.0, max=max_cost,
+                                        step=0.1, description="cost per contact",
+                                        continuous_update=False, style=style)
+        self.offer = widgets.FloatSlider(value=offer_value, min=0.0, max=max_offer, step=0.5,
+                                         description="incentive per response",
+                                         continuous_update=False, style=style)
+        # an HTML widget rather than an Output capture keeps notebook outputs identical
+        # whichever client runs the notebook
+        self.numbers = widgets.HTML()
+        self.result: pd.DataFrame | None = None
+        super().__init__(children=[self.share, self.cost, self.offer, self.numbers])
+        for slider in (self.share, self.cost, self.offer):
+            slider.observe(self._update, names="value")
+        self._update()
+
+    def _update(self, change: Any = None) -> None:
+        self.result = policy_profit_table(*self._data, share=self.share.value,
+                                          cost_per_contact=self.cost.value,
+                                          offer_value=self.offer.value)
+        self.numbers.value = self.result.to_html()
+
+    @property
+    def crmlab_result(self) -> pd.DataFrame | None:
+        """Deprecated: the old name of :attr:`result`."""
+        warnings.warn("TargetingExplorer.crmlab_result is deprecated and will be removed in "
+                      "the next release; use .result instead", DeprecationWarning,
+                      stacklevel=2)
+        return self.result
 
 
 def targeting_explorer(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.ndarray], *,
                        share: float = 0.3, cost_per_contact: float = 2.0,
                        offer_value: float = 5.0, max_cost: float = 10.0,
-                       max_offer: float = 20.0):
+                       max_offer: float = 20.0) -> TargetingExplorer:
     """Sliders for list share, contact cost and incentive; a table of each policy's profit.
 
     Parameters
@@ -63,39 +122,19 @@ def targeting_explorer(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.
 
     Returns
     -------
-    ipywidgets.VBox
-        Three sliders and an HTML table; ``box.crmlab_result`` holds the latest
-        :func:`policy_profit_table`.
+    TargetingExplorer
+        An ipywidgets ``VBox``: three sliders and an HTML table; ``.result`` holds the
+        latest :func:`policy_profit_table`.
+
+    Examples
+    --------
+    >>> truth = pd.DataFrame({"response_if_contacted": [1, 1, 0, 1],
+    ...                       "response_if_not_contacted": [1, 0, 0, 0],
+    ...                       "value_if_responds": [10.0, 10.0, 10.0, 10.0]})
+    >>> box = targeting_explorer(truth, {"model": np.array([0.1, 0.9, 0.0, 0.8])}, share=0.5)
+    >>> box.cost.value = 0.0
+    >>> float(box.result.loc["model", "incremental_profit"])
+    10.0
     """
-    import ipywidgets as widgets
-
-    if not 0.0 < share <= 1.0:
-        raise ValueError(f"share must be in (0, 1]; got {share}")
-    if not (0 <= cost_per_contact <= max_cost and 0 <= offer_value <= max_offer):
-        raise ValueError(f"cost_per_contact must lie in [0, {max_cost}] and offer_value in "
-                         f"[0, {max_offer}]; got {cost_per_contact} and {offer_value}")
-    style = {"description_width": "initial"}
-    share_s = widgets.FloatSlider(value=share, min=0.05, max=1.0, step=0.05,
-                                  description="share of eligible contacted",
-                                  continuous_update=False, style=style)
-    cost_s = widgets.FloatSlider(value=cost_per_contact, min=0.0, max=max_cost, step=0.1,
-                                 description="cost per contact", continuous_update=False,
-                                 style=style)
-    offer_s = widgets.FloatSlider(value=offer_value, min=0.0, max=max_offer, step=0.5,
-                                  description="incentive per response",
-                                  continuous_update=False, style=style)
-    # an HTML widget rather than an Output capture keeps notebook outputs identical
-    # whichever client runs the notebook
-    table = widgets.HTML()
-    box = widgets.VBox([share_s, cost_s, offer_s, table])
-
-    def update(change: Any = None) -> None:
-        box.crmlab_result = policy_profit_table(truth, scores, share=share_s.value,
-                                                cost_per_contact=cost_s.value,
-                                                offer_value=offer_s.value)
-        table.value = box.crmlab_result.to_html()
-
-    for s in (share_s, cost_s, offer_s):
-        s.observe(update, names="value")
-    update()
-    return box
+    return TargetingExplorer(truth, scores, share=share, cost_per_contact=cost_per_contact,
+                             offer_value=offer_value, max_cost=max_cost, max_offer=max_offer)

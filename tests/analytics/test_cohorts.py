@@ -64,9 +64,9 @@ def test_heat_map_shows_the_matrix(tiny_world):
 
     wide = retention_matrix(cohort_retention(tiny_world.transactions))
     ax = viz.plot_cohort_retention(wide, max_periods=4)
-    assert ax.crmlab_data.shape == (len(wide), 5)
-    assert ax.crmlab_data.equals(wide.iloc[:, :5])
-    assert ax.crmlab_data.isna().to_numpy().any()  # the last cohorts' future is not seen
+    assert viz.plotted_data(ax).shape == (len(wide), 5)
+    assert viz.plotted_data(ax).equals(wide.iloc[:, :5])
+    assert viz.plotted_data(ax).isna().to_numpy().any()  # the last cohorts' future is not seen
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     with pytest.raises(ValueError, match="max_periods"):
         viz.plot_cohort_retention(wide, max_periods=-1)

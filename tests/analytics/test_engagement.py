@@ -44,7 +44,7 @@ def test_angry_posts_destroy_value():
          "conversion_per_view must be >= 0"),
         ({"clv": pd.Series([1.0]), "incremental_referral_share": 2}, ValueError, "at most 1"),
         ({"clv": pd.Series([1.0]), "posts": pd.DataFrame({"customer_id": [0]})}, ValueError,
-         "column 'reach' not found"),
+         r"columns \['reach', 'sentiment'\] not found in posts"),
     ],
 )
 def test_bad_input(kwargs, error, message):

@@ -40,23 +40,39 @@ def test_text_normalisation_unifies_persian_letter_forms_and_case():
 
 def test_standardize_splits_names_by_order_and_comma():
     df = pd.DataFrame({"k": ["a", "b", "c"], "n": ["LEE, Ann", "Ann Lee", "Lee Ann"]})
-    first = lk.standardize(df, source="s", key="k", full_name="n")
+    first = lk.standardize(df, source="s", id_col="k", full_name_col="n")
     assert first[["first", "last"]].values.tolist() == [["ann", "lee"], ["ann", "lee"],
                                                         ["lee", "ann"]]
-    rev = lk.standardize(df, source="s", key="k", full_name="n", name_order="last_first")
+    rev = lk.standardize(df, source="s", id_col="k", full_name_col="n",
+                         name_order="last_first")
     assert rev[["first", "last"]].values.tolist()[2] == ["ann", "lee"]
+
+
+def test_standardize_old_argument_names_still_work_with_a_warning():
+    df = pd.DataFrame({"k": ["a"], "f": ["Ann"], "l": ["Lee"], "p": ["4155550101"]})
+    new = lk.standardize(df, source="s", id_col="k", first_name_col="f", last_name_col="l",
+                         phone_col="p")
+    with pytest.warns(DeprecationWarning) as caught:
+        old = lk.standardize(df, source="s", key="k", first="f", last="l", phone="p")
+    pd.testing.assert_frame_equal(old, new)
+    assert {str(w.message).split("'")[1] for w in caught} == {"key", "first", "last", "phone"}
+    assert "use 'first_name_col' instead" in " ".join(str(w.message) for w in caught)
+    assert all(w.filename == __file__ for w in caught)  # points at the caller's line
 
 
 def test_standardize_rejects_bad_arguments():
     df = pd.DataFrame({"k": ["a"], "n": ["Ann Lee"]})
-    with pytest.raises(ValueError, match="'nope' is not a column"):
-        lk.standardize(df, source="s", key="k", full_name="nope")
+    with pytest.raises(ValueError, match=r"column 'nope' not found in df; its columns are "
+                                         r"\['k', 'n'\]; check full_name_col='nope'"):
+        lk.standardize(df, source="s", id_col="k", full_name_col="nope")
     with pytest.raises(ValueError, match="name_order"):
-        lk.standardize(df, source="s", key="k", full_name="n", name_order="middle")
-    with pytest.raises(ValueError, match="either full_name or first/last"):
-        lk.standardize(df, source="s", key="k", full_name="n", first="n")
+        lk.standardize(df, source="s", id_col="k", full_name_col="n", name_order="middle")
+    with pytest.raises(ValueError, match="either full_name_col or first_name_col"):
+        lk.standardize(df, source="s", id_col="k", full_name_col="n", first_name_col="n")
     with pytest.raises(TypeError, match="DataFrame"):
-        lk.standardize([1], source="s", key="k")
+        lk.standardize([1], source="s", id_col="k")
+    with pytest.raises(TypeError, match="got both 'key'"):
+        lk.standardize(df, source="s", id_col="k", key="k")
     with pytest.raises(ValueError, match="no layout"):
         lk.standardize_silos({"crm": df})
 

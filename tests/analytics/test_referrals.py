@@ -49,7 +49,7 @@ def test_plot_draws_every_member_of_the_largest_trees(tiny_world):
 
     t = referral_trees(tiny_world.referrals)
     ax = viz.plot_referral_trees(t, k=3)
-    pos = ax.crmlab_data
+    pos = viz.plotted_data(ax)
     assert len(pos) == t.attrs["tree_size"].iloc[:3].sum()
     assert (pos["y"] == -t.loc[pos.index, "generation"]).all()
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()

@@ -25,10 +25,30 @@ def test_rfm_table_exact(log):
     t = rfm.rfm_table(log, end="2024-03-31", bins=3)
     assert t.index.tolist() == ["a", "b", "c"]
     assert t["recency_days"].tolist() == [30.0, 59.0, 26.0]
-    assert t["frequency"].tolist() == [2, 1, 3]
+    assert t["purchases"].tolist() == [2, 1, 3]
     assert t["monetary"].tolist() == [15.0, 5.0, 8.0]
     assert t["cell"].tolist() == ["223", "111", "332"]
     assert t["score"].tolist() == [7, 3, 8]
+    assert "frequency" not in t  # CLV's name for repeat purchases; RFM counts them all
+
+
+def test_rfm_purchases_count_the_first_purchase_too(log):
+    from crmlab.analytics import clv
+
+    t = rfm.rfm_table(log, end="2024-03-31", bins=3)
+    s = clv.summarize_transactions(log, customer_col="customer_id", time_col="timestamp",
+                                   value_col="amount", end="2024-03-31", freq="D")
+    assert (t["purchases"] == s["frequency"] + 1).all()  # distinct days here
+
+
+def test_rfm_scores_still_read_the_old_column_name_with_a_warning(log):
+    t = rfm.rfm_table(log, end="2024-03-31", bins=3)
+    base = t[["recency_days", "purchases", "monetary"]]
+    with pytest.warns(DeprecationWarning, match="rename 'frequency' to 'purchases'"):
+        old = rfm.rfm_scores(base.rename(columns={"purchases": "frequency"}), bins=3)
+    assert old["cell"].equals(t["cell"]) and old["score"].equals(t["score"])
+    with pytest.raises(ValueError, match="column 'monetary' not found in table"):
+        rfm.rfm_scores(base.drop(columns="monetary"))
 
 
 def test_ties_share_a_score_at_both_ends():

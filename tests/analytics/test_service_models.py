@@ -50,6 +50,8 @@ def test_bad_input(world):
     with pytest.raises(ValueError, match="column 'opened_at' not found"):
         service.complaint_panel(world.complaints.drop(columns="opened_at"), world.customers,
                                 world.weather)
+    calm = service.complaint_panel(world.complaints, world.customers, world.weather.iloc[:0])
+    assert len(calm) and (calm["weather_days"] == 0).all()  # a history without storms
     with pytest.raises(ValueError, match="family must be"):
         service.fit_complaint_glm(service.complaint_panel(
             world.complaints, world.customers, world.weather), family="gaussian")
@@ -59,16 +61,24 @@ def test_dissatisfied_customers_churn_faster(world):
     experience = service.complaint_experience(world.customers, world.complaints)
     assert len(experience) == (world.customers["plan"] == "postpaid").sum()
     assert experience["churned"].sum() == world.customers["churn_date"].notna().sum()
-    fit = service.fit_churn_hazard(experience, ("dissatisfied", "escalated", "complained"))
-    assert fit.covariate_names[0] == "dissatisfied"
+    covariates = ("dissatisfied", "escalated", "complained")
+    fit = service.fit_churn_hazard(experience, covariates=covariates)
+    assert fit.model.exog_names == list(covariates)  # statsmodels' own names, no extras
+    assert not hasattr(fit, "covariate_names")
     low, high = np.exp(fit.conf_int()[0])
     assert low > 1.0 and high < 3.0  # a hazard ratio clearly above one
+    with pytest.warns(DeprecationWarning, match=r"pass them by keyword: "
+                                                r"fit_churn_hazard\(experience, covariates="):
+        old = service.fit_churn_hazard(experience, covariates)
+    assert np.array_equal(old.params, fit.params)
 
 
 def test_churn_hazard_bad_input(world):
     experience = service.complaint_experience(world.customers, world.complaints)
     with pytest.raises(ValueError, match="unknown covariates"):
-        service.fit_churn_hazard(experience, ("shoe_size",))
+        service.fit_churn_hazard(experience, covariates=("shoe_size",))
+    with pytest.raises(ValueError, match="non-empty sequence of column names"):
+        service.fit_churn_hazard(experience, covariates="dissatisfied")
     with pytest.raises(ValueError, match="no customer churned"):
         service.fit_churn_hazard(experience.assign(churned=0))
     prepaid = world.customers[world.customers["plan"] == "prepaid"]

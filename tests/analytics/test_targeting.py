@@ -62,7 +62,7 @@ def test_two_model_uplift_learns_from_control_groups(world):
     [
         (lambda t: targeting.incremental_profit(t.drop(columns="value_if_responds"), [True],
                                                 cost_per_contact=1, offer_value=1),
-         r"no column\(s\) \['value_if_responds'\]"),
+         "column 'value_if_responds' not found in truth"),
         (lambda t: targeting.incremental_profit(t, [True, False], cost_per_contact=1,
                                                 offer_value=1), "one flag per truth row"),
         (lambda t: targeting.select_top(np.array([1.0]), 0.0), r"share must be in \(0, 1\]"),
@@ -82,3 +82,33 @@ def test_uplift_model_needs_both_groups():
         targeting.TwoModelUplift().fit(X, np.r_[np.ones(15), np.zeros(15)], np.ones(30))
     with pytest.raises(RuntimeError, match="call fit"):
         targeting.TwoModelUplift().predict_uplift(X)
+
+
+def test_random_state_spellings():
+    scores = np.array([1.0, 1.0, 1.0, 1.0, 0.0, 0.0])  # ties decided at random
+    new = targeting.select_top(scores, 0.5, random_state=4)
+    with pytest.warns(DeprecationWarning, match="use 'random_state' instead"):
+        old = targeting.select_top(scores, 0.5, seed=4)
+    assert np.array_equal(old, new) and new.sum() == 3 and not new[4:].any()
+    a = targeting.select_top(scores, 0.5, random_state=np.random.default_rng(9))
+    b = targeting.select_top(scores, 0.5, random_state=np.random.default_rng(9))
+    assert np.array_equal(a, b)
+    with pytest.raises(TypeError, match="random_state must be an int, a numpy Generator"):
+        targeting.select_top(scores, 0.5, random_state="seven")
+
+
+def test_evaluate_policies_with_a_seed_or_a_generator():
+    rng = np.random.default_rng(2)
+    truth = pd.DataFrame({"response_if_contacted": rng.integers(0, 2, 200),
+                          "response_if_not_contacted": rng.integers(0, 2, 200),
+                          "value_if_responds": rng.gamma(2.0, 5.0, 200)})
+    scores = {"flat": np.zeros(200)}  # every contact decided by the tie-break
+    kw = {"share": 0.3, "cost_per_contact": 1.0, "offer_value": 2.0}
+    new = targeting.evaluate_policies(truth, scores, random_state=5, **kw)
+    with pytest.warns(DeprecationWarning, match="use 'random_state' instead"):
+        old = targeting.evaluate_policies(truth, scores, seed=5, **kw)
+    pd.testing.assert_frame_equal(old, new)
+    gen = [targeting.evaluate_policies(truth, scores, random_state=np.random.default_rng(5),
+                                       **kw) for _ in range(2)]
+    pd.testing.assert_frame_equal(gen[0], gen[1])
+    assert (gen[0]["contacted"] == 60).all()

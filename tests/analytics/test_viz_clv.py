@@ -27,7 +27,7 @@ def _labelled(ax):
 def test_calibration_holdout_plot(fitted):
     fit, table = fitted
     ax = viz.plot_calibration_holdout(fit, table, max_frequency=5)
-    data = ax.crmlab_data
+    data = viz.plotted_data(ax)
     assert _labelled(ax) and list(data.index) == list(range(6))
     zero = table["frequency_cal"] == 0
     assert data.loc[0, "actual"] == pytest.approx(table.loc[zero, "frequency_holdout"].mean())
@@ -40,7 +40,7 @@ def test_calibration_holdout_plot(fitted):
 def test_frequency_recency_heat_map(fitted, kind):
     fit, _ = fitted
     ax = viz.plot_frequency_recency(fit, T=40, kind=kind, max_frequency=20)
-    grid = ax.crmlab_data
+    grid = viz.plotted_data(ax)
     assert _labelled(ax) and grid.shape == (21, 41)
     if kind == "p_alive":
         assert grid.loc[10, 40] > grid.loc[10, 5]  # recent buyers are more likely alive
@@ -57,7 +57,7 @@ def test_retention_plot():
     counts = [1000, 869, 743, 653, 593, 551, 517, 491]
     fit = clv.ShiftedBetaGeometric.from_survivors(counts).fit()
     ax = viz.plot_retention(fit, periods=12, observed=counts)
-    data = ax.crmlab_data
+    data = viz.plotted_data(ax)
     assert _labelled(ax) and data["survival"].iloc[0] == pytest.approx(1.0)
     assert data["retention_rate"].iloc[1:].is_monotonic_increasing  # the sBG signature
     assert data.loc[7, "survival"] == pytest.approx(0.491, abs=0.01)

@@ -91,7 +91,7 @@ def test_rfm_in_sql_matches_rfm_table(warehouse, warehouse_world):
     assert got.index.tolist() == want.index.tolist()
     np.testing.assert_allclose(got["recency_days"], want["recency_days"], rtol=1e-12)
     np.testing.assert_allclose(got["monetary"], want["monetary"], rtol=1e-12)
-    for column in ("frequency", "R", "F", "M", "score"):
+    for column in ("purchases", "R", "F", "M", "score"):
         assert (got[column].to_numpy() == want[column].to_numpy()).all(), column
     assert got["cell"].tolist() == want["cell"].tolist()
 

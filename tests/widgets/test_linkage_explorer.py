@@ -43,16 +43,18 @@ def test_explorer_updates_when_the_slider_moves(linked):
     records, pairs, truth = linked
     box = linkage_explorer(records, truth, pairs=pairs, threshold=10.0)
     slider = box.children[0]
-    before = box.crmlab_result.copy()
+    before = box.result.copy()
     pd.testing.assert_series_equal(
         before, linkage_at_threshold(records, pairs, truth, threshold=10.0))
     html_before = box.children[1].value
     assert f"<td>{before['customers found']}</td>" in html_before
     slider.value = 30.0
-    after = box.crmlab_result
+    after = box.result
     assert box.children[1].value != html_before
     assert f"<td>{after['customers found']}</td>" in box.children[1].value
     assert after.name == "threshold 30"
     assert after["customers found"] > before["customers found"]
     with pytest.raises(ValueError, match="threshold must lie"):
         linkage_explorer(records, truth, pairs=pairs, threshold=99.0)
+    with pytest.warns(DeprecationWarning, match=r"use \.result instead"):
+        assert box.crmlab_result is box.result

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from crmlab import viz
 from crmlab.analytics.scorecard import principle_scorecard, silo_record_agreement
 from crmlab.widgets.scorecard import scorecard_explorer, scorecard_segments, scorecard_view
 
@@ -41,7 +42,7 @@ def test_other_year_or_segment_gives_other_numbers(world):
 def test_view_figure_shades_the_year(world):
     _, fig = scorecard_view(world, year=2023, segment="true segment: steady")
     assert len(fig.axes) == 6 and "steady" in fig._suptitle.get_text()
-    assert list(fig.crmlab_data.columns)[:4] == ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]
+    assert list(viz.plotted_data(fig).columns)[:4] == ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]
     plt.close(fig)
 
 

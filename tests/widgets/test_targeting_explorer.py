@@ -50,14 +50,27 @@ def test_explorer_updates_when_a_slider_moves(campaign):
     box = targeting_explorer(truth, scores, share=0.2, cost_per_contact=1.0, offer_value=3.0)
     share, cost, offer, table = box.children
     pd.testing.assert_frame_equal(
-        box.crmlab_result,
+        box.result,
         policy_profit_table(truth, scores, share=0.2, cost_per_contact=1.0, offer_value=3.0))
     html = table.value
     cost.value = 4.0
     assert table.value != html
-    assert box.crmlab_result.equals(
+    assert box.result.equals(
         policy_profit_table(truth, scores, share=0.2, cost_per_contact=4.0, offer_value=3.0))
     share.value = 0.5
-    assert int(box.crmlab_result["contacted"].iloc[0]) == 200
+    assert int(box.result["contacted"].iloc[0]) == 200
     with pytest.raises(ValueError, match="share"):
         targeting_explorer(truth, scores, share=0.0)
+
+
+def test_old_spellings_warn_and_give_the_same_numbers(campaign):
+    truth, scores = campaign
+    box = targeting_explorer(truth, scores, share=0.2)
+    with pytest.warns(DeprecationWarning, match=r"use \.result instead"):
+        assert box.crmlab_result is box.result
+    new = policy_profit_table(truth, scores, share=0.2, cost_per_contact=1.0,
+                              offer_value=3.0, random_state=3)
+    with pytest.warns(DeprecationWarning, match="use 'random_state' instead"):
+        old = policy_profit_table(truth, scores, share=0.2, cost_per_contact=1.0,
+                                  offer_value=3.0, seed=3)
+    pd.testing.assert_frame_equal(old, new)

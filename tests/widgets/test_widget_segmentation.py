@@ -19,8 +19,8 @@ def data():
 
 def test_confusion_counts_and_scores(data):
     X, truth = data
-    table = segment_confusion(X, truth, method="kmeans", k=4, seed=1)
-    labels = seg.segment(X, method="kmeans", k=4, seed=1)
+    table = segment_confusion(X, truth, method="kmeans", k=4, random_state=1)
+    labels = seg.segment(X, method="kmeans", k=4, random_state=1)
     assert table.to_numpy().sum() == len(X)
     assert sorted(table.sum(axis=0)) == sorted(pd.Series(labels).value_counts())
     true = truth.reindex(X.index)

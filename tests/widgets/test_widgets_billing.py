@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
+from crmlab import viz
 from crmlab.analytics.billing import suspension_whatif
 from crmlab.widgets.billing import collections_explorer, collections_view
 
@@ -19,7 +20,7 @@ def test_view_numbers_follow_the_rule(world):
     assert strict["of whom would have paid later"] > lax["of whom would have paid later"]
     assert strict["bill-days of unpaid service"] < lax["bill-days of unpaid service"]
     assert strict["amount written off"] > lax["amount written off"]
-    assert fig.crmlab_data.index.name == "suspend_after_days"
+    assert viz.plotted_data(fig).index.name == "suspend_after_days"
 
 
 def test_explorer_updates_when_a_slider_moves(world):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib
 import pytest
 
+from crmlab import viz
 from crmlab.widgets.service import capacity_explorer, capacity_view
 
 matplotlib.use("Agg")
@@ -19,8 +20,8 @@ def test_view_numbers_follow_the_sliders(world):
                                                                          "mean_hours_before"]
     assert full.summary.loc[hit, "mean_hours_after"] < none.summary.loc[hit,
                                                                         "mean_hours_after"]
-    assert list(fig.crmlab_data.columns) == ["observed", "what-if"]
-    assert fig.crmlab_data["what-if"].sum() < fig.crmlab_data["observed"].sum()
+    assert list(viz.plotted_data(fig).columns) == ["observed", "what-if"]
+    assert viz.plotted_data(fig)["what-if"].sum() < viz.plotted_data(fig)["observed"].sum()
     floods, _ = capacity_view(*tables, capacity=1.25, share=1.0, events="floods only",
                               figure=False)
     flood_provinces = set(world.weather.loc[world.weather["event_type"] == "flood",
@@ -41,7 +42,8 @@ def test_explorer_updates_when_a_slider_moves(world):
     assert ex.result.summary.loc[hit, "mean_hours_after"] < first
     assert ex.numbers.value != first_html
     assert ex.image.value != first_png
-    assert ex.figure.crmlab_data["what-if"].sum() < ex.figure.crmlab_data["observed"].sum()
+    shown = viz.plotted_data(ex.figure)
+    assert shown["what-if"].sum() < shown["observed"].sum()
     ex.provinces.value = ("Louisiana",)
     assert list(ex.result.by_province.index) == ["Louisiana"]
     ex.events.value = "snow only"  # Louisiana has floods only: nothing left to help
