@@ -261,7 +261,7 @@ def _datasets(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also the console script's entry point)."""
-    from .world.io import DataPackageError
+    from .package import DataPackageError
 
     parser = _build_parser()
     args = parser.parse_args(argv)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .world.io import DataPackageError, file_sha256, read_package
+from .package import DESCRIPTOR, DataPackageError, file_hashes, read_package, verify_package
 
 __all__ = ["DataPackageError", "dataset_path", "datasets_dir", "list_datasets", "load_dataset",
            "rebuild_dataset", "verify_package"]
@@ -30,7 +30,7 @@ def _names() -> list[str]:
     root = datasets_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / "datapackage.json").is_file())
+    return sorted(p.name for p in root.iterdir() if (p / DESCRIPTOR).is_file())
 
 
 def dataset_path(name: str) -> Path:
@@ -54,7 +54,7 @@ def list_datasets() -> pd.DataFrame:
     """
     rows = []
     for name in _names():
-        pkg = read_package(datasets_dir() / name)
+        pkg = read_package(datasets_dir() / name, require=("config", "seed"))
         cfg = pkg["config"]
         rows.append({
             "name": name, "customers": cfg["n_customers"], "start": cfg["start"],
@@ -89,38 +89,9 @@ def load_dataset(name: str = "classroom", *, verify: bool = False):
     >>> len(w.customers)
     500
     """
-    from .world.io import load_world
+    from .world import World
 
-    return load_world(dataset_path(name), verify=verify)
-
-
-def verify_package(path: str | Path) -> list[str]:
-    """Check every file of a data package against its recorded size and sha256.
-
-    Returns the list of checked files; raises :class:`DataPackageError` naming the
-    first file that is missing, truncated or changed.
-    """
-    root = Path(path)
-    pkg = read_package(root)
-    checked = []
-    for res in pkg["resources"]:
-        # a partitioned table lists its parts, each with its own size and sha256
-        for part in res.get("parts", [res]):
-            file = root / part["path"]
-            if not file.is_file():
-                raise DataPackageError(
-                    f"{file}: missing (listed in {root / 'datapackage.json'})")
-            size = file.stat().st_size
-            if size != part["bytes"]:
-                what = "truncated" if size < part["bytes"] else "changed"
-                raise DataPackageError(
-                    f"{file}: {what} ({size:,} bytes, expected {part['bytes']:,})")
-            algo, _, digest = part["hash"].partition(":")
-            if algo != "sha256" or file_sha256(file) != digest:
-                raise DataPackageError(
-                    f"{file}: changed (sha256 does not match the data package)")
-            checked.append(part["path"])
-    return checked
+    return World.load(dataset_path(name), verify=verify)
 
 
 def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool = False
@@ -144,8 +115,8 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
     from .world import WorldConfig, make_world
 
     src = dataset_path(name)
-    pkg = read_package(src)
-    shipped = _hashes(pkg)
+    pkg = read_package(src, require=("config", "seed"))
+    shipped = file_hashes(pkg)
     fmt = pkg["resources"][0]["format"]
     if any(isinstance(r["path"], list) for r in pkg["resources"]):  # written block by block
         from .engine import generate
@@ -166,12 +137,7 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
     return _compare(built, shipped)
 
 
-def _hashes(pkg: dict) -> dict[str, str]:
-    """sha256 by file path (every part of a partitioned table)."""
-    return {part["path"]: part["hash"] for r in pkg["resources"] for part in r.get("parts", [r])}
-
-
 def _compare(built: Path, shipped: dict[str, str]) -> dict[str, bool]:
-    rebuilt = _hashes(read_package(built))
+    rebuilt = file_hashes(read_package(built))
     return {path: rebuilt.get(path) == digest for path, digest in shipped.items()} | {
         path: False for path in rebuilt if path not in shipped}

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ._parallel.assembly import WorldAssembler
 from ._parallel.block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
+from .io import read_world, save_world
 from .params import segment_params
 from .pipeline import BlockOutput, world_tables
+from .schema import SILOS, TABLES, TRUTH_TABLES
 
-__all__ = ["TABLES", "Truth", "World", "make_world"]
-
-#: Observable tables, in the order they are documented and saved.
-TABLES: tuple[str, ...] = (
-    "customers", "transactions", "invoices", "payments", "collections", "complaints",
-    "interactions", "campaigns", "contacts", "loyalty", "referrals", "online_activity",
-    "weather", "tariffs",
-)
-SILOS: tuple[str, ...] = ("sales", "service", "billing", "web")
-TRUTH_TABLES: tuple[str, ...] = ("customers", "contacts", "invoices", "complaints",
-                                 "silo_mapping", "params")
+__all__ = ["SILOS", "TABLES", "TRUTH_TABLES", "Truth", "World", "make_world"]
 
 
 @dataclass
@@ -57,7 +48,6 @@ class Truth:
     complaints: pd.DataFrame
     silo_mapping: pd.DataFrame
     params: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -150,8 +140,6 @@ class World:
         name : str, optional
             Data package name (defaults to the folder name).
         """
-        from .io import save_world
-
         return save_world(self, path, format=format, overwrite=overwrite, name=name)
 
     def to_warehouse(self, url: str, *, with_truth: bool = False) -> str:
@@ -194,24 +182,9 @@ class World:
         verify : bool, default=False
             Check every file's sha256 against the package first.
         """
-        from .io import load_world
-
-        return load_world(path, verify=verify)
-
-    @classmethod
-    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput]
-                    ) -> World:
-        """Assemble a world from its world-wide tables and its blocks, in block order.
-
-        Each block is freed from the list once its tables are stacked, so assembling
-        needs little more memory than the finished world.
-        """
-        world = WorldAssembler(len(blocks))
-        for b in range(len(blocks)):
-            world.add(b, blocks[b])
-            blocks[b] = None  # type: ignore[call-overload]  # stacked: free it
-        blocks.clear()
-        return cls.from_frames(config, seed, wt, world.frames())
+        parts = read_world(path, verify=verify)
+        return cls(parts.tables, parts.silos, Truth(**parts.truth), parts.config, parts.seed,
+                   parts.meta)
 
     @classmethod
     def from_frames(cls, config: WorldConfig, seed: int, wt,
