@@ -30,9 +30,10 @@ Engines
     output folder must then be on storage every worker can write to.
 
 The files do not depend on the engine or the number of workers: the same config and
-seed always give the same bytes. Writing is atomic: everything goes into a temporary
-folder beside the destination, renamed into place only when the data package is
-complete, so an interrupted or failed run leaves no partial dataset. A worker that dies
+seed always give the same bytes. Writing is atomic (:class:`crmlab.package.Staging`):
+everything goes into a temporary folder beside the destination, renamed into place only
+when the data package is complete, so a failed run, Ctrl-C, SIGTERM or SIGHUP leaves
+no partial dataset and no temporary folder. A worker that dies
 mid-run has its block rerun elsewhere (and a task that fails is retried ``retries``
 times); a part is written under a temporary name and renamed, so a killed attempt
 leaves no half file.
@@ -250,89 +251,92 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed}")
     _check_engine(engine, workers, retries)
-    staging = Staging(out, overwrite=overwrite)
-    tmp = staging.root
+    staging = Staging(out, overwrite=overwrite)  # checks ``out`` before any work
     n = cfg.n_blocks
     metas: list[dict[str, dict[str, Any]] | None] = [None] * n
     schemas: dict[str, dict[str, Any]] = {}
     cluster = None
     futures: list[Any] = []
     bar = None
-    try:
-        from .world.locales import pools
+    # the staging folder is removed on any exception, Ctrl-C, SIGTERM or SIGHUP included
+    with staging:
+        tmp = staging.root
+        try:
+            from .world.locales import pools
 
-        loc = pools(cfg.locale)  # build the name pools once here (threaded workers share)
-        _make_folders(tmp)
-        wt = world_tables(cfg, seed)
+            loc = pools(cfg.locale)  # build the name pools once here (threaded workers share)
+            _make_folders(tmp)
+            wt = world_tables(cfg, seed)
 
-        def open_bar() -> None:
-            nonlocal bar
-            if progress is True:
-                from tqdm.auto import tqdm
+            def open_bar() -> None:
+                nonlocal bar
+                if progress is True:
+                    from tqdm.auto import tqdm
 
-                bar = tqdm(total=n, desc="blocks", unit="block", file=sys.stderr)
+                    bar = tqdm(total=n, desc="blocks", unit="block", file=sys.stderr)
 
-        def done(k: int) -> None:
+            def done(k: int) -> None:
+                if bar is not None:
+                    bar.update(1)
+                elif callable(progress):
+                    progress(k, n)
+
+            if engine == "process":
+                open_bar()
+                for b in range(n):
+                    metas[b] = _keep_schema_once(b, run_block(cfg, seed, b, wt, tmp), schemas)
+                    done(b + 1)
+            else:
+                from distributed import as_completed
+
+                cluster = _Cluster(client=client, scheduler=scheduler, workers=workers,
+                                   memory_limit=memory_limit, processes=processes, n_tasks=n)
+                dask_client = cluster.client
+                if progress:
+                    print(f"dask dashboard: {dask_client.dashboard_link}", file=sys.stderr,
+                          flush=True)
+                token = uuid.uuid4().hex[:8]
+                # a task rather than scattered data: if every worker holding the world-wide
+                # tables dies, the scheduler recomputes them (cheap and deterministic)
+                wt_future = dask_client.submit(world_tables, cfg, seed,
+                                               key=f"crmlab-world-tables-{token}",
+                                               retries=retries)
+                futures = [dask_client.submit(run_block, cfg, seed, b, wt_future, str(tmp),
+                                              key=f"crmlab-block-{b:05d}-{token}",
+                                              retries=retries, pure=False)
+                           for b in range(n)]
+                index = {f.key: b for b, f in enumerate(futures)}
+                open_bar()
+                for k, fut in enumerate(as_completed(futures, loop=dask_client.loop),
+                                        start=1):
+                    b = index[fut.key]
+                    metas[b] = _keep_schema_once(b, fut.result(), schemas)
+                    fut.release()
+                    done(k)
+                futures = []
+            world_wide = {name: _write_part(df, tmp, name, 0)
+                          for name, df in _world_wide_frames(cfg, wt).items()}
+            resources = _resources(metas, world_wide, schemas)  # type: ignore[arg-type]
+            meta = {"currency": loc.currency, "faker_version": loc.faker_version}
+            remove_stray_parts(tmp)
+            dest = staging.commit(descriptor_text(name or staging.dest.name, resources,
+                                                  **descriptor_fields(cfg, seed, meta)))
+        except BaseException:
+            if futures and cluster is not None:
+                cluster.client.cancel(futures, force=True)
+            if cluster is not None:  # stop our own workers before their folder is removed
+                cluster.close()
+                cluster = None
+            raise
+        finally:
             if bar is not None:
-                bar.update(1)
-            elif callable(progress):
-                progress(k, n)
-
-        if engine == "process":
-            open_bar()
-            for b in range(n):
-                metas[b] = _keep_schema_once(b, run_block(cfg, seed, b, wt, tmp), schemas)
-                done(b + 1)
-        else:
-            from distributed import as_completed
-
-            cluster = _Cluster(client=client, scheduler=scheduler, workers=workers,
-                               memory_limit=memory_limit, processes=processes, n_tasks=n)
-            dask_client = cluster.client
-            if progress:
-                print(f"dask dashboard: {dask_client.dashboard_link}", file=sys.stderr,
-                      flush=True)
-            token = uuid.uuid4().hex[:8]
-            # a task rather than scattered data: if every worker holding the world-wide
-            # tables dies, the scheduler recomputes them (they are cheap and deterministic)
-            wt_future = dask_client.submit(world_tables, cfg, seed,
-                                           key=f"crmlab-world-tables-{token}", retries=retries)
-            futures = [dask_client.submit(run_block, cfg, seed, b, wt_future, str(tmp),
-                                          key=f"crmlab-block-{b:05d}-{token}",
-                                          retries=retries, pure=False)
-                       for b in range(n)]
-            index = {f.key: b for b, f in enumerate(futures)}
-            open_bar()
-            for k, fut in enumerate(as_completed(futures, loop=dask_client.loop), start=1):
-                b = index[fut.key]
-                metas[b] = _keep_schema_once(b, fut.result(), schemas)
-                fut.release()
-                done(k)
-            futures = []
-        world_wide = {name: _write_part(df, tmp, name, 0)
-                      for name, df in _world_wide_frames(cfg, wt).items()}
-        resources = _resources(metas, world_wide, schemas)  # type: ignore[arg-type]
-        meta = {"currency": loc.currency, "faker_version": loc.faker_version}
-        remove_stray_parts(tmp)
-        dest = staging.commit(descriptor_text(name or staging.dest.name, resources,
-                                              **descriptor_fields(cfg, seed, meta)))
-    except BaseException:
-        if futures and cluster is not None:
-            cluster.client.cancel(futures, force=True)
-        if cluster is not None:  # stop our own workers before removing their folder
-            cluster.close()
-            cluster = None
-        staging.abort()
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-        if cluster is not None:
-            cluster.close()
+                bar.close()
+            if cluster is not None:
+                cluster.close()
     return dest
 
 
-def read_table(path: str | Path, table: str = "transactions") -> Any:
+def read_table(path: str | Path, table: str = "transactions", *, verify: bool = True) -> Any:
     """One table of a saved world as a Dask DataFrame (out of core).
 
     Works for partitioned packages (:func:`generate`) and single-file Parquet
@@ -345,6 +349,11 @@ def read_table(path: str | Path, table: str = "transactions") -> Any:
         A data package folder.
     table : str, default="transactions"
         A resource name, e.g. ``"customers"`` or ``"truth/customers"``.
+    verify : bool, default=True
+        Check the table's files first: size and sha256 of each, and the row count and
+        columns in each Parquet footer (a damaged file raises
+        :class:`~crmlab.package.DataPackageError` naming it). ``False`` skips this pass
+        over the bytes, for speed; the descriptor and its paths are always checked.
 
     Examples
     --------
@@ -357,7 +366,7 @@ def read_table(path: str | Path, table: str = "transactions") -> Any:
     """
     import dask.dataframe as dd
 
-    res, files = table_files(path, table)
+    res, files = table_files(path, table, verify=verify)
     if res["format"] != "parquet":
         raise ValueError(f"{path} stores {table!r} as {res['format']}; read_table needs "
                          "Parquet (generate with --format parquet)")

@@ -130,15 +130,35 @@ class World:
              name: str | None = None) -> Path:
         """Write the world as a data package (atomically: a temp folder renamed into place).
 
+        An interrupted save (an error, Ctrl-C, SIGTERM, SIGHUP) leaves nothing behind. CSV
+        files of a ``fa_IR`` world start with a UTF-8 byte-order mark so that Excel shows
+        Persian text correctly. See :mod:`crmlab.package` for the format.
+
         Parameters
         ----------
         path : str or Path
             Destination folder; must not exist unless ``overwrite=True``.
         format : {"csv", "parquet"}
         overwrite : bool, default=False
-            Replace an existing data package at ``path``.
+            Replace an existing data package at ``path``. Only the files that package
+            lists are replaced; anything else in the folder (a notebook you saved there)
+            is kept. A folder that is not a crmlab data package is never replaced.
         name : str, optional
             Data package name (defaults to the folder name).
+
+        Returns
+        -------
+        Path
+            The package folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import crmlab as crm
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     path = crm.make_world("tiny", seed=1).save(f"{d}/w")
+        ...     (path / "customers.csv").is_file()
+        True
         """
         return save_world(self, path, format=format, overwrite=overwrite, name=name)
 
@@ -172,15 +192,31 @@ class World:
         return build_warehouse(self, url, with_truth=with_truth)
 
     @classmethod
-    def load(cls, path: str | Path, *, verify: bool = False) -> World:
-        """Load a world saved with :meth:`save` (CSV or Parquet).
+    def load(cls, path: str | Path, *, verify: bool = True) -> World:
+        """Load a world saved with :meth:`save` (CSV or Parquet), checking it first.
 
         Parameters
         ----------
         path : str or Path
             A folder with a ``datapackage.json``.
-        verify : bool, default=False
-            Check every file's sha256 against the package first.
+        verify : bool, default=True
+            Check the size and sha256 of every file, the row count and primary key of
+            every table. ``verify=False`` skips these passes over the data (faster for a
+            large world you trust); the descriptor, the paths (inside the package), the
+            config, columns, types and category values are checked either way.
+
+        Raises
+        ------
+        crmlab.package.DataPackageError
+            A ``ValueError`` whose one-line message names the damaged file and what is
+            wrong with it (truncated, changed, a value outside its categories, ...).
+
+        Examples
+        --------
+        >>> import crmlab as crm
+        >>> w = crm.World.load(crm.datasets.dataset_path("tiny"))
+        >>> len(w.customers)
+        500
         """
         parts = read_world(path, verify=verify)
         return cls(parts.tables, parts.silos, Truth(**parts.truth), parts.config, parts.seed,
