@@ -62,7 +62,9 @@ def _build_parser() -> argparse.ArgumentParser:
                    help="csv (default) or parquet (the only choice with --engine)")
     g.add_argument("--customers", type=_positive_int, help="override the number of customers")
     g.add_argument("--locale", help=f"one of {', '.join(LOCALES)}")
-    g.add_argument("--overwrite", action="store_true", help="replace an existing package")
+    g.add_argument("--overwrite", action="store_true",
+                   help="replace an existing data package (only the files it lists; your "
+                        "own files in the folder are kept)")
     g.add_argument("--quiet", action="store_true", help="no progress bar")
     g.add_argument("--engine", choices=["process", "dask"],
                    help="write block by block as partitioned Parquet: in this process, or "
@@ -81,11 +83,14 @@ def _build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("datasets", help="list, verify or rebuild the shipped datasets")
     dsub = d.add_subparsers(dest="action", required=True, parser_class=_Parser)
     dsub.add_parser("list", help="list the shipped datasets")
-    v = dsub.add_parser("verify", help="check files against their sha256")
+    v = dsub.add_parser("verify", help="check files against their sha256, tables against "
+                                       "their schema")
     v.add_argument("name", nargs="?", help="dataset name (default: all)")
     r = dsub.add_parser("rebuild", help="regenerate a dataset byte for byte from its seed")
     r.add_argument("name")
     r.add_argument("--out", help="write the rebuilt package here instead of in place")
+    r.add_argument("--overwrite", action="store_true",
+                   help="with --out: replace a data package already there")
     _add_warehouse_parser(sub)
     _add_exercises_parser(sub)
     return p
@@ -250,32 +255,66 @@ def _generate_blocks(args: argparse.Namespace, config, out: Path) -> int:
 
 
 def _datasets(args: argparse.Namespace) -> int:
-    from .datasets import dataset_path, list_datasets, rebuild_dataset, verify_package
+    import warnings
+
+    from .datasets import (
+        dataset_names,
+        dataset_path,
+        datasets_dir,
+        list_datasets,
+        rebuild_dataset,
+        verify_dataset,
+    )
+    from .package import DataPackageError
 
     if args.action == "list":
-        table = list_datasets()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            table = list_datasets()
+        for w in caught:  # a damaged dataset: one line, the others are still listed
+            sys.stderr.write(f"crmlab: warning: {w.message}\n")
         print("no datasets found" if table.empty else table.to_string())
         return 0
     if args.action == "verify":
-        names = [args.name] if args.name else list(list_datasets().index)
-        for name in names:
-            files = verify_package(dataset_path(name))
-            print(f"{name}: OK ({len(files)} files match their sha256)")
-        return 0
-    same = rebuild_dataset(args.name, out=args.out, progress=True)
+        names = [args.name] if args.name else dataset_names()
+        if not names:
+            print(f"no datasets found in {datasets_dir()}")
+            return 0
+        failed = 0
+        for name in names:  # one damaged dataset does not stop the others being checked
+            try:
+                files = verify_dataset(name)
+            except (DataPackageError, OSError) as exc:
+                sys.stderr.write(f"crmlab: error: {name}: {_one_line(exc)}\n")
+                failed += 1
+                continue
+            print(f"{name}: OK ({len(files)} files match their sha256; rows, columns, "
+                  "categories and keys checked)")
+        return 1 if failed else 0
+    if args.out is not None and Path(args.out).exists() and not args.overwrite and \
+            Path(args.out).resolve() != dataset_path(args.name).resolve():
+        raise FileExistsError(f"{args.out} already exists; choose a new --out or pass "
+                              "--overwrite")
+    same = rebuild_dataset(args.name, out=args.out, overwrite=args.overwrite, progress=True)
     changed = [path for path, ok in same.items() if not ok]
     where = args.out or dataset_path(args.name)
     if changed:
-        print(f"{args.name}: rebuilt into {where}; {len(changed)} file(s) differ from the "
-              f"shipped ones: {', '.join(changed[:5])}")
+        kept = "" if args.out else "; the shipped files were left untouched"
+        print(f"{args.name}: {len(changed)} rebuilt file(s) differ from the shipped ones: "
+              f"{', '.join(changed[:5])}{kept}")
         return 1
     print(f"{args.name}: rebuilt into {where}; all {len(same)} files identical byte for byte")
     return 0
 
 
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (also the console script's entry point)."""
-    from .world.io import DataPackageError
+    from .package import DataPackageError
 
     parser = _build_parser()
     args = parser.parse_args(argv)

@@ -4,47 +4,99 @@ The shipped worlds live in the repository's ``datasets/`` folder (override with 
 ``CRMLAB_DATASETS`` environment variable). Each is a data package written by
 :meth:`crmlab.World.save`; its ``datapackage.json`` records the seed and the full
 configuration, so :func:`rebuild_dataset` regenerates exactly the same bytes.
+
+Loading verifies a dataset first (see :mod:`crmlab.package`); a damaged dataset is
+refused with a :class:`~crmlab.package.DataPackageError` naming the file, and does not
+stop the others from being listed, loaded or verified.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from .world.io import DataPackageError, file_sha256, read_package
+from .package import (
+    DESCRIPTOR,
+    DataPackageError,
+    cleanup_on_termination,
+    file_hashes,
+    move_package,
+    read_package,
+    verify_package,
+)
 
-__all__ = ["DataPackageError", "dataset_path", "datasets_dir", "list_datasets", "load_dataset",
-           "rebuild_dataset", "verify_package"]
+__all__ = ["DataPackageError", "dataset_names", "dataset_path", "datasets_dir",
+           "list_datasets", "load_dataset", "rebuild_dataset", "verify_dataset",
+           "verify_package"]
 
 
 def datasets_dir() -> Path:
-    """The folder holding the shipped datasets."""
+    """The folder holding the shipped datasets.
+
+    Examples
+    --------
+    >>> datasets_dir().name
+    'datasets'
+    """
     env = os.environ.get("CRMLAB_DATASETS")
     return Path(env) if env else Path(__file__).resolve().parent.parent / "datasets"
 
 
-def _names() -> list[str]:
+def dataset_names() -> list[str]:
+    """Every dataset folder (one with a ``datapackage.json``), damaged or not.
+
+    Examples
+    --------
+    >>> {"tiny", "classroom"} <= set(dataset_names())
+    True
+    """
     root = datasets_dir()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / "datapackage.json").is_file())
+    return sorted(p.name for p in root.iterdir() if (p / DESCRIPTOR).is_file())
 
 
 def dataset_path(name: str) -> Path:
-    """The folder of a shipped dataset; a clear error if there is no such dataset."""
+    """The folder of a shipped dataset; a clear error if there is no such dataset.
+
+    Examples
+    --------
+    >>> dataset_path("tiny").name
+    'tiny'
+    """
     if not isinstance(name, str):
         raise TypeError(f"dataset name must be a string; got {type(name).__name__}")
-    names = _names()
+    names = dataset_names()
     if name not in names:
         raise ValueError(f"unknown dataset {name!r}; available: {names} (in {datasets_dir()})")
     return datasets_dir() / name
 
 
+def _listing(name: str) -> dict:
+    from .world.io import config_from_descriptor
+
+    root = datasets_dir() / name
+    pkg = read_package(root, require=("config", "seed"))
+    cfg, seed = config_from_descriptor(pkg, root / DESCRIPTOR)
+    return {
+        "name": name, "customers": cfg.n_customers, "start": cfg.start, "end": cfg.end,
+        "locale": cfg.locale, "seed": seed, "format": pkg["resources"][0]["format"]
+        if pkg["resources"] else None, "files": len(pkg["resources"]),
+        "megabytes": round(sum(r["bytes"] for r in pkg["resources"]) / 1e6, 1),
+        "crmlab_version": pkg.get("crmlab_version"),
+    }
+
+
 def list_datasets() -> pd.DataFrame:
     """The shipped datasets with their size, seed and locale.
+
+    A dataset whose descriptor is damaged is left out with a warning naming it and the
+    problem (``crmlab datasets verify`` checks it fully).
 
     Examples
     --------
@@ -53,34 +105,35 @@ def list_datasets() -> pd.DataFrame:
     True
     """
     rows = []
-    for name in _names():
-        pkg = read_package(datasets_dir() / name)
-        cfg = pkg["config"]
-        rows.append({
-            "name": name, "customers": cfg["n_customers"], "start": cfg["start"],
-            "end": cfg["end"], "locale": cfg["locale"], "seed": pkg["seed"],
-            "format": pkg["resources"][0]["format"], "files": len(pkg["resources"]),
-            "megabytes": round(sum(r["bytes"] for r in pkg["resources"]) / 1e6, 1),
-            "crmlab_version": pkg.get("crmlab_version"),
-        })
+    for name in dataset_names():
+        try:
+            rows.append(_listing(name))
+        except DataPackageError as exc:
+            warnings.warn(f"dataset {name!r} is damaged and left out: {exc}", stacklevel=2)
     columns = ["name", "customers", "start", "end", "locale", "seed", "format", "files",
                "megabytes", "crmlab_version"]
     return pd.DataFrame(rows, columns=columns).set_index("name")
 
 
-def load_dataset(name: str = "classroom", *, verify: bool = False):
-    """Load a shipped world.
+def load_dataset(name: str = "classroom", *, verify: bool = True):
+    """Load a shipped world, checking it first.
 
     Parameters
     ----------
     name : str, default="classroom"
         One of :func:`list_datasets`.
-    verify : bool, default=False
-        Check every file's sha256 first (raises if a file was changed).
+    verify : bool, default=True
+        Check every file's size and sha256 and every table's row count and primary key
+        (``False`` skips these passes over the data; see :meth:`crmlab.World.load`).
 
     Returns
     -------
     World
+
+    Raises
+    ------
+    crmlab.package.DataPackageError
+        If the dataset is damaged; the message names the file and what is wrong.
 
     Examples
     --------
@@ -89,42 +142,47 @@ def load_dataset(name: str = "classroom", *, verify: bool = False):
     >>> len(w.customers)
     500
     """
-    from .world.io import load_world
+    from .world import World
 
-    return load_world(dataset_path(name), verify=verify)
+    return World.load(dataset_path(name), verify=verify)
 
 
-def verify_package(path: str | Path) -> list[str]:
-    """Check every file of a data package against its recorded size and sha256.
+def verify_dataset(name: str) -> list[str]:
+    """Check a shipped dataset: every file and table, and that it is a whole world.
 
-    Returns the list of checked files; raises :class:`DataPackageError` naming the
-    first file that is missing, truncated or changed.
+    Returns the checked files; raises :class:`DataPackageError` naming the first problem.
+
+    Examples
+    --------
+    >>> len(verify_dataset("tiny"))
+    24
     """
-    root = Path(path)
-    pkg = read_package(root)
-    checked = []
-    for res in pkg["resources"]:
-        # a partitioned table lists its parts, each with its own size and sha256
-        for part in res.get("parts", [res]):
-            file = root / part["path"]
-            if not file.is_file():
-                raise DataPackageError(
-                    f"{file}: missing (listed in {root / 'datapackage.json'})")
-            size = file.stat().st_size
-            if size != part["bytes"]:
-                what = "truncated" if size < part["bytes"] else "changed"
-                raise DataPackageError(
-                    f"{file}: {what} ({size:,} bytes, expected {part['bytes']:,})")
-            algo, _, digest = part["hash"].partition(":")
-            if algo != "sha256" or file_sha256(file) != digest:
-                raise DataPackageError(
-                    f"{file}: changed (sha256 does not match the data package)")
-            checked.append(part["path"])
-    return checked
+    from .world.io import read_world
+
+    root = dataset_path(name)
+    read_world(root, verify=True)  # the package's checks, then the world's own
+    return list(file_hashes(read_package(root)))
 
 
-def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool = False
-                    ) -> dict[str, bool]:
+def _build(pkg: dict, src: Path, dest: Path, *, overwrite: bool, progress: bool) -> Path:
+    """Regenerate a dataset's world from its descriptor and write it at ``dest``."""
+    from .world import make_world
+    from .world.io import config_from_descriptor
+
+    config, seed = config_from_descriptor(pkg, src / DESCRIPTOR)
+    package_name = pkg.get("name", src.name)
+    if any(isinstance(r["path"], list) for r in pkg["resources"]):  # written block by block
+        from .engine import generate
+
+        return generate(config, seed, out=dest, engine="process", overwrite=overwrite,
+                        progress=progress, name=package_name)
+    world = make_world(config, seed=seed, progress=progress)
+    return world.save(dest, format=pkg["resources"][0]["format"], overwrite=overwrite,
+                      name=package_name)
+
+
+def rebuild_dataset(name: str, *, out: str | Path | None = None, overwrite: bool = False,
+                    progress: bool = False) -> dict[str, bool]:
     """Regenerate a shipped dataset from its recorded config and seed.
 
     Parameters
@@ -132,46 +190,51 @@ def rebuild_dataset(name: str, *, out: str | Path | None = None, progress: bool 
     name : str
         A shipped dataset.
     out : path, optional
-        Where to write the rebuilt package; by default it replaces the shipped one
-        (atomically).
+        Where to write the rebuilt package. By default the dataset is rebuilt in a
+        temporary folder and compared with the hashes its descriptor records; only if
+        every file is identical is it moved into place (repairing damaged files). If any
+        file differs, the shipped files are left untouched.
+    overwrite : bool, default=False
+        Replace a data package that already exists at ``out`` (never needed for the
+        default in-place rebuild).
     progress : bool, default=False
 
     Returns
     -------
     dict
         For every file: whether the rebuilt bytes equal the shipped ones.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     same = rebuild_dataset("tiny", out=f"{d}/tiny")
+    >>> all(same.values())
+    True
     """
-    from .world import WorldConfig, make_world
-
-    src = dataset_path(name)
-    pkg = read_package(src)
-    shipped = _hashes(pkg)
-    fmt = pkg["resources"][0]["format"]
-    if any(isinstance(r["path"], list) for r in pkg["resources"]):  # written block by block
-        from .engine import generate
-
-        built = generate(WorldConfig.from_dict(pkg["config"]), int(pkg["seed"]),
-                         out=src if out is None else out, engine="process", overwrite=True,
-                         progress=progress, name=pkg.get("name", name))
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite must be True or False; got {type(overwrite).__name__} "
+                        f"{overwrite!r}")
+    src = dataset_path(name).resolve()
+    pkg = read_package(src, require=("config", "seed"))
+    shipped = file_hashes(pkg)
+    if out is not None and Path(out).expanduser().resolve() != src:
+        built = _build(pkg, src, Path(out), overwrite=overwrite, progress=progress)
         return _compare(built, shipped)
-    world = make_world(WorldConfig.from_dict(pkg["config"]), seed=int(pkg["seed"]),
-                       progress=progress)
-    if out is None:
-        with tempfile.TemporaryDirectory(dir=src.parent, prefix=".crmlab-rebuild-") as tmp:
-            built = world.save(Path(tmp) / name, format=fmt, name=pkg.get("name", name))
+    # in place: build beside it, compare, and swap in only when every file is the same
+    with cleanup_on_termination():
+        tmp = Path(tempfile.mkdtemp(prefix=f".crmlab-tmp-rebuild-{name}-", dir=src.parent))
+        try:
+            built = _build(pkg, src, tmp / name, overwrite=False, progress=progress)
             same = _compare(built, shipped)
-            world.save(src, format=fmt, overwrite=True, name=pkg.get("name", name))
-        return same
-    built = world.save(out, format=fmt, overwrite=True, name=pkg.get("name", name))
-    return _compare(built, shipped)
-
-
-def _hashes(pkg: dict) -> dict[str, str]:
-    """sha256 by file path (every part of a partitioned table)."""
-    return {part["path"]: part["hash"] for r in pkg["resources"] for part in r.get("parts", [r])}
+            if all(same.values()):
+                move_package(built, src, overwrite=True)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return same
 
 
 def _compare(built: Path, shipped: dict[str, str]) -> dict[str, bool]:
-    rebuilt = _hashes(read_package(built))
+    rebuilt = file_hashes(read_package(built))
     return {path: rebuilt.get(path) == digest for path, digest in shipped.items()} | {
         path: False for path in rebuilt if path not in shipped}

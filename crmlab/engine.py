@@ -30,9 +30,10 @@ Engines
     output folder must then be on storage every worker can write to.
 
 The files do not depend on the engine or the number of workers: the same config and
-seed always give the same bytes. Writing is atomic: everything goes into a temporary
-folder beside the destination, renamed into place only when the data package is
-complete, so an interrupted or failed run leaves no partial dataset. A worker that dies
+seed always give the same bytes. Writing is atomic (:class:`crmlab.package.Staging`):
+everything goes into a temporary folder beside the destination, renamed into place only
+when the data package is complete, so a failed run, Ctrl-C, SIGTERM or SIGHUP leaves
+no partial dataset and no temporary folder. A worker that dies
 mid-run has its block rerun elsewhere (and a task that fails is retried ``retries``
 times); a part is written under a temporary name and renamed, so a killed attempt
 leaves no half file.
@@ -42,7 +43,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import sys
 import uuid
 from collections.abc import Callable
@@ -51,21 +51,17 @@ from typing import Any
 
 import pandas as pd
 
-from .world.config import WorldConfig, resolve_config
-from .world.io import (
-    DESCRIPTOR,
-    _commit,
-    _descriptor,
-    _prepare_destination,
-    _schema,
-    _write_table,
-    file_sha256,
-    read_package,
-    resource_files,
+from .package import (
+    Staging,
+    descriptor_text,
+    partitioned_resource,
+    remove_stray_parts,
+    table_files,
+    write_part,
 )
-from .world.pipeline import BlockOutput, generate_block, world_tables
-from .world.schema import TABLE_DOCS
-from .world.world import SILOS, TABLES, TRUTH_TABLES
+from .world.config import WorldConfig, resolve_config
+from .world.io import descriptor_fields, params_frame, resource_names, table_spec
+from .world.pipeline import generate_block, world_tables
 
 __all__ = ["ENGINES", "generate", "read_table", "run_block"]
 
@@ -73,41 +69,11 @@ __all__ = ["ENGINES", "generate", "read_table", "run_block"]
 ENGINES: tuple[str, ...] = ("process", "dask")
 #: Tables drawn once for the whole world (not per block); written as a single part.
 WORLD_WIDE: tuple[str, ...] = ("campaigns", "weather", "tariffs", "truth/params")
-PARQUET = "application/vnd.apache.parquet"
 
 
-def _part(block: int) -> str:
-    return f"part-{block:05d}.parquet"
-
-
-def _resource_names() -> list[str]:
-    """Every resource of a saved world, in the order of :meth:`crmlab.World.save`."""
-    return ([*TABLES] + [f"silos/{s}" for s in SILOS] + [f"truth/{t}" for t in TRUTH_TABLES])
-
-
-def _block_frames(out: BlockOutput) -> dict[str, pd.DataFrame]:
-    frames = dict(out.tables)
-    frames.update({f"silos/{k}": v for k, v in out.silos.items()})
-    frames.update({f"truth/{k}": v for k, v in out.truth.items()})
-    return frames
-
-
-def _write_part(df: pd.DataFrame, root: Path, resource: str, block: int) -> dict[str, Any]:
-    """Write one part under a temporary name, then rename it (no half files)."""
-    folder = root / resource
-    if not folder.is_dir():  # the run was cancelled and its folder removed
-        raise FileNotFoundError(f"output folder {folder} is gone; the run was cancelled")
-    final = folder / _part(block)
-    tmp = folder / f".{final.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        _write_table(df, tmp, resource, "parquet")
-        os.replace(tmp, final)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return {"path": f"{resource}/{final.name}", "rows": len(df),
-            "bytes": final.stat().st_size, "hash": f"sha256:{file_sha256(final)}",
-            "schema": _schema(resource, df)}
+def _write_part(df: pd.DataFrame, root: str | Path, resource: str, block: int
+                ) -> dict[str, Any]:
+    return write_part(df, root, resource, block, table_spec(resource))
 
 
 def run_block(config: WorldConfig, seed: int, block: int, wt: Any, root: str | Path
@@ -135,15 +101,13 @@ def run_block(config: WorldConfig, seed: int, block: int, wt: Any, root: str | P
     >>> info["customers"]["path"], info["customers"]["rows"]
     ('customers/part-00001.parquet', 100)
     """
-    out = generate_block(config, seed, block, wt)
-    frames = _block_frames(out)
-    del out
+    frames = generate_block(config, seed, block, wt).frames()
     return {name: _write_part(frames.pop(name), Path(root), name, block)
             for name in list(frames)}
 
 
 def _make_folders(root: Path) -> None:
-    for name in _resource_names():
+    for name in resource_names():
         (root / name).mkdir(parents=True, exist_ok=True)
 
 
@@ -151,7 +115,7 @@ def _world_wide_frames(config: WorldConfig, wt: Any) -> dict[str, pd.DataFrame]:
     from .world.locales import pools
     from .world.params import segment_params
 
-    params = segment_params(pools(config.locale).money_scale).reset_index()
+    params = params_frame(segment_params(pools(config.locale).money_scale))
     return {"campaigns": wt.campaigns, "weather": wt.weather, "tariffs": wt.tariffs,
             "truth/params": params}
 
@@ -172,16 +136,10 @@ def _resources(blocks: list[dict[str, dict[str, Any]]], world_wide: dict[str, di
                schemas: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Data package resources from the parts' metadata, in the order of World.save."""
     resources = []
-    for name in _resource_names():
+    for name in resource_names():
         parts = [world_wide[name]] if name in world_wide else [b[name] for b in blocks]
         schema = world_wide[name]["schema"] if name in world_wide else schemas[name]
-        resources.append({
-            "name": name, "path": [p["path"] for p in parts], "format": "parquet",
-            "mediatype": PARQUET, "description": TABLE_DOCS.get(name, ("", {}))[0],
-            "rows": sum(p["rows"] for p in parts), "bytes": sum(p["bytes"] for p in parts),
-            "parts": [{k: p[k] for k in ("path", "rows", "bytes", "hash")} for p in parts],
-            "schema": schema,
-        })
+        resources.append(partitioned_resource(name, parts, schema, table_spec(name)))
     return resources
 
 
@@ -227,12 +185,6 @@ class _Cluster:
             self.own_client.close()
         if self.own_cluster is not None:
             self.own_cluster.close()
-
-
-def _remove_strays(root: Path) -> None:
-    """Delete temporary part files left by attempts whose worker was killed."""
-    for tmp in root.rglob(".part-*.tmp"):
-        tmp.unlink(missing_ok=True)
 
 
 def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
@@ -299,89 +251,92 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
     if seed < 0:
         raise ValueError(f"seed must be a non-negative integer; got {seed}")
     _check_engine(engine, workers, retries)
-    dest, tmp = _prepare_destination(out, overwrite)
+    staging = Staging(out, overwrite=overwrite)  # checks ``out`` before any work
     n = cfg.n_blocks
     metas: list[dict[str, dict[str, Any]] | None] = [None] * n
     schemas: dict[str, dict[str, Any]] = {}
     cluster = None
     futures: list[Any] = []
     bar = None
-    try:
-        from .world.locales import pools
+    # the staging folder is removed on any exception, Ctrl-C, SIGTERM or SIGHUP included
+    with staging:
+        tmp = staging.root
+        try:
+            from .world.locales import pools
 
-        loc = pools(cfg.locale)  # build the name pools once here (threaded workers share)
-        _make_folders(tmp)
-        wt = world_tables(cfg, seed)
+            loc = pools(cfg.locale)  # build the name pools once here (threaded workers share)
+            _make_folders(tmp)
+            wt = world_tables(cfg, seed)
 
-        def open_bar() -> None:
-            nonlocal bar
-            if progress is True:
-                from tqdm.auto import tqdm
+            def open_bar() -> None:
+                nonlocal bar
+                if progress is True:
+                    from tqdm.auto import tqdm
 
-                bar = tqdm(total=n, desc="blocks", unit="block", file=sys.stderr)
+                    bar = tqdm(total=n, desc="blocks", unit="block", file=sys.stderr)
 
-        def done(k: int) -> None:
+            def done(k: int) -> None:
+                if bar is not None:
+                    bar.update(1)
+                elif callable(progress):
+                    progress(k, n)
+
+            if engine == "process":
+                open_bar()
+                for b in range(n):
+                    metas[b] = _keep_schema_once(b, run_block(cfg, seed, b, wt, tmp), schemas)
+                    done(b + 1)
+            else:
+                from distributed import as_completed
+
+                cluster = _Cluster(client=client, scheduler=scheduler, workers=workers,
+                                   memory_limit=memory_limit, processes=processes, n_tasks=n)
+                dask_client = cluster.client
+                if progress:
+                    print(f"dask dashboard: {dask_client.dashboard_link}", file=sys.stderr,
+                          flush=True)
+                token = uuid.uuid4().hex[:8]
+                # a task rather than scattered data: if every worker holding the world-wide
+                # tables dies, the scheduler recomputes them (cheap and deterministic)
+                wt_future = dask_client.submit(world_tables, cfg, seed,
+                                               key=f"crmlab-world-tables-{token}",
+                                               retries=retries)
+                futures = [dask_client.submit(run_block, cfg, seed, b, wt_future, str(tmp),
+                                              key=f"crmlab-block-{b:05d}-{token}",
+                                              retries=retries, pure=False)
+                           for b in range(n)]
+                index = {f.key: b for b, f in enumerate(futures)}
+                open_bar()
+                for k, fut in enumerate(as_completed(futures, loop=dask_client.loop),
+                                        start=1):
+                    b = index[fut.key]
+                    metas[b] = _keep_schema_once(b, fut.result(), schemas)
+                    fut.release()
+                    done(k)
+                futures = []
+            world_wide = {name: _write_part(df, tmp, name, 0)
+                          for name, df in _world_wide_frames(cfg, wt).items()}
+            resources = _resources(metas, world_wide, schemas)  # type: ignore[arg-type]
+            meta = {"currency": loc.currency, "faker_version": loc.faker_version}
+            remove_stray_parts(tmp)
+            dest = staging.commit(descriptor_text(name or staging.dest.name, resources,
+                                                  **descriptor_fields(cfg, seed, meta)))
+        except BaseException:
+            if futures and cluster is not None:
+                cluster.client.cancel(futures, force=True)
+            if cluster is not None:  # stop our own workers before their folder is removed
+                cluster.close()
+                cluster = None
+            raise
+        finally:
             if bar is not None:
-                bar.update(1)
-            elif callable(progress):
-                progress(k, n)
-
-        if engine == "process":
-            open_bar()
-            for b in range(n):
-                metas[b] = _keep_schema_once(b, run_block(cfg, seed, b, wt, tmp), schemas)
-                done(b + 1)
-        else:
-            from distributed import as_completed
-
-            cluster = _Cluster(client=client, scheduler=scheduler, workers=workers,
-                               memory_limit=memory_limit, processes=processes, n_tasks=n)
-            dask_client = cluster.client
-            if progress:
-                print(f"dask dashboard: {dask_client.dashboard_link}", file=sys.stderr,
-                      flush=True)
-            token = uuid.uuid4().hex[:8]
-            # a task rather than scattered data: if every worker holding the world-wide
-            # tables dies, the scheduler recomputes them (they are cheap and deterministic)
-            wt_future = dask_client.submit(world_tables, cfg, seed,
-                                           key=f"crmlab-world-tables-{token}", retries=retries)
-            futures = [dask_client.submit(run_block, cfg, seed, b, wt_future, str(tmp),
-                                          key=f"crmlab-block-{b:05d}-{token}",
-                                          retries=retries, pure=False)
-                       for b in range(n)]
-            index = {f.key: b for b, f in enumerate(futures)}
-            open_bar()
-            for k, fut in enumerate(as_completed(futures, loop=dask_client.loop), start=1):
-                b = index[fut.key]
-                metas[b] = _keep_schema_once(b, fut.result(), schemas)
-                fut.release()
-                done(k)
-            futures = []
-        world_wide = {name: _write_part(df, tmp, name, 0)
-                      for name, df in _world_wide_frames(cfg, wt).items()}
-        resources = _resources(metas, world_wide, schemas)  # type: ignore[arg-type]
-        meta = {"currency": loc.currency, "faker_version": loc.faker_version}
-        _remove_strays(tmp)
-        text = _descriptor(cfg, seed, meta, resources, name or dest.name)
-        (tmp / DESCRIPTOR).write_text(text, encoding="utf-8")
-        _commit(tmp, dest)
-    except BaseException:
-        if futures and cluster is not None:
-            cluster.client.cancel(futures, force=True)
-        if cluster is not None:  # stop our own workers before removing their folder
-            cluster.close()
-            cluster = None
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if bar is not None:
-            bar.close()
-        if cluster is not None:
-            cluster.close()
+                bar.close()
+            if cluster is not None:
+                cluster.close()
     return dest
 
 
-def read_table(path: str | Path, table: str = "transactions") -> Any:
+def read_table(path: str | Path, table: str = "transactions", *, verify: bool = True) -> Any:
     """One table of a saved world as a Dask DataFrame (out of core).
 
     Works for partitioned packages (:func:`generate`) and single-file Parquet
@@ -394,6 +349,11 @@ def read_table(path: str | Path, table: str = "transactions") -> Any:
         A data package folder.
     table : str, default="transactions"
         A resource name, e.g. ``"customers"`` or ``"truth/customers"``.
+    verify : bool, default=True
+        Check the table's files first: size and sha256 of each, and the row count and
+        columns in each Parquet footer (a damaged file raises
+        :class:`~crmlab.package.DataPackageError` naming it). ``False`` skips this pass
+        over the bytes, for speed; the descriptor and its paths are always checked.
 
     Examples
     --------
@@ -406,13 +366,8 @@ def read_table(path: str | Path, table: str = "transactions") -> Any:
     """
     import dask.dataframe as dd
 
-    root = Path(path)
-    package = read_package(root)
-    by_name = {r["name"]: r for r in package["resources"]}
-    if table not in by_name:
-        raise ValueError(f"table must be one of {list(by_name)}; got {table!r}")
-    res = by_name[table]
+    res, files = table_files(path, table, verify=verify)
     if res["format"] != "parquet":
-        raise ValueError(f"{root} stores {table!r} as {res['format']}; read_table needs "
+        raise ValueError(f"{path} stores {table!r} as {res['format']}; read_table needs "
                          "Parquet (generate with --format parquet)")
-    return dd.read_parquet([str(root / p) for p in resource_files(res)], engine="pyarrow")
+    return dd.read_parquet([str(f) for f in files], engine="pyarrow")

@@ -98,10 +98,10 @@ def test_save_refuses_to_clobber(tmp_path, tiny_world):
 
 
 def test_interrupted_save_leaves_nothing(tmp_path, tiny_world, monkeypatch):
-    import crmlab.world.io as io
+    import crmlab.package as package
 
     calls = {"n": 0}
-    real = io._write_table
+    real = package._write_file
 
     def flaky(*args, **kwargs):
         calls["n"] += 1
@@ -109,7 +109,7 @@ def test_interrupted_save_leaves_nothing(tmp_path, tiny_world, monkeypatch):
             raise KeyboardInterrupt
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(io, "_write_table", flaky)
+    monkeypatch.setattr(package, "_write_file", flaky)
     with pytest.raises(KeyboardInterrupt):
         tiny_world.save(tmp_path / "w")
     assert list(tmp_path.iterdir()) == []

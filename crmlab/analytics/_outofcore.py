@@ -13,12 +13,13 @@ Dask is imported only when such an input is given.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from ..package import DESCRIPTOR, is_partitioned_table_folder
 
 __all__ = ["DaskLog", "dask_log", "per_customer", "time_range"]
 
@@ -34,23 +35,6 @@ class DaskLog:
 def _is_dask_frame(obj: Any) -> bool:
     return type(obj).__module__.split(".")[0] in ("dask", "dask_expr") and hasattr(
         obj, "map_partitions") and hasattr(obj, "columns")
-
-
-def _crmlab_table_folder(path: Path) -> bool:
-    """Whether ``path`` is a table folder of a crmlab partitioned data package."""
-    for root in path.parents[:3]:
-        desc = root / "datapackage.json"
-        if not desc.is_file():
-            continue
-        try:
-            package = json.loads(desc.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            return False
-        rel = path.relative_to(root).as_posix()
-        return any(isinstance(r.get("path"), list)
-                   and all(p.rsplit("/", 1)[0] == rel for p in r["path"])
-                   for r in package.get("resources", []))
-    return False
 
 
 def dask_log(df: Any, columns: Sequence[str | None], name: str = "df") -> DaskLog | None:
@@ -79,14 +63,14 @@ def dask_log(df: Any, columns: Sequence[str | None], name: str = "df") -> DaskLo
         path = Path(df).expanduser()
         if not path.exists():
             raise FileNotFoundError(f"{name}: no such Parquet file or folder: {path}")
-        if path.is_dir() and (path / "datapackage.json").is_file():
+        if path.is_dir() and (path / DESCRIPTOR).is_file():
             raise ValueError(f"{name}: {path} is a whole data package; pass one table's "
                              f"folder, e.g. {path / 'transactions'}")
         try:
             frame = dd.read_parquet(str(path), columns=cols, split_row_groups=False)
         except (KeyError, ValueError) as exc:
             raise ValueError(f"{name}: cannot read columns {cols} from {path} ({exc})") from None
-        whole = frame.npartitions == 1 or (path.is_dir() and _crmlab_table_folder(path))
+        whole = frame.npartitions == 1 or (path.is_dir() and is_partitioned_table_folder(path))
         return DaskLog(frame, whole)
     if _is_dask_frame(df):
         missing = [c for c in cols if c not in df.columns]

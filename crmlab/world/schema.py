@@ -1,4 +1,5 @@
-"""Documentation of every table and column, written into each data package.
+"""The tables of a world and the documentation of every table and column, written into
+each data package.
 
 A test checks that every column a world produces is documented here, so the
 ``datapackage.json`` of a dataset always explains everything in it.
@@ -6,7 +7,20 @@ A test checks that every column a world produces is documented here, so the
 
 from __future__ import annotations
 
-__all__ = ["DATE_FIELDS", "PRIMARY_KEYS", "FOREIGN_KEYS", "TABLE_DOCS"]
+__all__ = ["DATE_FIELDS", "FOREIGN_KEYS", "PRIMARY_KEYS", "SILOS", "TABLES", "TABLE_DOCS",
+           "TRUTH_TABLES"]
+
+#: Observable tables, in the order they are documented and saved.
+TABLES: tuple[str, ...] = (
+    "customers", "transactions", "invoices", "payments", "collections", "complaints",
+    "interactions", "campaigns", "contacts", "loyalty", "referrals", "online_activity",
+    "weather", "tariffs",
+)
+#: The separate systems' extracts (``w.silos``).
+SILOS: tuple[str, ...] = ("sales", "service", "billing", "web")
+#: The hidden truth's tables (``w.truth``).
+TRUTH_TABLES: tuple[str, ...] = ("customers", "contacts", "invoices", "complaints",
+                                 "silo_mapping", "params")
 
 #: Columns holding calendar dates (written as YYYY-MM-DD); other datetimes keep the time.
 DATE_FIELDS: frozenset[str] = frozenset({

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ._parallel.assembly import WorldAssembler
 from ._parallel.block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
+from .io import read_world, save_world
 from .params import segment_params
 from .pipeline import BlockOutput, world_tables
+from .schema import SILOS, TABLES, TRUTH_TABLES
 
-__all__ = ["TABLES", "Truth", "World", "make_world"]
-
-#: Observable tables, in the order they are documented and saved.
-TABLES: tuple[str, ...] = (
-    "customers", "transactions", "invoices", "payments", "collections", "complaints",
-    "interactions", "campaigns", "contacts", "loyalty", "referrals", "online_activity",
-    "weather", "tariffs",
-)
-SILOS: tuple[str, ...] = ("sales", "service", "billing", "web")
-TRUTH_TABLES: tuple[str, ...] = ("customers", "contacts", "invoices", "complaints",
-                                 "silo_mapping", "params")
+__all__ = ["SILOS", "TABLES", "TRUTH_TABLES", "Truth", "World", "make_world"]
 
 
 @dataclass
@@ -57,7 +48,6 @@ class Truth:
     complaints: pd.DataFrame
     silo_mapping: pd.DataFrame
     params: pd.DataFrame
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -140,18 +130,36 @@ class World:
              name: str | None = None) -> Path:
         """Write the world as a data package (atomically: a temp folder renamed into place).
 
+        An interrupted save (an error, Ctrl-C, SIGTERM, SIGHUP) leaves nothing behind. CSV
+        files of a ``fa_IR`` world start with a UTF-8 byte-order mark so that Excel shows
+        Persian text correctly. See :mod:`crmlab.package` for the format.
+
         Parameters
         ----------
         path : str or Path
             Destination folder; must not exist unless ``overwrite=True``.
         format : {"csv", "parquet"}
         overwrite : bool, default=False
-            Replace an existing data package at ``path``.
+            Replace an existing data package at ``path``. Only the files that package
+            lists are replaced; anything else in the folder (a notebook you saved there)
+            is kept. A folder that is not a crmlab data package is never replaced.
         name : str, optional
             Data package name (defaults to the folder name).
-        """
-        from .io import save_world
 
+        Returns
+        -------
+        Path
+            The package folder.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> import crmlab as crm
+        >>> with tempfile.TemporaryDirectory() as d:
+        ...     path = crm.make_world("tiny", seed=1).save(f"{d}/w")
+        ...     (path / "customers.csv").is_file()
+        True
+        """
         return save_world(self, path, format=format, overwrite=overwrite, name=name)
 
     def to_warehouse(self, url: str, *, with_truth: bool = False,
@@ -188,34 +196,35 @@ class World:
         return build_warehouse(self, url, with_truth=with_truth, overwrite=overwrite)
 
     @classmethod
-    def load(cls, path: str | Path, *, verify: bool = False) -> World:
-        """Load a world saved with :meth:`save` (CSV or Parquet).
+    def load(cls, path: str | Path, *, verify: bool = True) -> World:
+        """Load a world saved with :meth:`save` (CSV or Parquet), checking it first.
 
         Parameters
         ----------
         path : str or Path
             A folder with a ``datapackage.json``.
-        verify : bool, default=False
-            Check every file's sha256 against the package first.
+        verify : bool, default=True
+            Check the size and sha256 of every file, the row count and primary key of
+            every table. ``verify=False`` skips these passes over the data (faster for a
+            large world you trust); the descriptor, the paths (inside the package), the
+            config, columns, types and category values are checked either way.
+
+        Raises
+        ------
+        crmlab.package.DataPackageError
+            A ``ValueError`` whose one-line message names the damaged file and what is
+            wrong with it (truncated, changed, a value outside its categories, ...).
+
+        Examples
+        --------
+        >>> import crmlab as crm
+        >>> w = crm.World.load(crm.datasets.dataset_path("tiny"))
+        >>> len(w.customers)
+        500
         """
-        from .io import load_world
-
-        return load_world(path, verify=verify)
-
-    @classmethod
-    def from_blocks(cls, config: WorldConfig, seed: int, wt, blocks: list[BlockOutput]
-                    ) -> World:
-        """Assemble a world from its world-wide tables and its blocks, in block order.
-
-        Each block is freed from the list once its tables are stacked, so assembling
-        needs little more memory than the finished world.
-        """
-        world = WorldAssembler(len(blocks))
-        for b in range(len(blocks)):
-            world.add(b, blocks[b])
-            blocks[b] = None  # type: ignore[call-overload]  # stacked: free it
-        blocks.clear()
-        return cls.from_frames(config, seed, wt, world.frames())
+        parts = read_world(path, verify=verify)
+        return cls(parts.tables, parts.silos, Truth(**parts.truth), parts.config, parts.seed,
+                   parts.meta)
 
     @classmethod
     def from_frames(cls, config: WorldConfig, seed: int, wt,

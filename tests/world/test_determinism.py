@@ -6,7 +6,8 @@ import pandas.testing as pdt
 import pytest
 
 import crmlab as crm
-from crmlab.world.io import file_sha256
+from crmlab.package import file_sha256
+from crmlab.world._parallel.assembly import WorldAssembler
 from crmlab.world.pipeline import generate_block, world_tables
 from crmlab.world.world import World
 
@@ -44,7 +45,10 @@ def test_blocks_in_any_order_equal_one_call():
     whole = crm.make_world(SMALL, seed=5)
     wt = world_tables(SMALL, 5)
     blocks = {b: generate_block(SMALL, 5, b, wt) for b in reversed(range(SMALL.n_blocks))}
-    rebuilt = World.from_blocks(SMALL, 5, wt, [blocks[b] for b in range(SMALL.n_blocks)])
+    assembler = WorldAssembler(SMALL.n_blocks)
+    for b, block in blocks.items():  # the assembler stacks them in block order
+        assembler.add(b, block)
+    rebuilt = World.from_frames(SMALL, 5, wt, assembler.frames())
     for name, table in whole.tables.items():
         pdt.assert_frame_equal(table, rebuilt.tables[name], obj=name)
     for name, table in whole.truth.tables.items():
