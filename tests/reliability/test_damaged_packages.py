@@ -8,7 +8,7 @@ import shutil
 import warnings
 
 import pytest
-from conftest import (
+from reliability_helpers import (
     assert_one_line_error,
     descriptor,
     reseal,

@@ -7,7 +7,7 @@ import shutil
 
 import pandas as pd
 import pytest
-from conftest import assert_one_line_error, descriptor, run_cli, write_descriptor
+from reliability_helpers import assert_one_line_error, descriptor, run_cli, write_descriptor
 
 import crmlab as crm
 from crmlab.datasets import rebuild_dataset

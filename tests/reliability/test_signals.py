@@ -12,7 +12,7 @@ import textwrap
 import threading
 
 import pytest
-from conftest import REPO
+from reliability_helpers import REPO
 
 import crmlab as crm
 import crmlab.package as package

@@ -5,7 +5,7 @@ line on stderr and a non-zero exit, never a traceback."""
 from __future__ import annotations
 
 import pytest
-from conftest import assert_one_line_error, descriptor, reseal, run_cli, write_descriptor
+from reliability_helpers import assert_one_line_error, descriptor, reseal, run_cli, write_descriptor
 
 from crmlab.cli import main
 
