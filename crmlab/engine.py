@@ -148,10 +148,9 @@ def _make_folders(root: Path) -> None:
 
 
 def _world_wide_frames(config: WorldConfig, wt: Any) -> dict[str, pd.DataFrame]:
-    from .world.locales import pools
-    from .world.params import segment_params
+    from .world.params import params_table
 
-    params = segment_params(pools(config.locale).money_scale).reset_index()
+    params = params_table(config).reset_index()
     return {"campaigns": wt.campaigns, "weather": wt.weather, "tariffs": wt.tariffs,
             "truth/params": params}
 

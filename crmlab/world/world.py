@@ -13,7 +13,7 @@ import pandas as pd
 from ._parallel.assembly import WorldAssembler
 from ._parallel.block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
-from .params import segment_params
+from .params import params_table
 from .pipeline import BlockOutput, world_tables
 
 __all__ = ["TABLES", "Truth", "World", "make_world"]
@@ -48,7 +48,19 @@ class Truth:
     silo_mapping : DataFrame
         Which true customer each record of each silo belongs to.
     params : DataFrame
-        The generating parameters per segment (money in the locale's currency).
+        Every coefficient that generated the world, one row per segment (index
+        ``segment``): first the per-segment parameters (``bg_r``, ``bg_alpha``, ``bg_a``,
+        ``bg_b`` of BG/NBD per week; ``gg_p``, ``gg_q``, ``gg_gamma`` of Gamma-Gamma;
+        ``sbg_alpha``, ``sbg_beta`` of monthly churn; plan, age, usage, payment,
+        complaint, response, uplift, referral and influence), then ``segment_share``,
+        then the flat config coefficients as ``world_<name>`` (``world_complaint_rate``,
+        ``world_winback_rate``, ...) and every coefficient of every parameter group as
+        ``<group>_<name>``, vectors as ``<group>_<name>_<key>``
+        (``service_season_jan``, ``service_base_response_hours_call_centre``,
+        ``churn_after_bad_complaint``, ``billing_tariff_fee_basic``, ...), constant down
+        the segments. Money is in the locale's currency. Built by
+        :func:`crmlab.world.params.params_table`; the data package documents every
+        column.
     """
 
     customers: pd.DataFrame
@@ -224,7 +236,7 @@ class World:
         from .locales import pools
 
         loc = pools(config.locale)
-        truth = Truth(params=segment_params(loc.money_scale), **out.truth)
+        truth = Truth(params=params_table(config), **out.truth)
         meta = {"currency": loc.currency, "faker_version": loc.faker_version}
         return cls(tables, out.silos, truth, config, seed, meta)
 
