@@ -268,3 +268,15 @@ def test_every_coefficient_shapes_the_world(baselines, group, name):
     config = base.replace(**{group: changed})
     w = crm.make_world(config, seed=5, workers=1)
     assert _fingerprint(w) != baselines[id(base)], f"{group}.{name} changed nothing"
+
+
+def test_docs_list_every_coefficient():
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "docs" / "world.md").read_text(encoding="utf-8")
+    sections = text.split("#### `config.")[1:]
+    documented = {s.split("`", 1)[0]: s for s in sections}
+    assert list(documented) == list(P.GROUPS)
+    for name, cls in P.GROUPS.items():
+        for f in dataclasses.fields(cls):
+            assert f"| `{f.name}` |" in documented[name], f"docs/world.md lacks {name}.{f.name}"
