@@ -1036,16 +1036,19 @@ def params_table(config: WorldConfig) -> pd.DataFrame:
     from .locales import pools
 
     scale = pools(config.locale).money_scale
-    table = config.segments.table(scale)
-    columns: dict[str, Any] = {"segment_share": np.array(config.segment_shares, dtype=float)}
-    for name in _WORLD_COLUMNS:
-        columns[f"world_{name}"] = float(getattr(config, name))
+    segments = config.segments
+    per_segment = {f.name: segments.array(f.name) for f in dataclasses.fields(segments)}
+    per_segment["gg_gamma"] = per_segment["gg_gamma"] * scale
+    per_segment["segment_share"] = np.array(config.segment_shares, dtype=float)
+    constant = {f"world_{name}": float(getattr(config, name)) for name in _WORLD_COLUMNS}
     for group in _effective(config):
-        columns.update(group.truth_columns(scale))
-    extra = pd.DataFrame({name: np.broadcast_to(np.asarray(value, dtype=float),
-                                                len(SEGMENTS)).copy()
-                          for name, value in columns.items()}, index=table.index)
-    return pd.concat([table, extra], axis=1)
+        constant.update(group.truth_columns(scale))
+    # one float block (a frame of hundreds of columns built column by column is slow)
+    values = np.empty((len(SEGMENTS), len(per_segment) + len(constant)))
+    values[:, :len(per_segment)] = np.column_stack(list(per_segment.values()))
+    values[:, len(per_segment):] = np.fromiter(constant.values(), float, len(constant))
+    return pd.DataFrame(values, index=pd.Index(list(SEGMENTS), name="segment"),
+                        columns=[*per_segment, *constant])
 
 
 def params_column_docs() -> dict[str, str]:
