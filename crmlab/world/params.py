@@ -17,6 +17,17 @@ A vector coefficient (one value per month, channel, category, ...) is a tuple in
 order of its keys (:mod:`crmlab.world.labels`); a dict by key is accepted too. A range
 drawn uniformly is a ``(min, max)`` pair.
 
+Adding a coefficient (say a purchase-timing knob in :class:`PurchaseParams`): declare
+it with :func:`coef` (default, one line of meaning, unit, what is allowed; a default
+that leaves the world as it was keeps every table's bytes) and read it in the process
+from ``config.<group>.<name>``. Validation, the JSON round trip, its ``truth.params``
+column and the column's documentation follow from the declaration; add its line to
+``docs/world.md`` (a test checks), and a test changes every coefficient and expects the
+data to change. A new concern gets its own group: a :class:`ParamGroup` subclass
+decorated with ``@_params_group("name")``, listed in :data:`GROUPS` and given a field of
+the same name in ``WorldConfig``. Either way the shipped datasets' descriptors and
+``truth/params`` files gain the new entries (``crmlab datasets rebuild``).
+
 Examples
 --------
 >>> import crmlab as crm
