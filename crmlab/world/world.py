@@ -71,6 +71,12 @@ class Truth:
     params: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # hundreds of columns read one by one (a loaded package) make a frame of as many
+        # pieces, which pandas warns about on the next insertion: keep one compact copy
+        # (five rows)
+        self.params = self.params.copy()
+
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
         """The truth tables by name."""

@@ -280,3 +280,14 @@ def test_docs_list_every_coefficient():
     for name, cls in P.GROUPS.items():
         for f in dataclasses.fields(cls):
             assert f"| `{f.name}` |" in documented[name], f"docs/world.md lacks {name}.{f.name}"
+
+
+def test_loaded_params_take_new_columns_without_warnings():
+    # a package's params are read column by column; the Truth keeps them compact, so the
+    # warehouse (which inserts the segment column) does not warn about a fragmented frame
+    import warnings
+
+    params = crm.load_dataset("tiny").truth.params
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert params.reset_index().columns[0] == "segment"
