@@ -112,10 +112,9 @@ def _make_folders(root: Path) -> None:
 
 
 def _world_wide_frames(config: WorldConfig, wt: Any) -> dict[str, pd.DataFrame]:
-    from .world.locales import pools
-    from .world.params import segment_params
+    from .world.truth_params import params_table
 
-    params = params_frame(segment_params(pools(config.locale).money_scale))
+    params = params_frame(params_table(config))
     return {"campaigns": wt.campaigns, "weather": wt.weather, "tariffs": wt.tariffs,
             "truth/params": params}
 

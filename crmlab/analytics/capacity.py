@@ -15,13 +15,15 @@ province ``p`` relative to that capacity is::
 
     load_ratio[p, d] = season[month(d)] * (1 + weather_load * intensity[p, d]) / capacity
 
-where ``season`` are the monthly load multipliers of the staffing plan (mean 1) and
-``intensity`` is the severity of a snow or flood event while it lasts, fading
-linearly to zero over ``backlog_days`` after it ends (repairs pile up). The first
-response takes :func:`queue_delay_factor` ``(load_ratio)`` times longer than it
+where ``season`` are the monthly load multipliers of the staffing plan (rescaled to
+mean 1) and ``intensity`` is the severity of a snow or flood event while it lasts,
+fading linearly to zero over ``backlog_days`` after it ends (repairs pile up). The
+first response takes :func:`queue_delay_factor` ``(load_ratio)`` times longer than it
 would with no queue. These are the operating rules the operator knows about its own
-service; the default values are the ones the crmlab world runs on (its
-documentation, ``docs/world.md``), and nothing here imports the world.
+service, in one place, :mod:`crmlab.rules`, which the crmlab world runs on too: the
+defaults are the world's defaults, and a world made with other rules hands them over
+as ``w.config.service.rules`` (pass them as ``rules=``). Nothing here imports the
+world.
 
 The what-if
 -----------
@@ -41,7 +43,8 @@ Examples
 >>> import crmlab as crm
 >>> w = crm.load_dataset("tiny")
 >>> res = capacity_whatif(w.complaints, w.weather, w.customers,
-...                       capacity=w.config.repair_capacity, share=0.5)
+...                       capacity=w.config.repair_capacity, share=0.5,
+...                       rules=w.config.service.rules)
 >>> list(res.summary.index)
 ['hit provinces during weather', 'calm provinces that lent capacity', 'all complaints']
 >>> bool(res.summary.loc["hit provinces during weather", "mean_hours_after"]
@@ -58,50 +61,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import rules as service_rules
+from ..rules import BACKLOG_DAYS, SEASON, WEATHER_LOAD, ServiceRules, queue_delay_factor
 from ._validation import check_frame_columns, check_times
 
-__all__ = ["BACKLOG_DAYS", "SEASON", "WEATHER_LOAD", "CapacityWhatIf", "capacity_whatif",
-           "load_ratio", "queue_delay_factor", "weather_intensity"]
+__all__ = ["BACKLOG_DAYS", "SEASON", "WEATHER_LOAD", "CapacityWhatIf", "ServiceRules",
+           "capacity_whatif", "load_ratio", "queue_delay_factor", "weather_intensity"]
 
-#: Monthly load multipliers of the staffing plan (January first), mean 1: winter and
-#: summer peaks, quiet spring and autumn.
-SEASON: tuple[float, ...] = tuple(
-    float(v) for v in np.array([1.3, 1.2, 1.0, 0.9, 0.85, 0.95, 1.15, 1.2, 0.95, 0.85, 0.9, 1.15])
-    / np.mean([1.3, 1.2, 1.0, 0.9, 0.85, 0.95, 1.15, 1.2, 0.95, 0.85, 0.9, 1.15]))
-#: How many times the normal load a weather event of severity 1 adds.
-WEATHER_LOAD: float = 3.0
-#: Days a repair backlog lingers after a weather event ends.
-BACKLOG_DAYS: int = 7
 _EVENT_TYPES = ("snow", "flood")
-
-
-def queue_delay_factor(load_ratio: Any) -> np.ndarray:
-    """How many times longer the first response takes at a load/capacity ratio.
-
-    ``1 + 0.3 rho^2 / max(1 - rho, 0.1)`` with ``rho`` capped at 2.5: about 1 when
-    the load is light, growing fast as the load nears capacity and still growing
-    (capped) beyond it.
-
-    Parameters
-    ----------
-    load_ratio : float or array-like
-        Expected load over capacity (>= 0).
-
-    Returns
-    -------
-    ndarray
-        The multiplier of the no-queue response time, same shape as ``load_ratio``.
-
-    Examples
-    --------
-    >>> np.round(queue_delay_factor([0.5, 1.0, 2.0]), 2).tolist()
-    [1.15, 4.0, 13.0]
-    """
-    rho = np.asarray(load_ratio, dtype=float)
-    if np.any(~np.isfinite(rho)) or np.any(rho < 0):
-        raise ValueError("load_ratio must be finite and >= 0")
-    rho = np.minimum(rho, 2.5)
-    return 1.0 + 0.3 * rho**2 / np.maximum(1.0 - rho, 0.1)
 
 
 def _check_weather(weather: pd.DataFrame) -> None:
@@ -137,7 +104,8 @@ def weather_intensity(weather: pd.DataFrame, days: pd.DatetimeIndex,
         Consecutive calendar days (midnight) to cover.
     provinces : sequence of str
         Rows of the result; events in other provinces are ignored.
-    backlog_days : int, default=7
+    backlog_days : int, default=BACKLOG_DAYS
+        The world's default (7); see :func:`crmlab.rules.weather_intensity`.
 
     Returns
     -------
@@ -159,22 +127,15 @@ def weather_intensity(weather: pd.DataFrame, days: pd.DatetimeIndex,
         raise ValueError(f"backlog_days must be a whole number >= 0; got {backlog_days!r}")
     days = pd.DatetimeIndex(days)
     provinces = pd.Index([str(p) for p in provinces], name="province")
-    out = np.zeros((len(provinces), len(days)))
     if len(days) == 0:
-        return pd.DataFrame(out, index=provinces, columns=days)
+        return pd.DataFrame(np.zeros((len(provinces), 0)), index=provinces, columns=days)
     origin = days[0]
-    prov = provinces.get_indexer(weather["province"].astype(str))
-    first = (weather["start_date"].dt.normalize() - origin).dt.days.to_numpy()
-    last = (weather["end_date"].dt.normalize() - origin).dt.days.to_numpy()
-    sev = weather["severity"].to_numpy(dtype=float)
-    length = np.clip(last - first + 1 + backlog_days, 0, None)
-    event = np.repeat(np.arange(len(first)), length)
-    offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
-    day = first[event] + offset
-    fade = np.where(day <= last[event], 1.0,
-                    1.0 - (day - last[event]) / (backlog_days + 1))
-    ok = (day >= 0) & (day < len(days)) & (prov[event] >= 0)
-    np.maximum.at(out, (prov[event][ok], day[ok]), (sev[event] * fade)[ok])
+    out = service_rules.weather_intensity(
+        provinces.get_indexer(weather["province"].astype(str)),
+        (weather["start_date"].dt.normalize() - origin).dt.days.to_numpy(),
+        (weather["end_date"].dt.normalize() - origin).dt.days.to_numpy(),
+        weather["severity"].to_numpy(dtype=float),
+        n_provinces=len(provinces), n_days=len(days), backlog_days=int(backlog_days))
     return pd.DataFrame(out, index=provinces, columns=days)
 
 
@@ -191,6 +152,7 @@ def load_ratio(intensity: pd.DataFrame, *, capacity: Any,
         Capacity as a multiple of the normal-season load: one number, or a frame
         shaped like ``intensity`` (capacity per province and day).
     season : sequence of 12 floats, default=SEASON
+        Relative monthly load, January first (rescaled to mean 1).
     weather_load : float, default=WEATHER_LOAD
 
     Returns
@@ -205,16 +167,12 @@ def load_ratio(intensity: pd.DataFrame, *, capacity: Any,
     >>> load_ratio(calm, capacity=1.25, season=[1.0] * 12).round(2).to_numpy().tolist()
     [[0.8, 3.2]]
     """
-    season_arr = np.asarray(season, dtype=float)
-    if season_arr.shape != (12,) or np.any(season_arr <= 0):
-        raise ValueError("season must be 12 positive monthly multipliers (January first)")
+    monthly = service_rules.monthly_season(season)
     cap = capacity.to_numpy(dtype=float) if isinstance(capacity, pd.DataFrame) \
-        else np.asarray(capacity, dtype=float)
-    if np.any(~np.isfinite(cap)) or np.any(cap <= 0):
-        raise ValueError(f"capacity must be > 0; got {capacity!r}" if cap.ndim == 0
-                         else "capacity must be > 0 everywhere")
+        else capacity
     month = pd.DatetimeIndex(intensity.columns).month.to_numpy() - 1
-    ratio = season_arr[month][None, :] * (1.0 + weather_load * intensity.to_numpy()) / cap
+    ratio = service_rules.load_ratio(intensity.to_numpy(), monthly[month], capacity=cap,
+                                     weather_load=weather_load)
     return pd.DataFrame(ratio, index=intensity.index, columns=intensity.columns)
 
 
@@ -270,8 +228,9 @@ def capacity_whatif(complaints: pd.DataFrame, weather: pd.DataFrame,
                     customers: pd.DataFrame, *, capacity: float, share: float = 0.5,
                     event_types: Sequence[str] = _EVENT_TYPES,
                     provinces: Sequence[str] | None = None, efficiency: float = 1.0,
-                    season: Sequence[float] = SEASON, weather_load: float = WEATHER_LOAD,
-                    backlog_days: int = BACKLOG_DAYS) -> CapacityWhatIf:
+                    rules: ServiceRules | None = None, season: Sequence[float] | None = None,
+                    weather_load: float | None = None, backlog_days: int | None = None
+                    ) -> CapacityWhatIf:
     """First-response times if spare capacity moved to the provinces hit by weather.
 
     Parameters
@@ -294,8 +253,13 @@ def capacity_whatif(complaints: pd.DataFrame, weather: pd.DataFrame,
         selected event).
     efficiency : float in [0, 1], default=1.0
         Share of the moved capacity that is useful where it arrives.
-    season, weather_load, backlog_days
-        The queueing rule (module docstring); the defaults are the crmlab world's.
+    rules : ServiceRules, optional
+        The service rules (season, weather load, backlog, queueing curve; module
+        docstring). Default: the crmlab world's defaults; for a world made with other
+        rules, pass ``w.config.service.rules``.
+    season, weather_load, backlog_days : optional
+        Override single rules (``season``: 12 relative monthly multipliers, January
+        first, rescaled to mean 1).
 
     Returns
     -------
@@ -309,6 +273,13 @@ def capacity_whatif(complaints: pd.DataFrame, weather: pd.DataFrame,
     >>> bool((same.complaints["hours_after"] == same.complaints["hours_before"]).all())
     True
     """
+    rules = ServiceRules() if rules is None else rules
+    if not isinstance(rules, ServiceRules):
+        raise TypeError(f"rules must be a crmlab.rules.ServiceRules (a world's are "
+                        f"w.config.service.rules); got {type(rules).__name__}")
+    season = rules.season if season is None else season
+    weather_load = rules.weather_load if weather_load is None else weather_load
+    backlog_days = rules.backlog_days if backlog_days is None else backlog_days
     check_frame_columns(complaints, ["complaint_id", "province", "opened_at",
                                      "first_response_hours"], "complaints")
     check_frame_columns(customers, ["province"], "customers")
@@ -353,7 +324,7 @@ def capacity_whatif(complaints: pd.DataFrame, weather: pd.DataFrame,
     # absolute capacity and load in "customers' worth of normal load"
     n = customers["province"].astype(str).value_counts().reindex(names, fill_value=0)
     n = n.to_numpy(dtype=float)[:, None]
-    season_day = np.asarray(season, dtype=float)[days.month.to_numpy() - 1][None, :]
+    season_day = service_rules.monthly_season(season)[days.month.to_numpy() - 1][None, :]
     load = season_day * (1.0 + weather_load * intensity.to_numpy()) * n
     cap_abs = np.broadcast_to(capacity * n, load.shape)
     hit = (target.to_numpy() > 0) & (n > 0)
@@ -375,7 +346,8 @@ def capacity_whatif(complaints: pd.DataFrame, weather: pd.DataFrame,
     rho0 = before.to_numpy()[row, col]
     rho1 = after.to_numpy()[row, col]
     hours0 = complaints["first_response_hours"].to_numpy(dtype=float)
-    hours1 = np.round(hours0 * queue_delay_factor(rho1) / queue_delay_factor(rho0), 2)
+    hours1 = np.round(hours0 * rules.queue_delay_factor(rho1) / rules.queue_delay_factor(rho0),
+                      2)
     hours1 = np.where(rho1 == rho0, hours0, hours1)
     role = np.where(hit[row, col], "hit", np.where(lender[row, col], "lender", "other"))
     table = pd.DataFrame({

@@ -1,33 +1,48 @@
 """World configuration: one frozen, validated dataclass and the named presets.
 
 Every number that shapes the synthetic world lives here, so a researcher can vary
-one knob, keep the seed, and see exactly what changed. A ``WorldConfig`` checks its
-own fields when constructed: a bad value raises ``ValueError`` or ``TypeError``
-naming the field, what was given and what is allowed.
+one knob, keep the seed, and see exactly what changed: the headline knobs as flat
+fields (``complaint_rate``, ``repair_capacity``, ``winback_rate``, ...) and every other
+coefficient in one parameter group per concern (``segments``, ``service``, ``churn``,
+``billing``, ...; see :mod:`crmlab.world.params`). All of them are recorded in
+``World.truth.params``. A ``WorldConfig`` checks its own fields when constructed: a bad
+value raises ``ValueError`` or ``TypeError`` naming the field (``WorldConfig.service.
+weather_load``), what was given and what is allowed.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from .. import rules
+from .labels import SEGMENTS
+from .params import (
+    GROUPS,
+    BillingParams,
+    ChurnParams,
+    ClvParams,
+    InteractionParams,
+    LoyaltyParams,
+    MarketingParams,
+    PopulationParams,
+    PurchaseParams,
+    SegmentParams,
+    ServiceParams,
+    SiloParams,
+    SocialParams,
+    WeatherParams,
+)
+
 __all__ = ["LOCALES", "PRESETS", "SEGMENTS", "WorldConfig", "resolve_config"]
 
 #: Locales with name, place and currency pools (see :mod:`crmlab.world.locales`).
 LOCALES: tuple[str, ...] = ("en_US", "fa_IR")
-
-#: The five latent customer segments, in a fixed order (their codes are 0..4).
-SEGMENTS: tuple[str, ...] = (
-    "loyal_heavy",  # frequent, long-lived, high spend
-    "steady",  # ordinary customers, moderate everything
-    "digital_young",  # web/app first, social, refer friends
-    "price_hunter",  # respond to offers, churn quickly
-    "occasional",  # rare, low-value purchases
-)
 
 
 def _positive_int(name: str, value: Any) -> None:
@@ -107,12 +122,49 @@ class WorldConfig:
     block_size : int, default=10000
         Customers per generation block. Blocks are independent; the block size is part
         of the world's identity (changing it changes the data), worker count is not.
+    segments : SegmentParams
+        The hidden behaviour of each latent segment (BG/NBD, Gamma-Gamma, sBG, ...).
+    population : PopulationParams
+        Acquisition channel mix and trend, cities, ages.
+    purchases : PurchaseParams
+        Where prepaid purchases are made.
+    billing : BillingParams
+        Tariffs, due days, collection ladder, errors, disputes, payment behaviour.
+    weather : WeatherParams
+        Snow and flood seasons, lengths and severities.
+    service : ServiceParams
+        Season, weather load, backlog, queueing, response times, escalation,
+        resolution and satisfaction.
+    churn : ChurnParams
+        Churn after bad service, executive escalation, win-back timing.
+    marketing : MarketingParams
+        Campaign calendar, costs, eligibility, response and uplift.
+    loyalty : LoyaltyParams
+        Who joins the loyalty programme, points and redemptions.
+    social : SocialParams
+        Referral reward, posts, sentiment, reach and platforms.
+    silos : SiloParams
+        Typos, variants, duplicates, stale addresses and gaps in the silos.
+    interactions : InteractionParams
+        Timing of follow-up touchpoints.
+    clv : ClvParams
+        Discount rate and horizon of the true CLV in the truth.
+
+    Each group is a frozen dataclass of :mod:`crmlab.world.params` (a dict of some of
+    its fields is accepted and completed with the defaults).
 
     Examples
     --------
     >>> from crmlab import WorldConfig
     >>> WorldConfig(n_customers=2_000, locale="fa_IR").n_years
     3.0
+    >>> from crmlab.world.params import ChurnParams
+    >>> WorldConfig().replace(churn=ChurnParams(after_bad_complaint=0.6)).churn.after_bad_complaint
+    0.6
+    >>> WorldConfig(service={"weather_load": -1.0})
+    Traceback (most recent call last):
+    ...
+    ValueError: WorldConfig.service.weather_load must be a number in [0, inf); got -1
     """
 
     n_customers: int = 5000
@@ -125,15 +177,35 @@ class WorldConfig:
     billing_error_rate: float = 0.02
     complaint_rate: float = 1.2
     weather_events_per_year: float = 6.0
-    repair_capacity: float = 1.25
+    repair_capacity: float = rules.REPAIR_CAPACITY
     service_failure_rate: float = 0.08
     silent_share: float = 0.45
     winback_rate: float = 0.4
     loyalty_launch_months: int = 6
     campaigns_per_year: int = 4
     block_size: int = 10_000
+    segments: SegmentParams = SegmentParams()
+    population: PopulationParams = PopulationParams()
+    purchases: PurchaseParams = PurchaseParams()
+    billing: BillingParams = BillingParams()
+    weather: WeatherParams = WeatherParams()
+    service: ServiceParams = ServiceParams()
+    churn: ChurnParams = ChurnParams()
+    marketing: MarketingParams = MarketingParams()
+    loyalty: LoyaltyParams = LoyaltyParams()
+    social: SocialParams = SocialParams()
+    silos: SiloParams = SiloParams()
+    interactions: InteractionParams = InteractionParams()
+    clv: ClvParams = ClvParams()
 
     def __post_init__(self) -> None:
+        for name, cls in GROUPS.items():
+            value = getattr(self, name)
+            if isinstance(value, Mapping):
+                object.__setattr__(self, name, cls.from_dict(value))
+            elif not isinstance(value, cls):
+                raise TypeError(f"WorldConfig.{name} must be a {cls.__name__} (or a dict of "
+                                f"its fields); got {type(value).__name__}")
         _positive_int("n_customers", self.n_customers)
         _positive_int("block_size", self.block_size)
         _positive_int("campaigns_per_year", self.campaigns_per_year)
@@ -213,25 +285,55 @@ class WorldConfig:
         return -(-self.n_customers // self.block_size)
 
     def to_dict(self) -> dict[str, Any]:
-        """The configuration as plain JSON-ready values."""
+        """The configuration as plain JSON-ready values (each group a dict, vectors lists).
+
+        Examples
+        --------
+        >>> d = WorldConfig().to_dict()
+        >>> d["complaint_rate"], d["service"]["weather_load"], d["billing"]["due_days"]
+        (1.2, 3.0, 14.0)
+        >>> WorldConfig.from_dict(d) == WorldConfig()
+        True
+        """
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["segment_shares"] = list(out["segment_shares"])
+        for name in GROUPS:
+            out[name] = out[name].to_dict()
         return out
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> WorldConfig:
-        """Rebuild a configuration saved with :meth:`to_dict`; unknown keys are an error."""
+    def from_dict(cls, values: Mapping[str, Any], *, complete: bool = False) -> WorldConfig:
+        """Rebuild a configuration saved with :meth:`to_dict`; unknown keys are an error.
+
+        Parameters
+        ----------
+        values : dict
+            As :meth:`to_dict` gives it (groups as dicts of their fields).
+        complete : bool, default=False
+            Refuse missing keys, in the groups too (a dataset's descriptor records every
+            field); by default they take their defaults.
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown WorldConfig fields {unknown}; allowed: {sorted(known)}")
+        if complete:
+            missing = sorted(known - set(values))
+            for name, group in GROUPS.items():
+                if isinstance(values.get(name), Mapping):
+                    missing += [f"{name}.{f.name}" for f in dataclasses.fields(group)
+                                if f.name not in values[name]]
+            if missing:
+                raise ValueError(f"WorldConfig fields missing: {missing}")
         values = dict(values)
         if "segment_shares" in values:
             values["segment_shares"] = tuple(values["segment_shares"])
         return cls(**values)
 
     def replace(self, **changes: Any) -> WorldConfig:
-        """A copy with some fields changed (validated again)."""
+        """A copy with some fields changed (validated again); a group is replaced whole
+        (``config.replace(churn=config.churn.replace(after_bad_complaint=0.6))``) or by a
+        dict of some of its fields (the others take their defaults)."""
         return dataclasses.replace(self, **changes)
 
 

@@ -226,7 +226,7 @@ def config_from_descriptor(package: dict[str, Any], desc: str | Path) -> tuple[W
         raise DataPackageError(f"{desc}: config fields do not match WorldConfig ({what}); a "
                                "world package records every field")
     try:
-        cfg = WorldConfig.from_dict(config)
+        cfg = WorldConfig.from_dict(config, complete=True)
     except (ValueError, TypeError) as exc:
         raise DataPackageError(f"{desc}: config is not valid: {exc}") from None
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:

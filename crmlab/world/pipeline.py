@@ -36,13 +36,9 @@ from .processes import (
     silos,
     social,
 )
-from .processes._block import BlockData, WorldTables
+from .processes._block import Churn, Events, WorldTables
 
 __all__ = ["BlockOutput", "generate_block", "world_tables"]
-
-#: Annual discount rate and horizon of the true customer lifetime value in the truth.
-TRUE_CLV_DISCOUNT = 0.10
-TRUE_CLV_YEARS = 3.0
 
 
 @dataclass
@@ -90,54 +86,49 @@ def world_tables(config: WorldConfig, seed: int) -> WorldTables:
     )
 
 
-def _cut_billing(data: BlockData, bills: billing.Bills
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The billing tables without the invoices issued after the final churn (or while a
-    won-back customer was away), nor their payments and collection steps: invoices,
-    payments, collections and the invoices' truth."""
-    # billing left each invoice's customer index and (whole) issue day in ``data``
-    cust, day = data.inv_cust, data.inv_day
-    keep = data.active_mask(cust, day)
-    rows = np.flatnonzero(keep)  # one index for the two gathers
-    data.inv_cust, data.inv_day = cust[rows], day[rows]
-    invoices, payments, collections, truth_invoices = bills.tables(keep)
-    # what was billed plus the (rounded) adjustment, from the kept invoices' columns
-    data.inv_amount = invoices["amount"].to_numpy() + invoices["adjustment"].to_numpy()
-    return invoices, payments, collections, truth_invoices
-
-
-def _true_clv(config: WorldConfig, data: BlockData, truth: pd.DataFrame,
+def _true_clv(config: WorldConfig, postpaid: np.ndarray, churn: Churn, truth: pd.DataFrame,
               margin: np.ndarray) -> np.ndarray:
-    """Expected discounted revenue over the next three years, from the true parameters.
+    """Expected discounted revenue over the next ``config.clv.horizon_years`` (3 by
+    default), from the true parameters, at the annual rate ``config.clv.discount_rate``.
 
     Prepaid: a customer alive at the end with rate ``lambda`` and dropout ``p`` buys at
     rate ``lambda * exp(-lambda p t)``, so the value is
     ``spend * lambda * (1 - exp(-(lambda p + d) h)) / (lambda p + d)``. Postpaid: the
     monthly bill times the discounted survival ``sum_k ((1 - theta)/(1 + d_m))^k``.
     """
-    pop = data.pop
-    d = np.log1p(TRUE_CLV_DISCOUNT) / 52.0  # weekly continuous rate
-    h = TRUE_CLV_YEARS * 52.0
+    discount, years = config.clv.discount_rate, config.clv.horizon_years
+    d = np.log1p(discount) / 52.0  # weekly continuous rate
+    h = years * 52.0
     lam = truth["purchase_rate"].to_numpy()
     p = truth["dropout_probability"].to_numpy()
     spend = truth["expected_spend"].to_numpy()
     k = lam * p + d
-    alive = np.isnan(data.churn_day)
+    alive = np.isnan(churn.churn_day)
     with np.errstate(invalid="ignore"):
         pre = spend * lam * (1.0 - np.exp(-k * h)) / k
     theta = truth["monthly_churn_probability"].to_numpy()
-    dm = (1.0 + TRUE_CLV_DISCOUNT) ** (1.0 / 12.0) - 1.0
+    dm = (1.0 + discount) ** (1.0 / 12.0) - 1.0
     ratio = (1.0 - theta) / (1.0 + dm)
-    months = TRUE_CLV_YEARS * 12.0
+    months = years * 12.0
     with np.errstate(invalid="ignore"):
         post = margin * ratio * (1.0 - ratio**months) / (1.0 - ratio)
-    value = np.where(pop.postpaid, post, pre)
+    value = np.where(postpaid, post, pre)
     return np.round(np.where(alive, np.nan_to_num(value), 0.0), 2)
 
 
 #: The truth columns that :func:`_true_clv` reads.
 _CLV_INPUTS = ("purchase_rate", "dropout_probability", "expected_spend",
                "monthly_churn_probability")
+
+
+def _mean_bill(invoices: Events, n: int) -> np.ndarray:
+    """Each customer's mean issued bill (what was billed plus adjustments), 0 if none."""
+    margin = np.zeros(n)
+    if len(invoices.cust):
+        sums = np.bincount(invoices.cust, weights=invoices.amount, minlength=n)
+        counts = np.bincount(invoices.cust, minlength=n)
+        margin = np.divide(sums, counts, out=np.zeros(n), where=counts > 0)
+    return margin
 
 
 def _column_arrays(table: pd.DataFrame) -> dict[str, object]:
@@ -156,6 +147,10 @@ def _tariff_ids(tariff_id: pd.Series, tariff: np.ndarray, post: np.ndarray) -> p
 
 def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) -> BlockOutput:
     """Generate one block of customers with all their events.
+
+    The steps below are the block's dependency graph: each generator gets what it reads
+    as arguments, from its own random stream, and returns its tables; none changes its
+    inputs. Service decides churn, so the billing tables are cut after it.
 
     Parameters
     ----------
@@ -182,55 +177,51 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     start = config.start_ts
     pop, customers, truth_pop = population.generate_population(
         config, rng_for(seed, "population", block), block)
-    data = BlockData(pop=pop)
-    transactions, truth_buy, dropout_day, tx_cust, tx_day = purchases.generate_purchases(
-        config, rng_for(seed, "purchases", block), pop)
-    bill = billing.generate_billing(config, rng_for(seed, "billing", block), data, wt.tariffs)
-    serv = service.generate_service(config, rng_for(seed, "service", block), data,
-                                    wt.weather_intensity, wt.load_ratio, bill, dropout_day)
-    invoices, payments, collections, truth_invoices = _cut_billing(data, bill.bills)
-    data.tx_cust, data.tx_day = tx_cust, tx_day
-    data.tx_amount = transactions["amount"].to_numpy()
+    bought = purchases.generate_purchases(config, rng_for(seed, "purchases", block), pop)
+    bill = billing.generate_billing(config, rng_for(seed, "billing", block), pop, wt.tariffs)
+    serv = service.generate_service(config, rng_for(seed, "service", block), pop,
+                                    wt.weather_intensity, wt.load_ratio, bill,
+                                    bought.dropout_day)
+    churn = serv.churn
+    issued = billing.issued_tables(bill, churn, pop.signup_day)
 
     contacts, truth_contacts = marketing.generate_marketing(
-        config, rng_for(seed, "marketing", block), data, wt.campaigns)
-    loyalty, truth_loyalty = marketing.generate_loyalty(config, rng_for(seed, "loyalty", block),
-                                                        data)
+        config, rng_for(seed, "marketing", block), pop, churn, bought.events, issued.events,
+        wt.campaigns)
+    loyalty, truth_loyalty = marketing.generate_loyalty(
+        config, rng_for(seed, "loyalty", block), pop, churn, bought.events, issued.events)
 
     # observable churn: postpaid contracts end visibly; a prepaid dropout is never seen
     post = pop.postpaid
-    status = np.where(~post, 3, np.where(~np.isnan(data.winback_day), 2,
-                                         np.where(np.isnan(data.churn_day), 0, 1)))
+    status = np.where(~post, 3, np.where(~np.isnan(churn.winback_day), 2,
+                                         np.where(np.isnan(churn.churn_day), 0, 1)))
     customers = build_frame({  # one new frame, not four insertions
         **_column_arrays(customers),
         "tariff_id": _tariff_ids(wt.tariffs["tariff_id"], bill.tariff, post),
         "status": categorical(status, ("active", "churned", "won_back", "no_contract")),
-        "churn_date": days_to_timestamps(start, np.where(post, data.churn_day, np.nan)),
-        "winback_date": days_to_timestamps(start, data.winback_day),
+        "churn_date": days_to_timestamps(start, np.where(post, churn.churn_day, np.nan)),
+        "winback_date": days_to_timestamps(start, churn.winback_day),
     })
 
     referrals, online, truth_social = social.generate_social(
-        config, rng_for(seed, "social", block), data, customers)
+        config, rng_for(seed, "social", block), pop, churn, serv.events)
     silo_tables, truth_mapping = silos.generate_silos(
-        config, rng_for(seed, "silos", block), data, customers)
+        config, rng_for(seed, "silos", block), pop, serv.events.cust, customers)
     inter = interactions.build_interactions(
-        data, start=start, horizon=float(config.n_days), transactions=transactions,
-        complaints=serv.complaints, collections=collections, contacts=contacts)
+        config, pop, churn, transactions=bought.transactions, complaints=serv.complaints,
+        collections=issued.collections, contacts=contacts, purchase_events=bought.events,
+        complaint_events=serv.events)
 
     # the truth of each customer: every generator's per-customer columns side by side
     # (one row per customer, in block order), made into one frame at the end
     truth_columns = {}
-    for part in (truth_pop, truth_buy, bill.truth_customers, serv.truth_customers):
+    for part in (truth_pop, bought.truth, bill.truth_customers, serv.truth_customers):
         truth_columns.update(_column_arrays(part))
-    truth_columns["churn_date"] = days_to_timestamps(start, data.churn_day)
-    truth_columns["alive_at_end"] = np.isnan(data.churn_day)
-    margin = np.zeros(pop.n)
-    if len(data.inv_cust):
-        sums = np.bincount(data.inv_cust, weights=data.inv_amount, minlength=pop.n)
-        counts = np.bincount(data.inv_cust, minlength=pop.n)
-        margin = np.divide(sums, counts, out=np.zeros(pop.n), where=counts > 0)
+    truth_columns["churn_date"] = days_to_timestamps(start, churn.churn_day)
+    truth_columns["alive_at_end"] = np.isnan(churn.churn_day)
     clv_inputs = build_frame({name: truth_columns[name] for name in _CLV_INPUTS})
-    truth_columns["true_clv_3y"] = _true_clv(config, data, clv_inputs, margin)
+    truth_columns["true_clv_3y"] = _true_clv(config, post, churn, clv_inputs,
+                                             _mean_bill(issued.events, pop.n))
     for extra in (truth_loyalty, truth_social):
         extra_columns = _column_arrays(extra)
         del extra_columns["customer_id"]
@@ -239,10 +230,10 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
 
     tables = {
         "customers": customers,
-        "transactions": transactions,
-        "invoices": invoices,
-        "payments": payments,
-        "collections": collections,
+        "transactions": bought.transactions,
+        "invoices": issued.invoices,
+        "payments": issued.payments,
+        "collections": issued.collections,
         "complaints": serv.complaints,
         "interactions": inter,
         "contacts": contacts,
@@ -253,7 +244,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     truth = {
         "customers": truth_customers,
         "contacts": truth_contacts,
-        "invoices": truth_invoices,
+        "invoices": issued.truth_invoices,
         "complaints": serv.truth_complaints,
         "silo_mapping": truth_mapping,
     }

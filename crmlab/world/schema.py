@@ -7,6 +7,8 @@ A test checks that every column a world produces is documented here, so the
 
 from __future__ import annotations
 
+from .truth_params import params_column_docs
+
 __all__ = ["DATE_FIELDS", "FOREIGN_KEYS", "PRIMARY_KEYS", "SILOS", "TABLES", "TABLE_DOCS",
            "TRUTH_TABLES"]
 
@@ -400,30 +402,10 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
         },
     ),
     "truth/params": (
-        "HIDDEN TRUTH: the generating parameters of each segment.",
-        {
-            "segment": "Segment name.",
-            "bg_r": "BG/NBD r (shape of purchase rates, per week).",
-            "bg_alpha": "BG/NBD alpha (scale, weeks).",
-            "bg_a": "BG/NBD a (dropout beta).",
-            "bg_b": "BG/NBD b (dropout beta).",
-            "gg_p": "Gamma-Gamma p.",
-            "gg_q": "Gamma-Gamma q.",
-            "gg_gamma": f"Gamma-Gamma gamma {_MONEY}.",
-            "sbg_alpha": "shifted-beta-geometric alpha (monthly churn).",
-            "sbg_beta": "shifted-beta-geometric beta (monthly churn).",
-            "postpaid_logit": "Shift of the log-odds of choosing postpaid.",
-            "digital": "Mean digital preference.",
-            "age_mean": "Mean age at sign-up.",
-            "age_sd": "Standard deviation of age.",
-            "usage_gb": "Typical monthly data use, GB.",
-            "pay_delay_days": "Typical payment delay, days.",
-            "default_risk": "Mean propensity not to pay.",
-            "complaint_mult": "Multiplier of the complaint rate.",
-            "base_response": "Base chance of buying during an offer without contact.",
-            "uplift": "Mean uplift of a contact.",
-            "referral": "Referral propensity.",
-            "influence": "Log-mean of followers online.",
-        },
+        "HIDDEN TRUTH: every coefficient that generated the world, one row per segment: the "
+        "segments' own parameters, then segment_share, world_<name> for the flat config "
+        "coefficients and <group>_<name>[_<key>] for every parameter group (constant down "
+        "the segments).",
+        params_column_docs(),
     ),
 }

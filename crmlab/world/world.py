@@ -13,9 +13,9 @@ import pandas as pd
 from ._parallel.block_workers import make_blocks, resolve_workers
 from .config import WorldConfig, resolve_config
 from .io import read_world, save_world
-from .params import segment_params
 from .pipeline import BlockOutput, world_tables
 from .schema import SILOS, TABLES, TRUTH_TABLES
+from .truth_params import params_table
 
 __all__ = ["SILOS", "TABLES", "TRUTH_TABLES", "Truth", "World", "make_world"]
 
@@ -39,7 +39,19 @@ class Truth:
     silo_mapping : DataFrame
         Which true customer each record of each silo belongs to.
     params : DataFrame
-        The generating parameters per segment (money in the locale's currency).
+        Every coefficient that generated the world, one row per segment (index
+        ``segment``): first the per-segment parameters (``bg_r``, ``bg_alpha``, ``bg_a``,
+        ``bg_b`` of BG/NBD per week; ``gg_p``, ``gg_q``, ``gg_gamma`` of Gamma-Gamma;
+        ``sbg_alpha``, ``sbg_beta`` of monthly churn; plan, age, usage, payment,
+        complaint, response, uplift, referral and influence), then ``segment_share``,
+        then the flat config coefficients as ``world_<name>`` (``world_complaint_rate``,
+        ``world_winback_rate``, ...) and every coefficient of every parameter group as
+        ``<group>_<name>``, vectors as ``<group>_<name>_<key>``
+        (``service_season_jan``, ``service_base_response_hours_call_centre``,
+        ``churn_after_bad_complaint``, ``billing_tariff_fee_basic``, ...), constant down
+        the segments. Money is in the locale's currency. Built by
+        :func:`crmlab.world.truth_params.params_table`; the data package documents every
+        column.
     """
 
     customers: pd.DataFrame
@@ -48,6 +60,12 @@ class Truth:
     complaints: pd.DataFrame
     silo_mapping: pd.DataFrame
     params: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        # hundreds of columns read one by one (a loaded package) make a frame of as many
+        # pieces, which pandas warns about on the next insertion: keep one compact copy
+        # (five rows)
+        self.params = self.params.copy()
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -237,7 +255,7 @@ class World:
         from .locales import pools
 
         loc = pools(config.locale)
-        truth = Truth(params=segment_params(loc.money_scale), **out.truth)
+        truth = Truth(params=params_table(config), **out.truth)
         meta = {"currency": loc.currency, "faker_version": loc.faker_version}
         return cls(tables, out.silos, truth, config, seed, meta)
 

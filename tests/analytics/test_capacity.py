@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import crmlab as crm
 from crmlab.analytics import capacity
-from crmlab.world.processes import service as world_service
+from crmlab.world.params import ServiceParams
+
+#: Service rules unlike the defaults, so that a what-if run on the defaults cannot pass
+#: for one run on the world's rules.
+ODD_RULES = ServiceParams(season=(1.0,) * 6 + (2.0,) * 6, weather_load=5.0, backlog_days=3,
+                          queue_coefficient=0.5, queue_max_load=2.0, queue_min_slack=0.2)
 
 
 @pytest.fixture(scope="module")
@@ -16,13 +22,47 @@ def half(world):
                                     capacity=world.config.repair_capacity, share=0.5)
 
 
-def test_rule_matches_the_world_constants():
-    # tests may look inside the world; the analytics module must not
-    assert np.allclose(capacity.SEASON, world_service.MONTHLY_SEASON)
-    assert capacity.WEATHER_LOAD == world_service.WEATHER_LOAD
-    assert capacity.BACKLOG_DAYS == world_service.BACKLOG_DAYS
-    rho = np.linspace(0, 4, 81)
-    assert np.allclose(capacity.queue_delay_factor(rho), world_service.queue_delay_factor(rho))
+@pytest.fixture(scope="module")
+def odd_worlds():
+    """The same world (same seed) made with two repair capacities, on unusual rules."""
+    return [crm.make_world("tiny", seed=11, service=ODD_RULES, repair_capacity=cap,
+                           weather_events_per_year=20.0) for cap in (1.1, 1.6)]
+
+
+def test_whatif_on_the_worlds_rules_gives_its_load(odd_worlds):
+    w = odd_worlds[0]
+    assert w.config.service.rules != capacity.ServiceRules()
+    truth = w.truth.complaints.set_index("complaint_id")["load_ratio"]
+    for rules, same in ((w.config.service.rules, True), (None, False)):
+        res = capacity.capacity_whatif(w.complaints, w.weather, w.customers,
+                                       capacity=w.config.repair_capacity, share=0.0,
+                                       rules=rules)
+        mine = res.complaints.set_index("complaint_id")["load_ratio_before"]
+        close = np.allclose(mine.to_numpy(), truth.reindex(mine.index).to_numpy(), atol=1e-4)
+        assert close is same
+
+
+def test_whatif_rule_predicts_the_world_at_another_capacity(odd_worlds):
+    # capacity changes only the load ratio, hence the queueing delay: the same complaint
+    # (same draws) is answered f(new load) / f(old load) times later, which is the rule
+    # the what-if applies to every complaint
+    low, high = odd_worlds
+    rules = low.config.service.rules
+    key = ["customer_id", "opened_at", "category", "channel"]
+    pair = low.complaints.merge(high.complaints, on=key, suffixes=("_low", "_high"))
+    pair = pair.merge(low.truth.complaints[["complaint_id", "load_ratio"]],
+                      left_on="complaint_id_low", right_on="complaint_id")
+    assert len(pair) > 0.8 * len(low.complaints)
+    rho_low = pair["load_ratio"].to_numpy()
+    rho_high = rho_low * low.config.repair_capacity / high.config.repair_capacity
+    ratio = rules.queue_delay_factor(rho_high) / rules.queue_delay_factor(rho_low)
+    predicted = pair["first_response_hours_low"].to_numpy() * ratio
+    observed = pair["first_response_hours_high"].to_numpy()
+    floor = observed <= ODD_RULES.min_response_hours  # the world's floor on response times
+    # both worlds round to the hundredth of an hour, and the truth's load ratio to 1e-4
+    slack = 0.006 * ratio + 0.011 + 1e-3 * predicted
+    assert (np.abs(predicted - observed) <= slack)[~floor].all()
+    assert not np.allclose(predicted, pair["first_response_hours_low"].to_numpy())
 
 
 def test_observed_load_ratio_is_the_worlds(world, half):

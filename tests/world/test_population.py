@@ -22,11 +22,13 @@ def test_join_taken_matches_join_of_takes():
 
 def test_channels_match_choose_rows():
     from crmlab.world._kernels.random import choose_rows
+    from crmlab.world.params import PopulationParams
+    par = PopulationParams()
+    base, trend = par.array("acquisition_channel_base"), par.array("acquisition_channel_trend")
     rng = np.random.default_rng(1)
     years_digital, referral = rng.random(500) * 8, rng.random(500) + 0.1
-    logits = (population._CHANNEL_BASE[None, :]
-              + years_digital[:, None] * population._CHANNEL_TREND[None, :] * 2.0)
+    logits = base[None, :] + years_digital[:, None] * trend[None, :]
     logits[:, 4] += np.log(referral)
     expected = choose_rows(np.random.default_rng(2), np.exp(logits))
-    got = population._channels(np.random.default_rng(2), years_digital, referral)
+    got = population._channels(np.random.default_rng(2), years_digital, referral, base, trend)
     assert got.tolist() == expected.tolist()

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import crmlab as crm
-from crmlab.world.processes.service import queue_delay_factor
+from crmlab.rules import queue_delay_factor
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,7 @@ class LocalePools:
     provinces: tuple[Province, ...]
     mobile_prefixes: np.ndarray  # e.g. "0912" or "415"
     email_domains: np.ndarray
+    platform_shares: tuple[float, ...]  # posts by platform (labels.PLATFORMS order)
     currency: str
     money_scale: float  # multiply model money (in USD-like units) by this
     faker_version: str
@@ -111,6 +112,7 @@ def pools(locale: str) -> LocalePools:
         provinces=data.PROVINCES,
         mobile_prefixes=np.array(data.MOBILE_PREFIXES, dtype=object),
         email_domains=np.array(data.EMAIL_DOMAINS, dtype=object),
+        platform_shares=tuple(data.PLATFORM_SHARES),
         currency=data.CURRENCY, money_scale=data.MONEY_SCALE,
         faker_version=faker.VERSION,
     )

@@ -33,6 +33,10 @@ MOBILE_PREFIXES: tuple[str, ...] = ("212", "312", "415", "512", "617", "713", "3
                                     "206", "303", "602", "504", "612", "216")
 EMAIL_DOMAINS: tuple[str, ...] = ("example.com", "mail.example", "inbox.example",
                                   "post.example")
+#: Typical platforms of posts about the operator (``crmlab.world.labels.PLATFORMS`` order:
+#: instagram, x, telegram, forum, review_site); ``WorldConfig.social.platform_shares``
+#: overrides them.
+PLATFORM_SHARES: tuple[float, ...] = (0.35, 0.3, 0.05, 0.1, 0.2)
 CURRENCY = "USD"
 #: Model money units are USD-like: one unit is one dollar.
 MONEY_SCALE = 1.0

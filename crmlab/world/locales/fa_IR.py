@@ -54,6 +54,10 @@ STREET_KINDS: tuple[str, ...] = ("خیابان", "کوچه", "بلوار")
 MOBILE_PREFIXES: tuple[str, ...] = ("0912", "0913", "0915", "0917", "0919", "0935", "0936",
                                     "0939", "0901", "0990")
 EMAIL_DOMAINS: tuple[str, ...] = ("example.ir", "mail.example.ir", "post.example.ir")
+#: Typical platforms of posts about the operator (``crmlab.world.labels.PLATFORMS`` order:
+#: instagram, x, telegram, forum, review_site): Instagram and Telegram lead in Iran;
+#: ``WorldConfig.social.platform_shares`` overrides them.
+PLATFORM_SHARES: tuple[float, ...] = (0.4, 0.05, 0.4, 0.1, 0.05)
 CURRENCY = "IRT"
 #: Tomans: one model money unit is 10,000 tomans.
 MONEY_SCALE = 10_000.0

@@ -1,23 +1,23 @@
 """What the per-block generators hand to each other (internal).
 
-A block's generators run in a fixed order (population, purchases, billing, service,
-marketing, loyalty, social, interactions, silos). Each one reads the arrays of the
-ones before it from a :class:`BlockData` and returns its own tables; nothing reads
-back upstream. Event arrays use the *block-local* customer index (``0..n-1``), which
-indexes every per-customer array of :class:`~crmlab.world.processes.population.Population`.
-Days are fractional days since ``config.start``.
+A block's generators run in the order their inputs fix (see
+:func:`crmlab.world.pipeline.generate_block`): population, purchases, billing, service
+(which decides churn), the billing tables cut at churn, then marketing, loyalty,
+social, silos and interactions. Each takes what it reads as arguments and returns its
+own tables and arrays in small frozen dataclasses; none changes its arguments. Event
+arrays use the *block-local* customer index (``0..n-1``), which indexes every
+per-customer array of :class:`~crmlab.world.processes.population.Population`. Days are
+fractional days since ``config.start``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .population import Population
-
-__all__ = ["BlockData", "WorldTables"]
+__all__ = ["Churn", "ComplaintEvents", "Events", "WorldTables"]
 
 
 @dataclass
@@ -33,35 +33,46 @@ class WorldTables:
     load_ratio: np.ndarray
 
 
-@dataclass
-class BlockData:
-    """Arrays of one block, filled in as the generators run."""
+@dataclass(frozen=True)
+class Events:
+    """Money events of a block (prepaid purchases, or issued postpaid invoices): each
+    one's customer index, day since the start, and amount."""
 
-    pop: Population
-    # prepaid purchases
-    tx_cust: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    tx_day: np.ndarray = field(default_factory=lambda: np.empty(0))
-    tx_amount: np.ndarray = field(default_factory=lambda: np.empty(0))
-    # postpaid invoices (issue day) and their amounts
-    inv_cust: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    inv_day: np.ndarray = field(default_factory=lambda: np.empty(0))
-    inv_amount: np.ndarray = field(default_factory=lambda: np.empty(0))
-    # complaints
-    cmp_cust: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    cmp_day: np.ndarray = field(default_factory=lambda: np.empty(0))
-    cmp_satisfaction: np.ndarray = field(default_factory=lambda: np.empty(0))
-    # final churn day per customer (NaN = still a customer at the end), and the day a
-    # won-back customer returned (NaN if not won back); activity stops at churn_day
-    # and, for won-back customers, pauses between first_churn_day and winback_day
-    churn_day: np.ndarray = field(default_factory=lambda: np.empty(0))
-    first_churn_day: np.ndarray = field(default_factory=lambda: np.empty(0))
-    winback_day: np.ndarray = field(default_factory=lambda: np.empty(0))
+    cust: np.ndarray
+    day: np.ndarray
+    amount: np.ndarray
 
-    def active_mask(self, cust: np.ndarray, day: np.ndarray) -> np.ndarray:
-        """True where customer ``cust`` is a customer on ``day`` (signed up, not churned)."""
+
+@dataclass(frozen=True)
+class ComplaintEvents:
+    """The block's complaints as arrays, in the row order of its complaints table."""
+
+    cust: np.ndarray
+    day: np.ndarray
+    satisfaction: np.ndarray  # 1..5
+
+
+@dataclass(frozen=True)
+class Churn:
+    """When each customer of a block stops being one (decided by the service generator).
+
+    ``churn_day`` is the final churn day (NaN: still a customer at the end; prepaid
+    customers' unobserved dropout counts); a won-back customer left on
+    ``first_churn_day`` and came back on ``winback_day`` (both NaN for everyone else).
+    Activity stops at ``churn_day`` and pauses while a won-back customer was away.
+    """
+
+    churn_day: np.ndarray
+    first_churn_day: np.ndarray
+    winback_day: np.ndarray
+
+    def active_mask(self, signup_day: np.ndarray, cust: np.ndarray,
+                    day: np.ndarray | float) -> np.ndarray:
+        """True where customer ``cust`` is a customer on ``day`` (signed up by then, not
+        churned, not away), given every customer's ``signup_day``."""
         # comparisons with NaN are false: a NaN churn or win-back day excludes nothing
         gone = day > self.churn_day[cust]
         paused = day > self.first_churn_day[cust]
         paused &= day < self.winback_day[cust]
         gone |= paused
-        return (day >= self.pop.signup_day[cust]) & ~gone
+        return (day >= signup_day[cust]) & ~gone

@@ -6,7 +6,7 @@ system, complaints, escalations and executive calls by the service system, dispu
 and collection steps by billing, campaign contacts by marketing, churn and win-back.
 Each row names its purpose, channel, source system and the record it refers to.
 Routine app and web top-ups and payments are not touchpoints and stay in their own
-tables.
+tables. When follow-ups happen after their complaint is ``config.interactions``.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ from .._kernels import (
     string_array,
     take_strings,
 )
-from ._block import BlockData
+from ..config import WorldConfig
+from ._block import Churn, ComplaintEvents, Events
 from .population import Population
 
 __all__ = ["INTERACTION_CHANNELS", "PURPOSES", "SOURCE_SYSTEMS", "build_interactions"]
@@ -161,43 +162,50 @@ class _Parts:
         return everything.take(pa.array(ref))
 
 
-def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
-                       transactions: pd.DataFrame,
-                       complaints: pd.DataFrame, collections: pd.DataFrame,
-                       contacts: pd.DataFrame) -> pd.DataFrame:
+def build_interactions(config: WorldConfig, pop: Population, churn: Churn, *,
+                       transactions: pd.DataFrame, complaints: pd.DataFrame,
+                       collections: pd.DataFrame, contacts: pd.DataFrame,
+                       purchase_events: Events | None = None,
+                       complaint_events: ComplaintEvents | None = None) -> pd.DataFrame:
     """Gather the block's touchpoints into one table sorted by customer and time.
 
     Reads the block's final tables (after churn has cut them) and the churn and
-    win-back days in ``data``; ``data.tx_cust``/``data.tx_day`` and ``data.cmp_cust``, if
-    set (as :func:`~crmlab.world.pipeline.generate_block` does), must describe the rows
-    of ``transactions`` and ``complaints``: they spare parsing the customer ids.
+    win-back days in ``churn``. ``purchase_events`` and ``complaint_events``, if given
+    (as :func:`~crmlab.world.pipeline.generate_block` does), must describe the rows of
+    ``transactions`` and ``complaints``: they spare parsing the customer ids.
     Columns: interaction_id, customer_id, timestamp, purpose, channel, source_system,
     reference_id (the related record's id; empty for sign-up, churn and win-back).
     """
-    pop = data.pop
+    timing = config.interactions
+    start, horizon = config.start_ts, float(config.n_days)
     parts = _Parts()
 
     parts.add(np.arange(pop.n), pop.signup_day, "signup", _ACQ_TO_CHANNEL[pop.channel], "sales")
     rows = _rows_with(transactions, "channel", "store")
-    if len(data.tx_cust) == len(transactions):  # the block's own purchases, as recorded
-        cust, day = np.take(data.tx_cust, rows), np.take(data.tx_day, rows)
+    if purchase_events is not None and len(purchase_events.cust) == len(transactions):
+        # the block's own purchases, as recorded
+        cust, day = np.take(purchase_events.cust, rows), np.take(purchase_events.day, rows)
     else:
         cust = _customer_index(pop, transactions["customer_id"], rows)
         day = _days(transactions["timestamp"], start, rows)
     parts.add(cust, day, "store_visit", 0, "sales",
               parts.source(transactions["transaction_id"], rows))
     every = np.arange(len(complaints))
-    cust = (data.cmp_cust if len(data.cmp_cust) == len(complaints)
+    cust = (complaint_events.cust
+            if complaint_events is not None and len(complaint_events.cust) == len(complaints)
             else _customer_index(pop, complaints["customer_id"], every))
     day = _days(complaints["opened_at"], start, every)
     chan = _CMP_TO_CHANNEL[complaints["channel"].cat.codes.to_numpy()]
     ref, level = parts.source(complaints["complaint_id"]), complaints["escalation_level"].to_numpy()
     parts.add(cust, day, "complaint", chan, "service", ref)
     esc, top = np.flatnonzero(level >= 1), np.flatnonzero(level == 3)
-    parts.add(cust[esc], day[esc] + 0.5, "escalation", 2, "service", ref[esc])
-    parts.add(cust[top], day[top] + 1.0, "executive_call", 7, "service", ref[top])
+    parts.add(cust[esc], day[esc] + timing.escalation_delay_days, "escalation", 2, "service",
+              ref[esc])
+    parts.add(cust[top], day[top] + timing.executive_call_delay_days, "executive_call", 7,
+              "service", ref[top])
     dis = _rows_with(complaints, "category", "billing_error")
-    parts.add(cust[dis], day[dis] + 0.01, "billing_dispute", chan[dis], "billing", ref[dis])
+    parts.add(cust[dis], day[dis] + timing.dispute_delay_days, "billing_dispute", chan[dis],
+              "billing", ref[dis])
     every = np.arange(len(collections))
     parts.add(_customer_index(pop, collections["customer_id"], every),
               _days(collections["timestamp"], start, every), "collections", 7, "billing",
@@ -208,11 +216,11 @@ def build_interactions(data: BlockData, *, start: pd.Timestamp, horizon: float,
                   _days(contacts["timestamp"], start, rows), "campaign_contact",
                   _map_codes(contacts["channel"], _CAMPAIGN_TO_CHANNEL, 7)[rows], "marketing",
                   parts.source(contacts["contact_id"], rows))
-    first = np.where(np.isnan(data.first_churn_day), data.churn_day, data.first_churn_day)
+    first = np.where(np.isnan(churn.first_churn_day), churn.churn_day, churn.first_churn_day)
     left = np.flatnonzero(pop.postpaid & ~np.isnan(first))
     parts.add(left, first[left], "churn", 2, "sales")
-    back = np.flatnonzero(~np.isnan(data.winback_day))
-    parts.add(back, data.winback_day[back], "winback", 7, "sales")
+    back = np.flatnonzero(~np.isnan(churn.winback_day))
+    parts.add(back, churn.winback_day[back], "winback", 7, "sales")
 
     cust, day, purpose, channel, system, ref = parts.arrays()
     inside = np.flatnonzero(day < horizon)  # follow-ups of the last day's cases leave

@@ -16,6 +16,9 @@ from one uniform so that sure things, persuadables, lost causes and sleeping dog
 all appear. Responses are booked as campaign revenue in the contacts table; they do
 not add purchases to ``transactions``, which stay a pure BG/NBD process.
 
+Every coefficient (costs, calendar, response and uplift, loyalty) is in
+``config.marketing`` and ``config.loyalty``.
+
 The loyalty programme opens ``config.loyalty_launch_months`` after the start.
 Customers join mostly when they already behave loyally (frequent buyers who stay), so
 members look far better than non-members. In this world the programme itself has no
@@ -30,7 +33,6 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .. import params as seg
 from .._kernels import (
     categorical,
     days_to_timestamps,
@@ -42,27 +44,24 @@ from .._kernels import (
     take_strings,
 )
 from ..config import WorldConfig
+from ..labels import CAMPAIGN_KINDS
 from ..locales import pools
-from ._block import BlockData
+from ._block import Churn, Events
 from .population import Population
 
 __all__ = ["CAMPAIGN_KINDS", "LOYALTY_EVENTS", "make_campaigns", "generate_loyalty",
            "generate_marketing"]
 
-CAMPAIGN_KINDS = ("call_list", "retention", "winback")
 CAMPAIGN_CHANNELS = ("call_centre", "sms", "email")
 TARGET_PLANS = ("prepaid", "postpaid", "all")
 LOYALTY_EVENTS = ("join", "earn", "redeem")
-#: Points are redeemed in chunks of this size.
-REDEEM_CHUNK = 500
-#: Days of purchase history used to score customers and to call one lapsed.
-LOOKBACK_DAYS = 180.0
-LAPSED_DAYS = 90.0
 
-_KIND_SETUP = {  # channel, target plan, cost per contact, offer value (model money)
-    "call_list": ("call_centre", "all", 2.0, 5.0),
-    "retention": ("sms", "postpaid", 0.2, 10.0),
-    "winback": ("call_centre", "all", 2.0, 8.0),
+#: The channel and target plan of each kind of campaign (labels; the costs are in
+#: ``config.marketing``).
+_KIND_SETUP = {
+    "call_list": ("call_centre", "all"),
+    "retention": ("sms", "postpaid"),
+    "winback": ("call_centre", "all"),
 }
 _SEASON_NAMES = ("Winter", "Spring", "Summer", "Autumn")
 _KIND_NAMES = {"call_list": "call list", "retention": "retention offer",
@@ -72,8 +71,9 @@ _KIND_NAMES = {"call_list": "call list", "retention": "retention offer",
 def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFrame:
     """The world-wide campaign calendar.
 
-    About ``config.campaigns_per_year`` campaigns a year, spread evenly from 60 days
-    after the start, their kinds cycling call list, retention, win-back.
+    About ``config.campaigns_per_year`` campaigns a year, spread evenly from
+    ``config.marketing.first_campaign_day`` (60 by default) after the start, their kinds
+    cycling call list, retention, win-back.
 
     Examples
     --------
@@ -83,20 +83,23 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     ['call_list', 'retention', 'winback']
     """
     scale = pools(config.locale).money_scale
-    first, last = 60.0, config.n_days - 50.0
+    par = config.marketing
+    first, last = par.first_campaign_day, config.n_days - par.end_margin_days
     n = max(1, int(round(config.campaigns_per_year * config.n_days / 365.0)))
     if last <= first:
-        first, last = 0.0, max(config.n_days - 10.0, 1.0)
+        first, last = 0.0, max(config.n_days - par.short_history_margin_days, 1.0)
     spacing = (last - first) / n
-    start_day = np.floor(first + spacing * np.arange(n) + rng.uniform(0, spacing * 0.5, n))
-    length = rng.integers(14, 43, n)
+    start_day = np.floor(first + spacing * np.arange(n)
+                         + rng.uniform(0, spacing * par.start_jitter, n))
+    shortest, longest = par.duration_days
+    length = rng.integers(shortest, longest + 1, n)
     end_day = np.minimum(start_day + length - 1, config.n_days - 1)
     kind = np.arange(n) % len(CAMPAIGN_KINDS)
     setup = [_KIND_SETUP[CAMPAIGN_KINDS[k]] for k in range(len(CAMPAIGN_KINDS))]
     channel = np.array([CAMPAIGN_CHANNELS.index(setup[k][0]) for k in kind], dtype=int)
     target = np.array([TARGET_PLANS.index(setup[k][1]) for k in kind], dtype=int)
-    cost = np.array([setup[k][2] for k in kind]) * scale
-    offer = np.array([setup[k][3] for k in kind]) * scale
+    cost = par.array("contact_cost")[kind] * scale
+    offer = par.array("offer_value")[kind] * scale
     starts = days_to_timestamps(config.start_ts, start_day)
     months = pd.DatetimeIndex(starts).month.to_numpy()
     years = pd.DatetimeIndex(starts).year.to_numpy()
@@ -112,8 +115,8 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
         "end_date": days_to_timestamps(config.start_ts, end_day),
         "cost_per_contact": cost,
         "offer_value": offer,
-        "list_share": np.full(n, 0.3),
-        "holdout_share": np.full(n, 0.1),
+        "list_share": np.full(n, par.list_share),
+        "holdout_share": np.full(n, par.holdout_share),
     })
 
 
@@ -270,9 +273,13 @@ def _by_position(pick: np.ndarray, m: int, *values: np.ndarray) -> list[np.ndarr
     return out
 
 
-def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: BlockData,
+def generate_marketing(config: WorldConfig, rng: np.random.Generator, pop: Population,
+                       churn: Churn, purchases: Events, invoices: Events,
                        campaigns: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the calendar's campaigns on one block.
+
+    Customers are scored on their purchases (prepaid ``purchases`` and issued postpaid
+    ``invoices``) and are eligible while the company sees them as customers (``churn``).
 
     Returns
     -------
@@ -284,41 +291,43 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
         response_if_contacted, response_if_not_contacted, value_if_responds,
         uplift_probability.
     """
-    pop = data.pop
+    par = config.marketing
+    lookback = par.lookback_days
     n = pop.n
     s = pop.segment
     scale = pools(config.locale).money_scale
     # the mean spend per segment, then per customer (one gather, not three)
-    p, gamma, q = (seg.SEGMENT_PARAMS[name].to_numpy(dtype=float)
-                   for name in ("gg_p", "gg_gamma", "gg_q"))
+    p, gamma, q = (config.segments.array(name) for name in ("gg_p", "gg_gamma", "gg_q"))
     mean_spend = ((p * gamma / (q - 1.0)) * scale)[s]
     # per-customer parts of the response model, looked up once, not per campaign
-    base_response, uplift = seg.column("base_response", s), seg.column("uplift", s)
-    digital_uplift = uplift * (0.5 + pop.digital)
-    value_multiple = np.where(pop.postpaid, 2.0, 3.0)
+    base_response = config.segments.array("base_response")[s]
+    uplift = config.segments.array("uplift")[s]
+    digital_uplift = uplift * (par.uplift_digital_base + pop.digital)
+    value_multiple = np.where(pop.postpaid, par.value_multiple_postpaid,
+                              par.value_multiple_prepaid)
     plan_ok = {"prepaid": ~pop.postpaid, "postpaid": pop.postpaid, "all": np.ones(n, bool)}
     contacted = np.zeros(n)
     responded_before = np.zeros(n)
-    churn = np.where(np.isnan(data.churn_day), np.inf, data.churn_day)
-    observed_end = np.where(pop.postpaid, churn, np.inf)  # what the company can see
+    churn_day = np.where(np.isnan(churn.churn_day), np.inf, churn.churn_day)
+    observed_end = np.where(pop.postpaid, churn_day, np.inf)  # what the company can see
 
     calendar = _calendar(campaigns, config.start_ts)
     starts = [c.t for c in calendar]
     # purchases of both plans: top-ups and paid invoices
-    history = _History(np.concatenate([data.tx_cust, data.inv_cust]),
-                       np.concatenate([data.tx_day, data.inv_day]),
-                       np.concatenate([data.tx_amount, data.inv_amount]), n,
-                       bounds=starts + [t - LOOKBACK_DAYS for t in starts])
+    history = _History(np.concatenate([purchases.cust, invoices.cust]),
+                       np.concatenate([purchases.day, invoices.day]),
+                       np.concatenate([purchases.amount, invoices.amount]), n,
+                       bounds=starts + [t - lookback for t in starts])
     # per campaign: contacts sorted by customer, and every eligible customer (truth)
     contact_parts: dict[str, list] = {}
     truth_parts: dict[str, list] = {}
     for code, row in enumerate(calendar):  # a dozen campaigns, not customers
         t, kind = row.t, row.kind
-        count, spend = history.window(t - LOOKBACK_DAYS, t)
+        count, spend = history.window(t - lookback, t)
         signed = pop.signup_day < t
         if kind == "winback":
-            lapsed = ~pop.postpaid & (t - history.last_before(t) > LAPSED_DAYS)
-            left = pop.postpaid & (observed_end < t) & (observed_end >= t - LOOKBACK_DAYS)
+            lapsed = ~pop.postpaid & (t - history.last_before(t) > par.lapsed_days)
+            left = pop.postpaid & (observed_end < t) & (observed_end >= t - lookback)
             eligible = signed & plan_ok[row.target_plan] & (lapsed | left)
         else:
             eligible = signed & plan_ok[row.target_plan] & (observed_end > t)
@@ -326,21 +335,23 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
         if len(idx) == 0:
             continue
         count, spend = count[idx], spend[idx]
-        alive = data.active_mask(idx, t)
-        activity = np.minimum(count, 12) / 6.0
+        alive = churn.active_mask(pop.signup_day, idx, t)
+        activity = np.minimum(count, par.activity_max_purchases) / par.activity_full_purchases
         base = base_response[idx]
         if kind == "winback":
-            p0 = np.where(alive, 0.5 * base * activity, 0.0)
-            tau = np.where(alive, 2.0, 0.6) * uplift[idx]
+            p0 = np.where(alive, par.winback_response_factor * base * activity, 0.0)
+            tau = np.where(alive, par.winback_uplift_alive,
+                           par.winback_uplift_lapsed) * uplift[idx]
         else:
-            p0 = np.where(alive, base * (0.3 + activity), 0.0)
-            tau = digital_uplift[idx] * (1.0 - p0 / 0.8)
+            p0 = np.where(alive, base * (par.offer_activity_base + activity), 0.0)
+            tau = digital_uplift[idx] * (1.0 - p0 / par.response_saturation)
             tau = np.where(alive, tau, 0.0)
             if kind == "retention":  # contacting those about to leave reminds them to go
-                churn_day = churn[idx]
-                leaving = (churn_day > t) & (churn_day < t + 90.0)
-                tau = np.where(leaving & (rng.random(len(idx)) < 0.5), -0.08, tau)
-        p0 = np.clip(p0, 0.0, 0.95)
+                leaves = churn_day[idx]
+                leaving = (leaves > t) & (leaves < t + par.sleeping_dog_window_days)
+                tau = np.where(leaving & (rng.random(len(idx)) < par.sleeping_dog_share),
+                               par.sleeping_dog_uplift, tau)
+        p0 = np.clip(p0, 0.0, par.max_response)
         p1 = np.clip(p0 + tau, 0.0, 1.0)
         u = rng.random(len(idx))
         y0, y1 = u < p0, u < p1
@@ -352,15 +363,15 @@ def generate_marketing(config: WorldConfig, rng: np.random.Generator, data: Bloc
             times = contacted[idx]
             past = np.divide(responded_before[idx], times, out=np.zeros(len(idx)),
                              where=times > 0)
-            score = past + count / 10.0
+            score = past + count / par.call_list_purchases_per_response
         elif kind == "retention":
             tenure = np.maximum(t - pop.signup_day[idx], 1.0)
-            score = spend * (1.0 + 30.0 / tenure)
+            score = spend * (1.0 + par.retention_tenure_days / tenure)
         else:
             score = spend + count
         pick = _call_list(score, rng.random(len(idx)), int(np.ceil(row.list_share * len(idx))))
         control = rng.random(len(pick)) < row.holdout_share
-        contact_day = t + rng.uniform(0.0, row.duration * 0.5, len(pick))
+        contact_day = t + rng.uniform(0.0, row.duration * par.contact_spread, len(pick))
         # the draws follow list order; the table lists a campaign's customers in order
         pick, control, contact_day = _by_position(pick, len(idx), control, contact_day)
         resp = np.where(control, y0[pick], y1[pick])
@@ -496,9 +507,13 @@ def _event_order(n: int, joined: np.ndarray, e_cust: np.ndarray, e_day: np.ndarr
     return r_order, np.argsort(key, kind="stable")
 
 
-def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockData
+def generate_loyalty(config: WorldConfig, rng: np.random.Generator, pop: Population,
+                     churn: Churn, purchases: Events, invoices: Events
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Who joins the loyalty programme, what they earn and what they redeem.
+
+    Members earn points on their prepaid ``purchases`` and paid postpaid ``invoices``
+    while they are customers (``churn``).
 
     Returns
     -------
@@ -508,47 +523,53 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     truth_loyalty : DataFrame
         customer_id, join_propensity (the latent loyalty that drives joining).
     """
-    pop = data.pop
+    par = config.loyalty
     n = pop.n
     scale = pools(config.locale).money_scale
     launch = config.loyalty_launch_months * 365.25 / 12.0
     horizon = float(config.n_days)
-    churn = np.where(np.isnan(data.churn_day), np.inf, data.churn_day)
+    churn_day = np.where(np.isnan(churn.churn_day), np.inf, churn.churn_day)
     # latent loyalty: frequent buyers who will stay (the company cannot see the future;
     # the customer knows their own intentions)
-    years = np.maximum((np.minimum(churn, horizon) - pop.signup_day) / 365.0, 0.1)
-    buys = np.bincount(data.tx_cust, minlength=n) + np.bincount(data.inv_cust, minlength=n)
-    stays = churn > np.maximum(launch, pop.signup_day) + 270.0
-    z = -2.8 + 0.9 * np.log1p(buys / years / 6.0) + 1.8 * stays
+    years = np.maximum((np.minimum(churn_day, horizon) - pop.signup_day) / 365.0,
+                       par.min_tenure_years)
+    buys = np.bincount(purchases.cust, minlength=n) + np.bincount(invoices.cust, minlength=n)
+    stays = churn_day > np.maximum(launch, pop.signup_day) + par.join_stay_days
+    z = (par.join_intercept + par.join_per_log_frequency
+         * np.log1p(buys / years / par.frequency_norm) + par.join_if_staying * stays)
     propensity = 1.0 / (1.0 + np.exp(-z))
-    join_day = np.maximum(launch, pop.signup_day) + rng.exponential(120.0, n)
+    join_day = np.maximum(launch, pop.signup_day) + rng.exponential(par.join_delay_days, n)
     member = (rng.random(n) < propensity) & (join_day < horizon)
-    member &= data.active_mask(np.arange(n), join_day)
+    member &= churn.active_mask(pop.signup_day, np.arange(n), join_day)
     joined = np.flatnonzero(member)
     join_at = np.full(n, np.inf)
     join_at[joined] = join_day[joined]
 
     # purchases after joining earn points: top-ups, and invoices (paid half a day later)
     e_cust, e_day, e_amount = ([], [], [])
-    for who, when, paid in ((data.tx_cust, data.tx_day, data.tx_amount),
-                            (data.inv_cust, data.inv_day + 0.5, data.inv_amount)):
+    for who, when, paid in ((purchases.cust, purchases.day, purchases.amount),
+                            (invoices.cust, invoices.day + par.invoice_points_delay_days,
+                             invoices.amount)):
         earn = np.flatnonzero(when > join_at[who])  # members' purchases only: filter first
         e_cust.append(who[earn])
         e_day.append(when[earn])
         e_amount.append(paid[earn])
     e_cust = np.concatenate(e_cust).astype(np.int64, copy=False)
     e_day = np.concatenate(e_day)
-    e_pts = np.floor(np.concatenate(e_amount) / scale).astype(np.int64)
+    # points per money unit: amount / (scale / points_per_unit), exactly amount / scale
+    # at one point per unit
+    e_pts = np.floor(np.concatenate(e_amount) / (scale / par.points_per_unit)).astype(np.int64)
     order = sort_events(e_cust, e_day)
     e_cust, e_day, e_pts = e_cust[order], e_day[order], e_pts[order]
     # redemptions: each time a member's cumulative points pass a multiple of the chunk
     per_cust = np.bincount(e_cust, minlength=n)  # earnings per customer
     own = _cumsum_within(e_pts, per_cust)  # cumulative points within the customer
-    crossed = own // REDEEM_CHUNK - (own - e_pts) // REDEEM_CHUNK
+    chunk = par.redeem_chunk
+    crossed = own // chunk - (own - e_pts) // chunk
     r_src = np.repeat(np.arange(len(e_cust)), crossed)
     r_cust = e_cust[r_src]
-    r_day = e_day[r_src] + rng.uniform(1.0, 30.0, len(r_src))
-    keep = (r_day < horizon) & data.active_mask(r_cust, r_day)
+    r_day = e_day[r_src] + rng.uniform(*par.redeem_delay_days, len(r_src))
+    keep = (r_day < horizon) & churn.active_mask(pop.signup_day, r_cust, r_day)
     r_cust, r_day = r_cust[keep], r_day[keep]
 
     r_order, order = _event_order(n, joined, e_cust, e_day, r_cust, r_day, per_cust)
@@ -562,7 +583,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, data: BlockD
     event = (order >= len(joined)).astype(np.int8)
     event += order >= earned
     points = np.concatenate([np.zeros(len(joined), np.int64), e_pts,
-                             np.full(len(r_cust), -REDEEM_CHUNK, dtype=np.int64)])[order]
+                             np.full(len(r_cust), -chunk, dtype=np.int64)])[order]
     balance = _cumsum_within(points, sizes)
     loyalty = frame({
         "loyalty_event_id": event_ids("L", pop.block, len(cust)),

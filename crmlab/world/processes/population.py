@@ -2,7 +2,8 @@
 
 Sign-ups grow at ``config.acquisition_growth`` a year (an exponential density on the
 history, sampled by inverse CDF). Digital channels (web, referral) gain share over the
-years at the expense of stores and the call centre, faster for digital segments. A
+years at the expense of stores and the call centre, faster for digital segments
+(``config.population``; the segments' own values are in ``config.segments``). A
 referred customer's referrer is an earlier customer of the same block, chosen with
 probability proportional to the segment's referral propensity: the referral network
 stays inside a block, so blocks remain independent.
@@ -19,7 +20,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import params as seg
 from .._kernels import (
     categorical,
     choose_weighted,
@@ -35,19 +35,14 @@ from .._kernels import (
     take,
     take_rows,
 )
-from ..config import SEGMENTS, WorldConfig
+from ..config import WorldConfig
+from ..labels import ACQUISITION_CHANNELS, SEGMENTS
 from ..locales import pools
 
 __all__ = ["ACQUISITION_CHANNELS", "PLANS", "Population", "generate_population"]
 
-ACQUISITION_CHANNELS = ("store", "web", "call_centre", "partner", "referral")
 PLANS = ("prepaid", "postpaid")
 GENDERS = ("female", "male")
-
-# channel logits at the start of the history, and their change per year for a
-# fully digital customer (digital=1) -- web and referral grow, store and call centre shrink
-_CHANNEL_BASE = np.array([0.9, 0.0, 0.3, -0.4, -0.6])
-_CHANNEL_TREND = np.array([-0.35, 0.45, -0.3, 0.0, 0.25])
 
 
 @dataclass
@@ -93,21 +88,22 @@ def _signup_days(rng: np.random.Generator, n: int, horizon: float, growth: float
     return np.log1p(u * np.expm1(k * horizon)) / k
 
 
-def _channels(rng: np.random.Generator, years_digital: np.ndarray, referral: np.ndarray
-              ) -> np.ndarray:
-    """Acquisition channels: logits that drift with the sign-up year times the digital
-    preference (``years_digital``), the referral logit raised by the segment's
-    propensity, drawn as :func:`~._common.choose_rows` of their exponentials.
+def _channels(rng: np.random.Generator, years_digital: np.ndarray, referral: np.ndarray,
+              base: np.ndarray, trend: np.ndarray) -> np.ndarray:
+    """Acquisition channels: logits ``base + trend * years_digital`` that drift with the
+    sign-up year times the digital preference (``years_digital``), the referral logit
+    raised by the log of the segment's propensity, drawn as
+    :func:`~crmlab.world._kernels.choose_rows` of their exponentials.
 
     The same arithmetic and draws as ``choose_rows(rng, np.exp(logits))`` on an
     ``(n, 5)`` logit matrix, but laid out one channel a row: the running sum over
     channels is then five vector additions instead of a cumsum along short rows.
     """
-    logits = _CHANNEL_BASE[:, None] + _CHANNEL_TREND[:, None] * years_digital[None, :] * 2.0
-    logits[4] += np.log(referral)
+    logits = base[:, None] + trend[:, None] * years_digital[None, :]
+    logits[ACQUISITION_CHANNELS.index("referral")] += np.log(referral)
     cum = np.cumsum(np.exp(logits), axis=0)
     u = rng.random(len(years_digital)) * cum[-1]
-    return (u[None, :] >= cum).sum(axis=0).clip(0, len(_CHANNEL_BASE) - 1)
+    return (u[None, :] >= cum).sum(axis=0).clip(0, len(base) - 1)
 
 
 def _referrers(rng: np.random.Generator, signup: np.ndarray, propensity: np.ndarray,
@@ -256,32 +252,33 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     width = max(7, len(str(config.n_customers)))
     customer_id = format_ids("C", number, width)
 
+    par = config.population
     segment = choose_weighted(rng, config.segment_shares, n)
-    # the segments' parameters, as seg.column gives them but from one conversion of the
-    # table (selecting columns in pandas costs more than the lookups)
-    table = seg.SEGMENT_PARAMS.to_numpy(dtype=float)
+    # the segments' parameters by segment code, per customer
     postpaid_logit, digital_mean, referral, age_mean, age_sd = (
-        table[:, seg.SEGMENT_PARAMS.columns.get_loc(name)][segment]
+        config.segments.array(name)[segment]
         for name in ("postpaid_logit", "digital", "referral", "age_mean", "age_sd"))
     share = min(max(config.postpaid_share, 1e-9), 1.0 - 1e-9)
     base = np.log(share / (1.0 - share))
     postpaid = rng.random(n) < 1.0 / (1.0 + np.exp(-(base + postpaid_logit)))
 
-    horizon = config.n_days - 14.0
+    horizon = config.n_days - par.signup_stop_days
     signup_day = _signup_days(rng, n, horizon, config.acquisition_growth)
-    digital = np.clip(digital_mean + rng.normal(0.0, 0.1, n), 0.0, 1.0)
+    digital = np.clip(digital_mean + rng.normal(0.0, par.digital_sd, n), 0.0, 1.0)
 
-    channel = _channels(rng, signup_day / 365.0 * digital, referral)
+    channel = _channels(rng, signup_day / 365.0 * digital, referral,
+                        par.array("acquisition_channel_base"),
+                        par.array("acquisition_channel_trend"))
     referred = channel == ACQUISITION_CHANNELS.index("referral")
     referrer = _referrers(rng, signup_day, referral, referred)
     channel[referred & (referrer < 0)] = ACQUISITION_CHANNELS.index("web")
 
     province = choose_weighted(rng, loc.province_weights, n)
-    city = choose_weighted(rng, [0.6, 0.25, 0.15], n)
+    city = choose_weighted(rng, par.city_shares, n)
     gender = rng.integers(0, 2, n)
     # rng.normal(age_mean, age_sd) is age_mean + age_sd * (a standard normal draw), the
     # same draws and bits, without numpy broadcasting two arrays draw by draw
-    age = np.clip(age_mean + age_sd * rng.standard_normal(n), 18.0, 85.0)
+    age = np.clip(age_mean + age_sd * rng.standard_normal(n), par.min_age, par.max_age)
     birth_day = np.floor(signup_day - age * 365.25)
 
     female, male = np.flatnonzero(gender == 0), np.flatnonzero(gender != 0)

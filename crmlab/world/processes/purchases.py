@@ -7,8 +7,9 @@ purchase the customer drops out with probability ``p ~ Beta(a, b)`` (as in the p
 not after the first purchase at sign-up: that variant is the MBG/NBD). Spend per
 purchase follows the Gamma-Gamma model of Fader, Hardie & Lee (2005), "RFM and CLV":
 ``z ~ Gamma(p, nu)``, ``nu ~ Gamma(q, gamma)``.
-Parameters differ by segment (:mod:`crmlab.world.params`), so fitting the models
-on one segment's customers recovers that segment's parameters.
+Parameters differ by segment (``config.segments``, :mod:`crmlab.world.params`), so
+fitting the models on one segment's customers recovers that segment's parameters;
+where purchases are made is ``config.purchases``.
 
 Vectorised simulation: the number of repeat purchases before dropout is geometric, the
 number of arrivals in the customer's window is Poisson, and the first ``m`` of the
@@ -19,28 +20,29 @@ customers or purchases.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
-from .. import params as seg
 from .._kernels import categorical, days_to_timestamps, event_ids, frame, take_strings
 from ..config import WorldConfig
 from ..locales import pools
+from ._block import Events
 from .population import Population
 
-__all__ = ["PURCHASE_CHANNELS", "PURCHASE_KINDS", "generate_purchases"]
+__all__ = ["PURCHASE_CHANNELS", "PURCHASE_KINDS", "Purchases", "generate_purchases"]
 
 PURCHASE_CHANNELS = ("retailer", "app", "web", "store")
 PURCHASE_KINDS = ("top_up", "store_purchase")
 
 
-def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Population
-                       ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray, np.ndarray,
-                                  np.ndarray]:
-    """Simulate the block's prepaid purchases.
+@dataclass(frozen=True)
+class Purchases:
+    """What :func:`generate_purchases` returns (internal).
 
-    Returns
-    -------
+    Attributes
+    ----------
     transactions : DataFrame
         transaction_id, customer_id, timestamp, amount, channel, kind.
     truth : DataFrame
@@ -48,10 +50,21 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         expected_spend, repeats_until_dropout, dropout_date.
     dropout_day : ndarray
         Day of dropout since start (NaN while alive; NaN for postpaid).
-    tx_cust, tx_day : ndarray
-        Each transaction's block-local customer index and its day since start, as the
-        timestamp records it (rounded to the second).
+    events : Events
+        Each transaction's block-local customer index, its day since start as the
+        timestamp records it (rounded to the second), and its amount.
     """
+
+    transactions: pd.DataFrame
+    truth: pd.DataFrame
+    dropout_day: np.ndarray
+    events: Events
+
+
+def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Population
+                       ) -> Purchases:
+    """Simulate the block's prepaid purchases (see the module docstring)."""
+    par = config.purchases
     n = pop.n
     s = pop.segment
     prepaid = ~pop.postpaid
@@ -59,7 +72,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
 
     # the segments' parameters by segment code; scales are inverted per segment
     bg_r, bg_alpha, bg_a, bg_b, gg_q, gg_gamma, gg_p = (
-        seg.per_segment(name)
+        config.segments.array(name)
         for name in ("bg_r", "bg_alpha", "bg_a", "bg_b", "gg_q", "gg_gamma", "gg_p"))
     lam = rng.gamma(bg_r[s], (1.0 / bg_alpha)[s]) / 7.0  # per day
     p_drop = rng.beta(bg_a[s], bg_b[s])
@@ -91,18 +104,18 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     cust, day = _by_customer(counts, prepaid, pop.signup_day, repeat_day)
     gg_p = gg_p[s]
     amount = rng.gamma(np.take(gg_p, cust), np.take(1.0 / nu, cust))
-    amount = np.maximum(np.round(amount, 2), 0.01 * scale)
+    amount = np.maximum(np.round(amount, 2), par.min_amount * scale)
     digital = np.take(pop.digital, cust)
     u = rng.random(len(cust))
-    web_share = 0.15 * digital
-    # 0.15 + 0.35 * digital + 0.05 * years, clipped to [0, 0.8], in place (same order)
-    app_share = 0.35 * digital
-    app_share += 0.15
+    web_share = par.web_share_per_digital * digital
+    # base + per_digital * digital + per_year * years, clipped to [0, max], in place
+    app_share = par.app_share_per_digital * digital
+    app_share += par.app_share_base
     trend = day / 365.0
-    trend *= 0.05
+    trend *= par.app_share_per_year
     app_share += trend
-    np.clip(app_share, 0, 0.8, out=app_share)
-    store_share = 0.15
+    np.clip(app_share, 0, par.app_share_max, out=app_share)
+    store_share = par.store_share
     # the first share that u falls under: app 1, web 2, store 3, else retailer 0 (as
     # np.select, but byte arithmetic on the conditions instead of branching per row)
     app_web = app_share + web_share
@@ -110,7 +123,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
     web = (u < app_web) & ~app
     store = (u < app_web + store_share) & ~(app | web)
     channel = app.view(np.int8) + 2 * web.view(np.int8) + 3 * store.view(np.int8)
-    kind = (channel == 3) & (rng.random(len(cust)) < 0.3)
+    kind = (channel == 3) & (rng.random(len(cust)) < par.store_purchase_share)
 
     seconds = np.round(day * 86_400.0)  # the recorded (whole-second) time
     transactions = frame({
@@ -134,7 +147,8 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
         "repeats_until_dropout": np.where(prepaid, np.minimum(occasions, 10**9), 0),
         "dropout_date": days_to_timestamps(config.start_ts, dropout_day),
     })
-    return transactions, truth, dropout_day, cust, seconds / 86_400.0
+    return Purchases(transactions=transactions, truth=truth, dropout_day=dropout_day,
+                     events=Events(cust=cust, day=seconds / 86_400.0, amount=amount))
 
 
 def _by_customer(counts: np.ndarray, prepaid: np.ndarray, signup_day: np.ndarray,

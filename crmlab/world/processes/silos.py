@@ -17,7 +17,8 @@ solve. Each silo here keeps its own key, its own layout and its own mistakes:
 Names carry typing errors (swapped, dropped or doubled letters) and, in Persian, the
 Arabic forms of yeh and kaf and a space instead of the zero-width non-joiner; some
 customers appear twice in a silo. ``truth.silo_mapping`` links every record to its
-customer, so record linkage can be scored.
+customer, so record linkage can be scored. The rates of mistakes are in
+``config.silos``.
 """
 
 from __future__ import annotations
@@ -42,23 +43,14 @@ from .._kernels import (
     take,
 )
 from ..config import WorldConfig
+from ..labels import ACQUISITION_CHANNELS
 from ..locales import pools
-from ._block import BlockData
-from .population import addresses, join_taken
+from ..params import SiloParams
+from .population import Population, addresses, join_taken
 
 __all__ = ["SILO_NAMES", "generate_silos"]
 
 SILO_NAMES = ("sales", "service", "billing", "web")
-#: Chance that a name in a silo record has a typing error.
-TYPO_RATE = 0.06
-#: Chance (Persian locale) that a record uses Arabic letter forms or a plain space.
-VARIANT_RATE = 0.3
-#: Chance that a customer appears a second time in a silo.
-DUPLICATE_RATE = 0.04
-#: Share of customers who moved after signing up (sales keeps the old address).
-MOVED_RATE = 0.1
-#: Chance that the service desk recorded no e-mail address.
-MISSING_EMAIL_RATE = 0.15
 
 
 def _typo_strings(arr: np.ndarray, op: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -156,19 +148,20 @@ class _Records:
 
 
 def _draw_records(rng: np.random.Generator, silo: str, members: np.ndarray, block: int,
-                  fa: bool) -> _Records:
+                  fa: bool, par: SiloParams) -> _Records:
     """Draw one silo's records: duplicates, typos, letter variants, keys, gaps."""
-    dup = members[rng.random(len(members)) < DUPLICATE_RATE]
+    dup = members[rng.random(len(members)) < par.duplicate_rate]
     rows = np.concatenate([members, dup])
     n = len(rows)
     is_dup = np.r_[np.zeros(len(members), bool), np.ones(len(dup), bool)]
-    first_typos = _draw_typos(rng, n, TYPO_RATE)
-    last_typos = _draw_typos(rng, n, TYPO_RATE)
+    first_typos = _draw_typos(rng, n, par.typo_rate)
+    last_typos = _draw_typos(rng, n, par.typo_rate)
     dup_typos = _draw_typos(rng, n, 1.0, only=is_dup)
-    variants = (_draw_variants(rng, n), _draw_variants(rng, n)) if fa else None
+    variants = ((_draw_variants(rng, n, par.variant_rate),
+                 _draw_variants(rng, n, par.variant_rate)) if fa else None)
     keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
                         block, rng, n)
-    missing = rng.random(n) < MISSING_EMAIL_RATE if silo == "service" else None
+    missing = rng.random(n) < par.missing_email_rate if silo == "service" else None
     return _Records(silo, rows, is_dup, first_typos, last_typos, dup_typos, variants, keys,
                     order, missing)
 
@@ -186,9 +179,10 @@ def _draw_typos(rng: np.random.Generator, n: int, rate: float,
     return _Typos(at, op[at], u[at])
 
 
-def _draw_variants(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Which of ``n`` records are written with Persian letter variants (if they can be)."""
-    return rng.random(n) < VARIANT_RATE if n else np.zeros(0, bool)
+def _draw_variants(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+    """Which of ``n`` records are written with Persian letter variants (if they can be),
+    each with chance ``rate``."""
+    return rng.random(n) < rate if n else np.zeros(0, bool)
 
 
 # The records' names are kept as a *pool* of strings and each record's position in it
@@ -382,9 +376,14 @@ def _upper(strings: pa.Array) -> pa.Array:
     return pc.utf8_upper(strings)
 
 
-def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockData,
-                   customers: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def generate_silos(config: WorldConfig, rng: np.random.Generator, pop: Population,
+                   complained: np.ndarray, customers: pd.DataFrame
+                   ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Build the four silo extracts of one block and their true key mapping.
+
+    ``complained`` are the block-local indices of the complaints' customers (the
+    service system knows those who complained); ``customers`` is the block's customer
+    table (names, phones, addresses as the customers gave them).
 
     Returns
     -------
@@ -393,13 +392,13 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     truth_mapping : DataFrame
         silo, record_key, customer_id, is_duplicate, name_variant, stale_address.
     """
-    pop = data.pop
+    par = config.silos
     n = pop.n
     fa = config.locale == "fa_IR"
     loc = pools(config.locale)
     first, last = arrow_strings(customers["first_name"]), arrow_strings(customers["last_name"])
     email = arrow_strings(customers["email"])
-    moved = rng.random(n) < MOVED_RATE
+    moved = rng.random(n) < par.moved_rate
     new_house = rng.integers(1, 400, n)
     new_street = (rng.choice(len(loc.streets), n) * len(loc.street_kinds)
                   + rng.choice(len(loc.street_kinds), n))  # with its kind
@@ -411,16 +410,19 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, data: BlockDat
     current[moved] = n + np.arange(len(new_address))
     phone_sales, phone_service, phone_billing = _phones(arrow_strings(customers["phone"]), fa)
     city, tariff = arrow_strings(customers["city"]), arrow_strings(customers["tariff_id"])
-    complained = np.zeros(n, bool)
-    complained[data.cmp_cust] = True
+    has_complained = np.zeros(n, bool)
+    has_complained[complained] = True
+    web, referral = ACQUISITION_CHANNELS.index("web"), ACQUISITION_CHANNELS.index("referral")
     members = {
         "sales": np.arange(n),
-        "service": np.flatnonzero(complained),
+        "service": np.flatnonzero(has_complained),
         "billing": np.flatnonzero(pop.postpaid),
         # digital customers and those who came by web or referral
-        "web": np.flatnonzero((pop.digital > 0.55) | (pop.channel == 1) | (pop.channel == 4)),
+        "web": np.flatnonzero((pop.digital > par.web_digital_threshold)
+                              | (pop.channel == web) | (pop.channel == referral)),
     }
-    records = [_draw_records(rng, silo, members[silo], pop.block, fa) for silo in SILO_NAMES]
+    records = [_draw_records(rng, silo, members[silo], pop.block, fa, par)
+               for silo in SILO_NAMES]
     f_pool, f_at, l_pool, l_at, variant = _spell_names(first, last, records, fa)
     silos: dict[str, pd.DataFrame] = {}
     sizes = [len(r.rows) for r in records]

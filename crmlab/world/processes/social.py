@@ -11,6 +11,9 @@ firm what they think (knowledge value). This module gives the world those signal
   rate that grows with their digital preference. Reach follows heavy-tailed follower
   counts (a few influencers reach thousands); sentiment turns negative after a badly
   handled complaint and in the weeks before a customer leaves.
+
+Every coefficient is in ``config.social``; referral propensity and influence are per
+segment (``config.segments``).
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import params as seg
 from .._kernels import (
     categorical,
     choose_mixed,
@@ -31,25 +33,21 @@ from .._kernels import (
     take_strings,
 )
 from ..config import WorldConfig
+from ..labels import PLATFORMS, TOPICS
 from ..locales import pools
-from ._block import BlockData
+from ._block import Churn, ComplaintEvents
+from .population import Population
 
 __all__ = ["PLATFORMS", "TOPICS", "generate_social"]
 
-PLATFORMS = ("instagram", "x", "telegram", "forum", "review_site")
-TOPICS = ("network", "price", "service", "billing", "promotion", "general")
-_PLATFORM_MIX = {"en_US": [0.35, 0.3, 0.05, 0.1, 0.2], "fa_IR": [0.4, 0.05, 0.4, 0.1, 0.05]}
-_TOPIC_MIX = np.array([0.25, 0.2, 0.15, 0.1, 0.1, 0.2])
-#: Referral bonus per referred customer (model money units).
-REFERRAL_REWARD = 10.0
-#: Days after a badly handled complaint, and before leaving, when posts turn sour.
-SOUR_DAYS = 60.0
 
-
-def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockData,
-                    customers: pd.DataFrame
+def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Population,
+                    churn: Churn, complaints: ComplaintEvents
                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The block's referrals, online posts, and per-customer social truth.
+
+    Customers post while they are customers (``churn``); a very dissatisfied complaint
+    (``complaints``) sours their posts for a while.
 
     Returns
     -------
@@ -61,7 +59,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
         customer_id, followers, influence_score (expected reach of a post),
         referral_propensity, n_referred.
     """
-    pop = data.pop
+    par = config.social
     n = pop.n
     scale = pools(config.locale).money_scale
     start = config.start_ts
@@ -73,44 +71,45 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
         "referrer_id": take_strings(pop.customer_id, pop.referrer[referred]),
         "referred_id": take_strings(pop.customer_id, referred),
         "timestamp": days_to_timestamps(start, pop.signup_day[referred]),
-        "reward": np.full(len(referred), REFERRAL_REWARD * scale),
+        "reward": np.full(len(referred), par.referral_reward * scale),
     })
 
-    followers = np.floor(rng.lognormal(seg.column("influence", pop.segment), 1.2)).astype(
-        np.int64)
-    share_rate = rng.uniform(0.05, 0.3, n)
+    influence = config.segments.array("influence")[pop.segment]
+    followers = np.floor(rng.lognormal(influence, par.followers_sigma)).astype(np.int64)
+    share_rate = rng.uniform(*par.share_rate, n)
     shared = followers * share_rate  # a post's reach before sentiment and chance
     horizon = float(config.n_days)
-    end = np.where(np.isnan(data.churn_day), horizon, data.churn_day)
+    end = np.where(np.isnan(churn.churn_day), horizon, churn.churn_day)
     span = np.maximum(end - pop.signup_day, 0.0)
-    rate = 0.3 + 8.0 * pop.digital**2  # posts a year
+    rate = par.posts_base + par.posts_per_digital * pop.digital**2  # posts a year
     cust = np.repeat(np.arange(n), rng.poisson(rate * span / 365.0))  # each post's author
     day = pop.signup_day[cust] + rng.random(len(cust)) * span[cust]
-    keep = data.active_mask(cust, day) & (day < horizon)
+    keep = churn.active_mask(pop.signup_day, cust, day) & (day < horizon)
     cust, day = cust[keep], day[keep]
     m = len(cust)
 
-    topic = choose_mixed(rng, _TOPIC_MIX[None, :], m)
-    sentiment = rng.normal(0.15, 0.35, m)
-    # the worst complaint of each customer (satisfaction <= 2) sours the posts after it
+    topic = choose_mixed(rng, par.array("topic_mix")[None, :], m)
+    sentiment = rng.normal(par.sentiment_mean, par.sentiment_sd, m)
+    # the worst complaint of each customer (very dissatisfied) sours the posts after it
     worst_day = np.full(n, np.inf)
-    bad = data.cmp_satisfaction <= 2
+    bad = complaints.satisfaction <= config.service.bad_satisfaction
     if bad.any():
-        np.minimum.at(worst_day, data.cmp_cust[bad], data.cmp_day[bad])
+        np.minimum.at(worst_day, complaints.cust[bad], complaints.day[bad])
     worst = worst_day[cust]
-    sour = (day >= worst) & (day < worst + SOUR_DAYS)
+    sour = (day >= worst) & (day < worst + par.sour_days)
     # posts in the last weeks of those who leave (never, for those who stay)
-    leaving_from = np.where(np.isnan(data.churn_day), np.inf, end - SOUR_DAYS)
+    leaving_from = np.where(np.isnan(churn.churn_day), np.inf, end - par.sour_days)
     leaving = day > leaving_from[cust]
-    sentiment = np.where(sour, sentiment - 0.7, sentiment)
-    sentiment = np.where(leaving, sentiment - 0.3, sentiment)
+    sentiment = np.where(sour, sentiment - par.sour_sentiment, sentiment)
+    sentiment = np.where(leaving, sentiment - par.leaving_sentiment, sentiment)
     topic = np.where(sour, TOPICS.index("service"), topic)
     sentiment = np.round(np.clip(sentiment, -1.0, 1.0), 3)
     reach = np.floor(shared[cust] * (1.0 + np.abs(sentiment))
-                     * rng.lognormal(0.0, 0.5, m)).astype(np.int64)
-    shares = rng.poisson(reach * 0.01)
+                     * rng.lognormal(0.0, par.reach_sigma, m)).astype(np.int64)
+    shares = rng.poisson(reach * par.share_chance)
     order = sort_events(cust, day)  # within each author: authors already ascend
-    mix = np.array(_PLATFORM_MIX[config.locale])
+    mix = np.array(par.platform_shares if par.platform_shares is not None
+                   else pools(config.locale).platform_shares)
     platform = choose_weighted(rng, mix / mix.sum(), m)
     online = frame({
         "post_id": event_ids("O", pop.block, m),
@@ -127,8 +126,8 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, data: BlockDa
     truth = frame({
         "customer_id": pop.customer_id,
         "followers": followers,
-        "influence_score": np.round(shared * 1.2, 2),
-        "referral_propensity": seg.column("referral", pop.segment),
+        "influence_score": np.round(shared * par.influence_factor, 2),
+        "referral_propensity": config.segments.array("referral")[pop.segment],
         "n_referred": n_referred.astype(np.int64),
     })
     return referrals, online, truth
