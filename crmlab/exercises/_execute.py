@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import json
 import signal
 import threading
 import time
@@ -99,6 +100,36 @@ class _SandboxKernelManager(AsyncKernelManager):
         self.autorestart = False
 
 
+#: Outputs a notebook may send before its run is stopped (they live in the grader's memory).
+MAX_OUTPUT_BYTES = 16 * 2**20
+#: Largest single message the grader accepts from a kernel (ZeroMQ drops bigger ones).
+MAX_MESSAGE_BYTES = 32 * 2**20
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class BoundedClient(NotebookClient):
+        """nbclient that stops the run once the outputs pass a size budget, and ignores
+        widget messages (the grader keeps no widget state)."""
+
+        box: Any = None
+        budget: int = MAX_OUTPUT_BYTES
+
+        def output(self, outs, msg, display_id, cell_index):
+            self.budget -= len(json.dumps(msg.get("content", {}), default=str))
+            if self.budget < 0:
+                self.box.stop(f"stopped after printing more than {MAX_OUTPUT_BYTES // 2**20} "
+                              "MiB of output")
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+        def handle_comm_msg(self, outs, msg, cell_index) -> None:
+            return None
+
+    return BoundedClient
+
+
 @dataclass
 class RunOutcome:
     """What came back from running one notebook."""
@@ -125,17 +156,21 @@ def _record_error(cell, cell_index, execute_reply) -> None:  # as nbgrader's Exe
 def execute(nb: Any, box: Sandbox, identity: dict[str, str], files: dict[str, str]) -> RunOutcome:
     """Execute ``nb`` (modified in place) on a kernel in ``box``; never raises for what the
     notebook does (a dead or stopped kernel is reported in ``reason``)."""
-    from nbclient import NotebookClient
+    import zmq
+    import zmq.asyncio
 
     limits = box.run.limits
-    km = _SandboxKernelManager(box, identity, files)
-    client = NotebookClient(
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+    km = _SandboxKernelManager(box, identity, files, context=context)
+    client = _client_class()(
         nb, km=km, timeout=limits.cell_timeout, kernel_name="python3", allow_errors=True,
         interrupt_on_timeout=True, raise_on_iopub_timeout=True, startup_timeout=120,
         shutdown_kernel="immediate", record_timing=False,
         error_on_timeout={"ename": "CellTimeoutError", "evalue": "", "traceback": [
             f"CellTimeoutError: no reply from the kernel within {limits.cell_timeout} s"]},
-        on_cell_executed=_record_error, iopub_timeout=10)
+        on_cell_executed=_record_error, iopub_timeout=10, store_widget_state=False)
+    client.box = box
     done = threading.Event()
     start = time.monotonic()
 
@@ -155,7 +190,7 @@ def execute(nb: Any, box: Sandbox, identity: dict[str, str], files: dict[str, st
     reason = ""
     try:
         client.execute()
-    except Exception as exc:  # noqa: BLE001  (the kernel died or stopped answering)
+    except Exception as exc:
         last = str(exc).strip().splitlines()[-1:] or [""]
         reason = f"the kernel stopped ({type(exc).__name__}: {last[0][:160]})"
         box.kernel_exit_code()
@@ -166,6 +201,9 @@ def execute(nb: Any, box: Sandbox, identity: dict[str, str], files: dict[str, st
         done.set()
         guard.join()
         atexit.unregister(client._cleanup_kernel)  # the sandbox is ended by its owner
+        if client.kc is not None:
+            client.kc.stop_channels()
+        context.destroy(linger=0)
     if box.stopped:
         reason = box.stopped
     elif reason and box.memory_exceeded():

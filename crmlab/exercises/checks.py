@@ -84,9 +84,10 @@ class Wrong(Exception):
 
 
 _MESSAGES = {
-    "ok": ("correct", "درست است"),
+    "ok": ("Correct: {what}.", "درست است: {what}."),
     "none": ("no answer was recorded: the test cell did not run, or failed before it "
-             "recorded your answer", "پاسخی ثبت نشد: خانهٔ آزمون اجرا نشد یا پیش از ثبت پاسخ خطا داد"),
+             "recorded your answer",
+             "پاسخی ثبت نشد: خانهٔ آزمون اجرا نشد یا پیش از ثبت پاسخ خطا داد"),
     "unreadable": ("the recorded answers could not be read", "پاسخ‌های ثبت‌شده خوانا نبودند"),
     "broken": ("your answer could not be checked ({what})", "پاسخ شما بررسی‌پذیر نبود ({what})"),
     "expected": ("Expected: {what}.", "انتظار می‌رفت: {what}."),
@@ -478,17 +479,18 @@ def grade_answers(assignment: str, seed: int, recorded: str | bytes | None) -> d
     for q in a.questions:
         if q.manual:
             continue
-        expected = _msg("expected", lang, what=q.expected_fa if lang == "fa" else q.expected)
+        what = q.expected_fa if lang == "fa" else q.expected
+        expected = _msg("expected", lang, what=what)
         if q.id not in got:
             out[q.id] = {"score": 0.0, "message": f"{expected} {problem or _msg('none', lang)}"}
             continue
         try:
             checks[q.id](got[q.id], int(seed), assignment)
-            out[q.id] = {"score": 1.0, "message": f"{expected} {_msg('ok', lang)}."}
+            out[q.id] = {"score": 1.0, "message": _msg("ok", lang, what=what)}
         except Wrong as wrong:
             out[q.id] = {"score": 0.0,
                          "message": f"{expected} {wrong.fa if lang == 'fa' else wrong.en}"}
-        except Exception as exc:  # noqa: BLE001  (an odd answer must not stop the class)
+        except Exception as exc:
             what = type(exc).__name__
             out[q.id] = {"score": 0.0, "message": f"{expected} {_msg('broken', lang, what=what)}"}
     return out

@@ -209,7 +209,7 @@ def _prepare(course: Course, gb, assignment: str, sid: str, notebooks: list[str]
         digest.update(data)
         try:
             nb = _parse_notebook(data)
-        except Exception as exc:  # noqa: BLE001  (anything a student hands in)
+        except Exception as exc:
             state.reasons.append(f"unreadable notebook {name}.ipynb ({_one_line(exc, 100)})")
             _zero(gb, assignment, sid, name)
             continue
@@ -218,7 +218,7 @@ def _prepare(course: Course, gb, assignment: str, sid: str, notebooks: list[str]
         try:
             state.trusted[name] = _with_cell_ids(
                 _sanitize(nb, _resources(course, assignment, sid, name)))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             state.reasons.append(f"{name}.ipynb could not be prepared for grading "
                                  f"({_one_line(exc, 100)})")
             _zero(gb, assignment, sid, name)
@@ -298,7 +298,7 @@ def _run_student(run: GradingRun, checkers: _Checkers, state: _Student, assignme
         if state.trusted:
             recorded = _merge_answers([state.answers.get(n) for n in state.trusted])
             state.verdicts = checkers.verdicts(assignment, seed, recorded)
-    except Exception as exc:  # noqa: BLE001  (one student's failure stays theirs)
+    except Exception as exc:
         state.failure = f"grading this submission failed ({_one_line(exc)}); scored 0"
     return state
 
@@ -449,7 +449,7 @@ def _finish(course: Course, gb, assignment: str, state: _Student, notebooks: lis
                 gb.db.commit()
                 state.reasons.append(f"submitted {days} day{'s' if days != 1 else ''} late: "
                                      f"{taken:g} points taken off")
-        except Exception as exc:  # noqa: BLE001  (e.g. a score nbgrader will not store)
+        except Exception as exc:
             gb.db.rollback()
             for name in notebooks:
                 _zero(gb, assignment, state.student, name)
@@ -561,7 +561,7 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
                 try:
                     state = _prepare(course, gb, assignment, sid, notebooks, folder,
                                      (times or {}).get(sid))
-                except Exception as exc:  # noqa: BLE001
+                except Exception as exc:
                     gb.db.rollback()
                     state = _Student(sid, inbox.Submission(sid))
                     state.failure = f"preparing this submission failed ({_one_line(exc)})"
@@ -575,6 +575,7 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
                 finish_done(block=False)
             finish_done(block=True)
         checkers.close()
+        run_id = run.id
     if students is None:
         for name in inbox.list_folders(folder):
             if name not in set(roster):
@@ -590,4 +591,5 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
                            "reason": r["reason"], "submission_sha256": s.sha256, "note": note}
                           for s, r in zip(states, rows, strict=False)])
     table.attrs["seconds"] = {s.student: s.seconds for s in states}
+    table.attrs["run"] = run_id
     return table

@@ -27,7 +27,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 
 __all__ = ["MAX_NOTEBOOK_BYTES", "Submission", "check_folder", "list_folders",
            "read_submission", "safe_label"]
@@ -118,8 +117,8 @@ def _parse_timestamp(text: str) -> _dt.datetime | None:
     except ValueError:
         return None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=_dt.timezone.utc)
-    return stamp.astimezone(_dt.timezone.utc)
+        stamp = stamp.replace(tzinfo=_dt.UTC)
+    return stamp.astimezone(_dt.UTC)
 
 
 def read_submission(folder: str | os.PathLike, student: str, notebooks: list[str]) -> Submission:
@@ -199,7 +198,7 @@ def check_folder(folder: str | os.PathLike, roster: list[str], notebooks: list[s
                 graded = [c for c in nb.cells if c.get("metadata", {}).get("nbgrader", {})
                           .get("grade") and c.cell_type == "code"]
                 detail.append(f"{name}.ipynb: {len(nb.cells)} cells, {len(graded)} test cells")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 status = "invalid" if status == "ok" else status
                 detail.append(f"{name}.ipynb is not a valid notebook ({type(exc).__name__})")
         if sub.missing:

@@ -46,8 +46,8 @@ def parse_time(text: str) -> _dt.datetime:
         raise ValueError(f"{text!r} is not a time; use ISO 8601, e.g. 2026-03-01T23:59+03:30"
                          ) from None
     if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=_dt.timezone.utc)
-    return stamp.astimezone(_dt.timezone.utc)
+        stamp = stamp.replace(tzinfo=_dt.UTC)
+    return stamp.astimezone(_dt.UTC)
 
 
 @dataclass(frozen=True)

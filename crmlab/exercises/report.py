@@ -120,7 +120,7 @@ def update_grades(course: Course, assignment: str, rows: list[dict],
 def append_audit(course: Course, entries: list[dict]) -> None:
     """Append rows to ``audit.csv`` (created with a header; fsync'ed)."""
     path = course.root / "audit.csv"
-    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     try:
         user = getpass.getuser()
     except (KeyError, OSError):

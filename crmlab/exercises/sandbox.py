@@ -332,8 +332,7 @@ class _Cgroup:
             if not pids or time.monotonic() > deadline:
                 return
             for pid in pids:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, signal.SIGKILL)
+                _kill(pid)
             time.sleep(0.01)
 
     def remove(self) -> None:
@@ -348,6 +347,26 @@ class _Cgroup:
                 except OSError:
                     time.sleep(0.02)
         self.dirs = {}
+
+
+def _kill(pid: int, *, uid: int | None = None) -> None:
+    """SIGKILL ``pid`` through a pidfd (a pid reused meanwhile is never hit); with ``uid``,
+    only if the process still runs as that uid."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        if uid is not None:
+            with open(f"/proc/{pid}/status", "rb") as fh:
+                line = next((x for x in fh if x.startswith(b"Uid:")), b"")
+            if str(uid).encode() not in line.split()[1:3]:
+                return
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _kill_uid(uid: int) -> int:
@@ -372,13 +391,18 @@ def _kill_uid(uid: int) -> int:
             return found
         found += len(pids)
         for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            _kill(pid, uid=uid)
         time.sleep(0.02)
     return found
 
 
 # ----------------------------------------------------------------------------- the run
+def _uid_lock_path(uid: int) -> Path:
+    """The lock a grader holds while a sandbox uid is its (the same file every crmlab
+    version uses, so graders of different versions on one machine never share a uid)."""
+    return Path(tempfile.gettempdir()) / f"crmlab-sandbox-{uid}.lock"
+
+
 def _runs_base() -> Path:
     base = Path(tempfile.gettempdir()) / f"crmlab-grading-{os.geteuid()}"
     base.mkdir(mode=0o700, exist_ok=True)
@@ -469,11 +493,14 @@ class GradingRun:
     """
 
     limits: Limits = field(default_factory=Limits)
-    level: str = field(default_factory=isolation_level)
+    #: isolation level (default: :func:`isolation_level`)
+    level: str | None = None
     #: assignments (base names) whose libraries the warm template imports (all if empty)
     bases: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.level is None:
+            self.level = isolation_level()
         if self.level == "root-without-bwrap":
             raise RuntimeError("grading as root needs bubblewrap for its sandboxes: install "
                                "the Debian package bubblewrap (apt-get install bubblewrap)")
@@ -516,14 +543,12 @@ class GradingRun:
 
     def claim_uid(self) -> int:
         """A sandbox uid no other live run holds; its leftover processes are killed."""
-        locks = self.base / "uids"
-        locks.mkdir(mode=0o700, exist_ok=True)
         with self._uids_lock:
             for slot in range(4096):
                 uid = sandbox_uid(slot)
                 if uid in self._uid_locks:
                     continue
-                fd = os.open(locks / f"{uid}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                fd = os.open(_uid_lock_path(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
                              0o600)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -564,7 +589,8 @@ class GradingRun:
         assert self.zygote is not None
         _, sock = self.zygote.spawn("checker")
         box = self.checker_box
-        send_json(sock, {"uid": box.uid if box else None, "init_pid": box.init_pid if box else None})
+        send_json(sock, {"uid": box.uid if box else None,
+                         "init_pid": box.init_pid if box else None})
         return Checker(sock)
 
     def close(self) -> None:
@@ -592,7 +618,7 @@ def clean_stale_runs(base: Path) -> int:
     found = 0
     roots = _cgroup_roots()
     for entry in sorted(base.iterdir()):
-        if entry.name in ("uids", "mpl") or not entry.is_dir() or entry.is_symlink():
+        if entry.name == "mpl" or not entry.is_dir() or entry.is_symlink():
             continue
         try:
             fd = os.open(entry / ".lock", os.O_RDWR | os.O_NOFOLLOW)
@@ -624,8 +650,7 @@ def _remove_cgroup_dir(path: Path) -> None:
         except (OSError, ValueError):
             pids = []
         for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
+            _kill(pid)
         try:
             path.rmdir()
             return
@@ -709,7 +734,7 @@ class Sandbox:
         try:
             self.bwrap = subprocess.Popen(
                 self._bwrap_args(write), pass_fds=[write], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/",
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/",
                 env={"PATH": "/usr/bin:/bin"})
         finally:
             os.close(write)
@@ -724,9 +749,14 @@ class Sandbox:
                     self.init_pid = int(json.loads(buf)["child-pid"])
         finally:
             os.close(read)
-        if self.init_pid is None:
+        # bwrap reports its child's pid before it has built the filesystem; the placeholder
+        # only runs once everything is mounted, so joining waits for its first line
+        ready = self.bwrap.stdout.readline() if self.init_pid is not None else b""
+        self.bwrap.stdout.close()
+        if self.init_pid is None or ready.strip() != b"ready":
             err = self.bwrap.stderr.read().decode("utf-8", "replace").strip() \
                 if self.bwrap.stderr else ""
+            self.init_pid = None
             raise RuntimeError(f"bubblewrap did not start a sandbox: {err[-300:]}")
 
     def _bwrap_args(self, info_fd: int) -> list[str]:
@@ -761,7 +791,7 @@ class Sandbox:
                  "--perms", "0700", "--size", size, "--tmpfs", HOME,
                  "--bind", str(self.kernel_dir_host), KERNEL_DIR,
                  "--chdir", "/", "--info-fd", str(info_fd),
-                 "--", "/usr/bin/sleep", "infinity"]
+                 "--", "/usr/bin/sh", "-c", "echo ready; exec /usr/bin/sleep infinity"]
         return args
 
     # -- the kernel

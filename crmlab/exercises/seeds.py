@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import os
+import re
 import secrets
 from pathlib import Path
 
