@@ -195,9 +195,25 @@ def _kernel_main(job: dict) -> None:
     _limits(job)
     _prctl(_PR_SET_NO_NEW_PRIVS, 1)  # before any thread exists: every thread inherits it
 
+    from ipykernel.iostream import IOPubThread
     from ipykernel.kernelapp import IPKernelApp
 
-    app = IPKernelApp.instance()
+    class SandboxKernelApp(IPKernelApp):
+        def init_iopub(self, context) -> None:
+            """ipykernel's IOPub, without the TCP port on loopback it opens for the output
+            of forked subprocesses: the kernel's only channels are the Unix sockets."""
+            import zmq
+
+            self.iopub_socket = context.socket(zmq.XPUB)
+            self.iopub_socket.linger = 1000
+            self.iopub_port = self._bind_socket(self.iopub_socket, self.iopub_port)
+            self.configure_tornado_logger()
+            self.iopub_thread = IOPubThread(self.iopub_socket, pipe=False,
+                                            session=self.session)
+            self.iopub_thread.start()
+            self.iopub_socket = self.iopub_thread.background_socket
+
+    app = SandboxKernelApp.instance()
     # bound as root inside kernel_dir (root-owned, mode 0700): the student cannot swap a
     # socket for a link to somewhere else, and other sandboxes cannot see the folder
     os.makedirs(os.path.join(kernel_dir, "ipython"), mode=0o700, exist_ok=True)

@@ -223,14 +223,13 @@ def params(assignment: str, seed: int) -> dict[str, Any]:
         return values[int(rng.integers(len(values)))]
 
     if base == "record_linkage":
-        return {"threshold": pick([6.0, 7.0, 8.0, 9.0, 11.0, 12.0]),
-                "keys": pick([["postcode", "birth_year"], ["last_initial", "postcode"],
-                              ["phone4", "birth_year"]]),
-                "choices": [4.0, 8.0, 12.0, 16.0]}
+        return {"threshold": pick([6.0, 8.0, 9.0, 11.0, 12.0, 14.0]),
+                "keys": pick([["phone", "email"], ["address", "name"], ["phone", "name"],
+                              ["email", "address"]]),
+                "choices": [2.0, 6.0, 10.0, 14.0, 18.0]}
     if base == "dbmarketing_crm":
-        return {"share": pick([0.1, 0.15, 0.2, 0.25, 0.3]),
-                "campaign_rank": int(rng.integers(0, 4)),
-                "cost": pick([2.0, 3.0, 4.0]), "incentive": pick([5.0, 8.0, 10.0])}
+        return {"campaign": pick(["K001", "K004", "K007"]),
+                "share": pick([0.1, 0.15, 0.2, 0.25, 0.3])}
     if base == "rfm_concentration":
         return {"top": pick([0.05, 0.1, 0.15, 0.25, 0.3]), "levels": pick([3, 4, 5]),
                 "budget": pick([25, 50, 75, 100, 150])}
@@ -238,18 +237,15 @@ def params(assignment: str, seed: int) -> dict[str, Any]:
         return {"horizon": pick([6, 9, 18, 24]), "discount": pick([0.005, 0.01, 0.015, 0.02]),
                 "name_seed": int(rng.integers(2**31))}
     if base == "segmentation":
-        return {"k": pick([4, 5, 6]), "seed": int(rng.integers(1, 100)),
-                "segment_rank": int(rng.integers(0, 5))}
+        return {"k": pick([4, 5, 6]), "seed": int(rng.integers(1, 100))}
     if base == "complaints_glm":
-        return {"category": pick(["repair_delay", "billing", "network_quality"]),
-                "storm_rank": int(rng.integers(0, 3))}
+        return {"category": pick(["repair_delay", "network_quality", "outage"])}
     if base == "billing_collections":
-        return {"late_days": pick([7, 14, 21, 30]), "suspend_after": pick([15, 30, 45, 60]),
-                "write_off": pick([0.2, 0.3, 0.4]), "choices": [10, 20, 40, 60, 90]}
+        return {"late_days": pick([3, 5, 7, 10]), "suspend_after": pick([15, 30, 45, 60])}
     if base == "social_crm":
-        return {"bonus": pick([5.0, 10.0, 15.0, 20.0]), "top": pick([0.05, 0.1, 0.2]),
+        return {"referral_share": pick([0.3, 0.4, 0.5, 0.6]),
+                "insight_value": pick([1.0, 2.0, 3.0]), "top": pick([0.05, 0.1, 0.2]),
                 "name_seed": int(rng.integers(2**31))}
     if base == "warehouse_sql":
-        return {"province_rank": int(rng.integers(0, 5)), "year": pick([2024, 2025]),
-                "top_n": pick([3, 5, 10])}
+        return {"rank": pick([1, 2, 3]), "year": pick([2024, 2025]), "top_n": pick([3, 5, 10])}
     raise KeyError(base)  # pragma: no cover  (every shipped base is listed above)

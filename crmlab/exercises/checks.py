@@ -403,9 +403,7 @@ def _complaints(seed: int, assignment: str) -> dict[str, Any]:
     season = {1: 0.0}
     for m in range(2, 13):
         season[m] = float(everything.params.get(f"C(month_of_year)[T.{m}]", 0.0))
-    repair = service.complaint_panel(w.complaints, w.customers, w.weather,
-                                     category="repair_delay")
-    by_province = repair.groupby("province", observed=True)[["complaints", "customers"]].sum()
+    by_province = panel.groupby("province", observed=True)[["complaints", "customers"]].sum()
     per_1000 = (1000 * by_province["complaints"] / by_province["customers"]).to_dict()
     return {"rate": 1000.0 * panel["complaints"].sum() / panel["customers"].sum(),
             "ratio": float(np.exp(glm.params["weather_days"])), "season": season,
@@ -426,13 +424,272 @@ def _check_peak(value: Any, seed: int, assignment: str) -> None:
     _best(value, _complaints(seed, assignment)["season"], 0.02, "peak_month")
 
 
-def _check_province(value: Any, seed: int, assignment: str) -> None:
+def _check_complaint_province(value: Any, seed: int, assignment: str) -> None:
     scores = _complaints(seed, assignment)["provinces"]
     _best(value, scores, 0.01 * max(scores.values()), "province")
 
 
+# ------------------------------------------------------------------------- 01 linkage
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _linkage(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics import linkage as lk
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    records = lk.standardize_silos(w.silos)
+    mapping = w.truth.silo_mapping.astype({"silo": str})
+    truth = (records[["source", "record_key"]]
+             .merge(mapping, how="left", left_on=["source", "record_key"],
+                    right_on=["silo", "record_key"])["customer_id"].to_numpy())
+    linked = lk.link_records(records, threshold=p["threshold"])
+    score = lk.evaluate_linkage(linked["entity"], truth)
+    pairs = linked.attrs["pairs"]
+    choices = {th: lk.evaluate_linkage(lk.link_records(records, threshold=th, pairs=pairs)
+                                       ["entity"], truth).f1 for th in p["choices"]}
+    return {"pairs": len(lk.candidate_pairs(records, keys=p["keys"])), "f1": score.f1,
+            "entities": score.entities, "choices": choices}
+
+
+def _check_pairs(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "pairs"), _linkage(seed, assignment)["pairs"], abs_=0.5,
+           name="pairs")
+
+
+def _check_f1(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "f1"), _linkage(seed, assignment)["f1"], abs_=1e-6, name="f1")
+
+
+def _check_entities(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "customers"), _linkage(seed, assignment)["entities"], abs_=0.5,
+           name="customers")
+
+
+def _check_threshold(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _linkage(seed, assignment)["choices"], 0.002, "best_threshold")
+
+
+# ----------------------------------------------------------- 02 database marketing, CRM
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _dbm(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics import loyalty
+    from ..analytics import targeting as tg
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    cid = p["campaign"]
+    contacts = w.contacts[w.contacts["campaign_id"] == cid]
+    rate = contacts.groupby("group", observed=True)["responded"].mean()
+    truth = w.truth.contacts[w.truth.contacts["campaign_id"] == cid].reset_index(drop=True)
+    campaign = w.campaigns.set_index("campaign_id").loc[cid]
+    costs = {"cost_per_contact": float(campaign["cost_per_contact"]),
+             "offer_value": float(campaign["offer_value"])}
+    profits = {name: tg.incremental_profit(truth, tg.select_top(truth[col], p["share"]),
+                                           **costs)
+               for name, col in (("response", "response_if_contacted"),
+                                 ("uplift", "uplift_probability"))}
+    events = pd.concat([w.transactions[["customer_id", "timestamp", "amount"]],
+                        w.payments[["customer_id", "timestamp", "amount"]]], ignore_index=True)
+    joins = w.loyalty[w.loyalty["event"] == "join"]
+    spending = loyalty.member_spending(w.customers, events, joins, end=w.config.end)
+    gap = float(loyalty.loyalty_gap(spending).loc["whole history", "gap"])
+    return {"lift": float(rate["treatment"] - rate["control"]), "profits": profits,
+            "gap": gap}
+
+
+def _check_lift(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "lift"), _dbm(seed, assignment)["lift"], abs_=1e-6, name="lift")
+
+
+def _check_profit(value: Any, seed: int, assignment: str) -> None:
+    want = _dbm(seed, assignment)["profits"]["uplift"]
+    _close(_number(value, "profit"), want, rel=1e-6, abs_=0.01, name="profit")
+
+
+def _check_gap(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "gap"), _dbm(seed, assignment)["gap"], rel=1e-4, name="gap")
+
+
+def _check_list_choice(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _dbm(seed, assignment)["profits"], 0.5, "best_list")
+
+
+# ------------------------------------------------------------------ 06 billing, collections
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _billing(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics import billing
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    errors = billing.billing_errors(w.invoices, w.truth.invoices)
+    delay = billing.payment_delays(w.invoices, w.payments)
+    paid = delay.dropna()
+    late = (paid > p["late_days"])
+    method = w.payments.drop_duplicates("invoice_id").set_index("invoice_id")["method"]
+    by_method = late.groupby(method.reindex(late.index).astype(str)).mean()
+    suspended = billing.suspension_whatif(w.invoices, w.payments,
+                                          suspend_after_days=p["suspend_after"])
+    return {"error_rate": float((errors["kind"] != "none").mean()),
+            "paid_late": float(late.mean()), "suspended": int(suspended["suspended_customers"]),
+            "methods": {str(k): float(v) for k, v in by_method.items()}}
+
+
+def _check_error_rate(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "error_rate"), _billing(seed, assignment)["error_rate"], abs_=1e-6,
+           name="error_rate")
+
+
+def _check_paid_late(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "paid_late"), _billing(seed, assignment)["paid_late"], abs_=1e-6,
+           name="paid_late")
+
+
+def _check_suspended(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "suspended"), _billing(seed, assignment)["suspended"], abs_=0.5,
+           name="suspended")
+
+
+def _check_method(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _billing(seed, assignment)["methods"], 0.002, "latest_method")
+
+
+# ------------------------------------------------------------------------ 07 social CRM
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _social(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics.engagement import engagement_value
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    clv = w.truth.customers.set_index("customer_id")["true_clv_3y"]
+    cev = engagement_value(clv, referrals=w.referrals, posts=w.online_activity,
+                           complaints=w.complaints,
+                           incremental_referral_share=p["referral_share"],
+                           value_per_insight=p["insight_value"])
+    referrers = np.sort(w.referrals["referrer_id"].astype(str).unique())
+    rng = np.random.default_rng(p["name_seed"])
+    names = pd.Index(sorted(rng.choice(referrers, size=5, replace=False)), name="customer_id")
+    k = int(round(p["top"] * len(cev)))
+    top_cev = set(cev["cev"].nlargest(k).index)
+    top_clv = set(cev["clv"].nlargest(k).index)
+    return {"referred": int(w.referrals["referred_id"].nunique()), "names": names,
+            "cev": cev.loc[names, "cev"], "overlap": len(top_cev & top_clv) / k}
+
+
+def _check_referred(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "referred"), _social(seed, assignment)["referred"], abs_=0.5,
+           name="referred")
+
+
+def _check_cev(value: Any, seed: int, assignment: str) -> None:
+    expected = _social(seed, assignment)["cev"]
+    got = _series(value, expected.index, "cev")
+    err = np.abs(got.to_numpy() - expected.to_numpy())
+    bad = list(expected.index[err > 1e-6 * np.maximum(1.0, np.abs(expected.to_numpy()))])
+    if bad:
+        raise Wrong(f"cev: wrong for {bad} (check your referral share and insight value)",
+                    f"cev: برای این مشتریان نادرست است: {bad} (سهم معرفی و ارزش بینش را "
+                    "بررسی کنید)")
+
+
+def _check_overlap(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "overlap"), _social(seed, assignment)["overlap"], abs_=0.01,
+           name="overlap")
+
+
+def _check_cev_choice(value: Any, seed: int, assignment: str) -> None:
+    cev = _social(seed, assignment)["cev"]
+    _best(value, cev.to_dict(), 1e-6 * max(1.0, float(cev.abs().max())), "most_valuable")
+
+
+# ----------------------------------------------------------------------- 10 warehouse SQL
+@functools.lru_cache(maxsize=4)
+def _warehouse(seed: int, assignment: str) -> dict[str, Any]:
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    counts = w.customers["province"].astype(str).value_counts()
+    wanted = int(counts.sort_values(ascending=False, kind="stable").iloc[p["rank"] - 1])
+    provinces = [str(x) for x in counts.index[counts == wanted]]
+    province = sorted(provinces)[0]
+    home = w.customers.set_index("customer_id")["province"].astype(str)
+    tx = w.transactions.assign(province=w.transactions["customer_id"].astype(str).map(home))
+    mine = tx[tx["province"] == province]
+    stamp = pd.to_datetime(mine["timestamp"])
+    year = mine[stamp.dt.year == p["year"]]
+    monthly = (year.groupby(pd.to_datetime(year["timestamp"]).dt.month)["amount"].sum()
+               .reindex(range(1, 13), fill_value=0.0))
+    revenue = mine.groupby(mine["customer_id"].astype(str))["amount"].sum()
+    channels = mine.groupby(mine["channel"].astype(str))["amount"].sum()
+    return {"provinces": provinces, "counts": counts, "rank": p["rank"], "province": province,
+            "monthly": monthly, "revenue": revenue, "top_n": p["top_n"],
+            "channels": {str(k): float(v) for k, v in channels.items()}}
+
+
+def _check_province(value: Any, seed: int, assignment: str) -> None:
+    expected = _warehouse(seed, assignment)
+    if not isinstance(value, str) or value.strip() not in expected["provinces"]:
+        raise Wrong(f"province: {value!r} is not the province with the "
+                    f"{expected['rank']}. most customers in dim_customer",
+                    f"province: {value!r} استانِ رتبهٔ {expected['rank']} از نظر تعداد مشتری "
+                    "در dim_customer نیست")
+
+
+def _check_monthly(value: Any, seed: int, assignment: str) -> None:
+    expected = _warehouse(seed, assignment)["monthly"]
+    if isinstance(value, pd.DataFrame) and value.shape[1] == 1:
+        value = value.iloc[:, 0]
+    if isinstance(value, Mapping):
+        value = pd.Series(dict(value))
+    if not isinstance(value, pd.Series):
+        raise Wrong("monthly: expected a Series indexed by month (1-12)",
+                    "monthly: یک Series با شاخص ماه (۱ تا ۱۲) انتظار می‌رفت")
+    try:
+        got = pd.to_numeric(value).set_axis(pd.Index(value.index).astype(int))
+        got = got.reindex(range(1, 13), fill_value=0.0).astype(float)
+    except (TypeError, ValueError):
+        raise Wrong("monthly: the index must be month numbers and the values amounts",
+                    "monthly: شاخص باید شمارهٔ ماه و مقدارها مبلغ باشند") from None
+    bad = [m for m in range(1, 13)
+           if abs(got[m] - expected[m]) > 1e-6 * max(1.0, abs(expected[m]))]
+    if bad:
+        raise Wrong(f"monthly: wrong for months {bad}", f"monthly: برای ماه‌های {bad} نادرست است")
+
+
+def _check_top(value: Any, seed: int, assignment: str) -> None:
+    expected = _warehouse(seed, assignment)
+    revenue, n = expected["revenue"], expected["top_n"]
+    sequence = isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index)
+    got = [str(v) for v in (value.tolist() if hasattr(value, "tolist") else list(value))] \
+        if sequence else None
+    if got is None or len(got) != n or len(set(got)) != n:
+        raise Wrong(f"top: expected a list of {n} different customer ids",
+                    f"top: فهرستی از {n} شناسهٔ مشتری متفاوت انتظار می‌رفت")
+    cutoff = float(revenue.nlargest(n).iloc[-1])
+    if any(c not in revenue.index or revenue[c] < cutoff - 1e-9 for c in got):
+        raise Wrong("top: these are not the customers with the highest revenue in your "
+                    "province", "top: این‌ها پردرآمدترین مشتریان استان شما نیستند")
+
+
+def _check_channel(value: Any, seed: int, assignment: str) -> None:
+    channels = _warehouse(seed, assignment)["channels"]
+    _best(value, channels, 0.005 * max(channels.values()), "channel")
+
+
 # ------------------------------------------------------------------------------ registry
 _CHECKS: dict[str, dict[str, Callable[[Any, int, str], None]]] = {
+    "record_linkage": {"q1_pairs": _check_pairs, "q2_f1": _check_f1,
+                       "q3_customers": _check_entities, "q4_choice": _check_threshold},
+    "dbmarketing_crm": {"q1_response": _check_lift, "q2_profit": _check_profit,
+                        "q3_gap": _check_gap, "q4_choice": _check_list_choice},
+    "billing_collections": {"q1_error_rate": _check_error_rate,
+                            "q2_paid_late": _check_paid_late, "q3_suspended": _check_suspended,
+                            "q4_choice": _check_method},
+    "social_crm": {"q1_referred": _check_referred, "q2_cev": _check_cev,
+                   "q3_overlap": _check_overlap, "q4_choice": _check_cev_choice},
+    "warehouse_sql": {"q1_province": _check_province, "q2_revenue": _check_monthly,
+                      "q3_top": _check_top, "q4_choice": _check_channel},
     "rfm_concentration": {"q1_rfm": _check_rfm, "q2_top_share": _check_top_share,
                           "q2_gini": _check_gini, "q3_champions": _check_champions},
     "clv_bgnbd": {"q1_params": _check_bgnbd, "q2_p_alive": _check_p_alive,
@@ -440,12 +697,8 @@ _CHECKS: dict[str, dict[str, Callable[[Any, int, str], None]]] = {
     "segmentation": {"q1_features": _check_features, "q2_ari": _check_ari,
                      "q3_aris": _check_aris, "q4_choice": _check_method_choice},
     "complaints_glm": {"q1_rate": _check_rate, "q2_ratio": _check_ratio,
-                       "q3_peak": _check_peak, "q4_choice": _check_province},
+                       "q3_peak": _check_peak, "q4_choice": _check_complaint_province},
 }
-
-
-def _social(seed: int, assignment: str) -> dict[str, Any]:  # replaced below when defined
-    raise KeyError(assignment)
 
 
 def grade_answers(assignment: str, seed: int, recorded: str | bytes | None) -> dict[str, dict]:

@@ -344,6 +344,17 @@ def _safe_outputs(outputs: list) -> list:
     return safe
 
 
+_UNSAFE_LINK = re.compile(r"(\]\s*\(\s*|\]:\s*|^\s*\[[^\]]*\]:\s*)(javascript|vbscript|data|file)\s*:",
+                          re.IGNORECASE | re.MULTILINE)
+
+
+def _plain_markdown(text: str) -> str:
+    """A student's markdown with HTML shown as text and script links disarmed (nbgrader's
+    feedback and formgrader render answer cells without nbconvert's sanitiser)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _UNSAFE_LINK.sub(lambda m: m.group(1) + "unsafe-" + m.group(2) + ":", text)
+
+
 def _as_text(outputs: list) -> list:
     """Outputs of a test cell, as plain stdout text that never counts for the score."""
     from nbformat.v4 import new_output
@@ -397,6 +408,8 @@ def _record(course: Course, gb, assignment: str, state: _Student, name: str,
         nbg = cell.metadata.get("nbgrader")
         cell.metadata = {"nbgrader": nbg} if nbg is not None else {}
         cell.pop("attachments", None)
+        if cell.cell_type == "markdown" and not (nbg or {}).get("locked"):
+            cell.source = _plain_markdown(cell.source)
         if cell.cell_type != "code":
             continue
         outputs = _safe_outputs(cell.get("outputs", []))

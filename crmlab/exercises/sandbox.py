@@ -830,7 +830,11 @@ class Sandbox:
                "kernel_dir": self.kernel_dir, "env": self.environment(identity),
                "files": files,
                "cgroup_procs": self.cgroup.procs_files() if self.cgroup else [],
-               "limits": {"address_bytes": lim.memory_bytes, "cpu_seconds": lim.cpu_seconds,
+               # one process may map 85% of the budget above the warm kernel, so a single
+               # hog meets MemoryError (its cell fails) before the cgroup's OOM killer
+               # (which would end the kernel); the cgroup holds all processes to the budget
+               "limits": {"address_bytes": int(lim.memory_bytes * (0.85 if self.cgroup else 1)),
+                          "cpu_seconds": lim.cpu_seconds,
                           "file_bytes": lim.file_bytes, "max_processes": lim.max_processes}}
         _, sock = self.run.zygote.spawn("kernel")
         self.sup = sock

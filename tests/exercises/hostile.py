@@ -207,15 +207,25 @@ for port in list(range(1, 65536)):
     s.settimeout(0.02)
     try:
         s.connect(("127.0.0.1", port))
-        ports.append(port)
+        if s.getsockname()[1] != port:  # not TCP's self-connect of a port to itself
+            ports.append(port)
     except OSError:
         pass
     finally:
         s.close()
-unix = [line.split()[-1] for line in open("/proc/net/unix").read().splitlines()[1:]
-        if len(line.split()) > 7]
-others = [d for d in os.listdir("/proc") if d.isdigit() and int(d) > 1]
-print("ATTACH", files, ports, [u for u in unix if "kernel" in u], {ctx['host_port']} in ports)
+unix = {{line.split()[-1] for line in open("/proc/net/unix").read().splitlines()[1:]
+         if len(line.split()) > 7 and line.split()[-1].startswith("/")}}
+reached = []
+for path in sorted(unix):  # its own kernel's sockets are listed, but closed to it
+    s = socket.socket(socket.AF_UNIX)
+    try:
+        s.connect(path)
+        reached.append(path)
+    except OSError:
+        pass
+    finally:
+        s.close()
+print("ATTACH", files, ports, reached, {ctx['host_port']} in ports)
 """)
 
 
