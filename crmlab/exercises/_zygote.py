@@ -1,4 +1,4 @@
-"""The warm template of a grading run (``python -m crmlab.exercises._zygote FD [BASE ...]``).
+"""The warm template of a grading run (``python -m crmlab.exercises._zygote FD PPID [BASE ...]``).
 
 Starting Python and importing the scientific stack costs about a second per student;
 the notebook's own work costs less. So a grading run starts this process once: it
@@ -315,8 +315,14 @@ def _checker_role(sock: socket.socket) -> None:
         return
     uid = hello.get("uid")
     if hello.get("init_pid"):  # the read-only view of a sandbox (no network, no course)
-        _enter(int(hello["init_pid"]), [ns for ns in _NAMESPACES if ns != "pid"])
+        _enter(int(hello["init_pid"]), list(_NAMESPACES))
         os.chdir("/")
+        child = os.fork()  # a new PID namespace takes effect for children (/proc/self)
+        if child:
+            sock.close()
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            os.waitpid(child, 0)
+            return
     if uid is not None:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
@@ -352,14 +358,15 @@ def _child(role: str, fd: int, control: socket.socket) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Serve fork requests on the control socket whose number is ``argv[0]``."""
+    """Serve fork requests on the control socket whose number is ``argv[0]`` (``argv[1]``
+    is the grader's pid, ``argv[2:]`` the assignments whose libraries to import)."""
     control = socket.socket(fileno=int(argv[0]))
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() == 1:  # the grader is already gone
+    if os.getppid() != int(argv[1]):  # the grader died before the line above
         return 1
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _preimport(argv[1:])
+    _preimport(argv[2:])
     control.sendall(b"ready")
     while True:
         try:

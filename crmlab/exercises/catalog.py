@@ -124,8 +124,8 @@ _BASES: dict[str, tuple[str, tuple[Question, ...]]] = {
            "واقعی"),
         _q("q3_aris", "the ARI of every method with your k and seed",
            "ARI هر روش با k و بذر شما"),
-        _q("q4_choice", "which method finds your segment best (its recall of that segment)",
-           "کدام روش بخش تعیین‌شدهٔ شما را بهتر پیدا می‌کند"),
+        _q("q4_choice", "the method whose segments agree best with the truth (highest ARI)",
+           "روشی که بخش‌هایش بیشترین همخوانی را با حقیقت دارند (بیشترین ARI)"),
         _q("q4_explain", *_FREE, manual=True))),
     "complaints_glm": ("05", (
         _q("q1_rate", "complaints of your category per 1,000 customer-months of the panel",
@@ -134,9 +134,9 @@ _BASES: dict[str, tuple[str, tuple[Question, ...]]] = {
            "مقدار exp(beta) متغیر weather_days در مدل پواسون دستهٔ شما"),
         _q("q3_peak", "the month of the year with the largest seasonal effect on all complaints",
            "ماهی از سال که بزرگ‌ترین اثر فصلی را روی همهٔ شکایت‌ها دارد"),
-        _q("q4_choice", "the province where your spare repair crews should go (the most "
-                        "repair-delay complaints per customer in your storm month)",
-           "استانی که گروه‌های تعمیر ذخیره باید به آن بروند"),
+        _q("q4_choice", "the province with the most complaints of your category per 1,000 "
+                        "customer-months",
+           "استانی که بیشترین شکایت دستهٔ شما را به ازای هر ۱٬۰۰۰ مشتری-ماه دارد"),
         _q("q4_explain", *_FREE, manual=True))),
     "billing_collections": ("06", (
         _q("q1_error_rate", "the share of invoices with a billing error",
@@ -145,11 +145,12 @@ _BASES: dict[str, tuple[str, tuple[Question, ...]]] = {
                            "their due date",
            "سهم صورت‌حساب‌های پرداخت‌شده‌ای که بیش از تعداد روزِ تعیین‌شده پس از سررسید پرداخت "
            "شده‌اند"),
-        _q("q3_net", "the net collected amount if service is suspended after your number of "
-                     "days (suspension what-if)",
-           "مبلغ خالص وصول‌شده اگر خدمت پس از تعداد روزِ تعیین‌شده قطع شود"),
-        _q("q4_choice", "which of the offered suspension days collects the most in your world",
-           "کدام‌یک از روزهای قطع پیشنهادی در دنیای شما بیشترین وصول را دارد"),
+        _q("q3_suspended", "how many customers would be suspended if service stopped your "
+                           "number of days after an unpaid due date",
+           "تعداد مشتریانی که اگر خدمت تعداد روزِ تعیین‌شده پس از سررسید پرداخت‌نشده قطع می‌شد، "
+           "قطع می‌شدند"),
+        _q("q4_choice", "the payment method whose bills are most often paid late",
+           "روش پرداختی که صورت‌حساب‌هایش بیشتر از همه دیر پرداخت می‌شوند"),
         _q("q4_explain", *_FREE, manual=True))),
     "social_crm": ("07", (
         _q("q1_referred", "how many customers joined through a referral",
@@ -163,8 +164,9 @@ _BASES: dict[str, tuple[str, tuple[Question, ...]]] = {
            "با حساب معرفی‌ها کدام مشتری نام‌برده باارزش‌ترین است"),
         _q("q4_explain", *_FREE, manual=True))),
     "warehouse_sql": ("10", (
-        _q("q1_customers", "the number of customers in your province in dim_customer",
-           "تعداد مشتریان استان شما در dim_customer"),
+        _q("q1_province", "the province with your rank by number of customers in "
+                          "dim_customer",
+           "استانی که از نظر تعداد مشتری در dim_customer رتبهٔ شما را دارد"),
         _q("q2_revenue", "the revenue of each month of your year from fact_transaction",
            "درآمد هر ماه از سال شما از fact_transaction"),
         _q("q3_top", "the customer ids of the top customers by revenue in your province",

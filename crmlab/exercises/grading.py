@@ -561,7 +561,8 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
         checkers = _Checkers(run)
         max_score = float(gb.find_assignment(assignment).max_score)
         pending: list[tuple[_Student, Future]] = []
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
             def finish_done(block: bool) -> None:
                 while pending and (block or pending[0][1].done()):
                     state, future = pending.pop(0)
@@ -587,6 +588,14 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
                 pending.append((state, future))
                 finish_done(block=False)
             finish_done(block=True)
+        except BaseException:
+            # interrupted (SIGTERM, Ctrl-C): end every sandbox first, so the runs waiting on
+            # them return, then let the threads finish; grades.csv stays as it was
+            pool.shutdown(wait=False, cancel_futures=True)
+            run.close()
+            raise
+        finally:
+            pool.shutdown(wait=True)
         checkers.close()
         run_id = run.id
     if students is None:

@@ -446,7 +446,8 @@ class Zygote:
                "CRMLAB_MPL_CACHE": str(mpl_cache)}
         self.proc = subprocess.Popen(
             [sys.executable, "-B", "-m", "crmlab.exercises._zygote",
-             str(child.fileno()), *bases], pass_fds=[child.fileno()], env=env, cwd="/",
+             str(child.fileno()), str(os.getpid()), *bases], pass_fds=[child.fileno()],
+            env=env, cwd="/",
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         child.close()
         self.sock = parent
