@@ -285,10 +285,12 @@ def add_students(course: Course, students: str | os.PathLike | Sequence[str]) ->
 
 
 def _hidden_lines(course: Course, assignment: str) -> set[str]:
-    """Solution and hidden-test lines of the source notebooks (longer than 15 chars)."""
+    """Solution and hidden-test lines of the source notebooks (longer than 15 chars) that
+    do not also appear in the public part (a question may quote the call it asks for)."""
     import nbformat
 
-    lines: set[str] = set()
+    hidden: set[str] = set()
+    public: set[str] = set()
     for path in (course.root / "source" / assignment).glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
             inside = False
@@ -298,9 +300,9 @@ def _hidden_lines(course: Course, assignment: str) -> set[str]:
                     inside = True
                 elif re.search(r"END (SOLUTION|HIDDEN TESTS)", text):
                     inside = False
-                elif inside and len(text) > 15:
-                    lines.add(text)
-    return lines
+                elif len(text) > 15:
+                    (hidden if inside else public).add(text)
+    return {line for line in hidden if not any(line in text for text in public)}
 
 
 def leaks(course: Course, folder: Path, assignment: str) -> list[str]:

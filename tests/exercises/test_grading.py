@@ -53,12 +53,13 @@ def _submissions(course, folder: Path) -> None:
     stub = nbformat.read(course.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
                          as_version=4)
     friend = derive_seed(SECRET, ASSIGNMENT, "perfect")
+    lender = derive_seed(SECRET, ASSIGNMENT, "partial")  # the copier's source of numbers
     root = str(course.root)
     nbs = {sid: copy.deepcopy(source) for sid in STUDENTS}
     _cell(nbs["partial"], "q2_answer").source = _cell(stub, "q2_answer").source
     _prepend(nbs["copier"], "q1_answer", f"""
 from crmlab.exercises.catalog import params
-w, p = my_world(seed={friend}), params("{ASSIGNMENT}", {friend})""")
+w, p = my_world(seed={lender}), params("{ASSIGNMENT}", {lender})""")
     _prepend(nbs["looper"], "q2_answer", "while True:\n    pass")
     _prepend(nbs["raiser"], "q1_answer", "raise ValueError('I give up')")
     _prepend(nbs["hog"], "q1_answer", "hog = []\nwhile True:\n    hog.append(bytearray(2**26))")

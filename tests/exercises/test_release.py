@@ -23,17 +23,18 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def _hidden_text(course: Course, assignment: str) -> list[str]:
-    """Every non-empty line inside a solution or hidden-test region of the sources."""
-    lines = []
+    """Every non-empty line inside a solution or hidden-test region of the sources that the
+    public text does not also hold (a question may quote the call it asks for)."""
+    lines, public = [], []
     for path in (course.root / "source" / assignment).glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
             inside = False
             for line in cell.source.splitlines():
                 if re.search(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)", line):
                     inside = "BEGIN" in line
-                elif inside and line.strip():
-                    lines.append(line.strip())
-    return lines
+                elif line.strip():
+                    (lines if inside else public).append(line.strip())
+    return [line for line in lines if not any(line in text for text in public)]
 
 
 def test_every_released_file_is_clean(tmp_path):
@@ -44,7 +45,7 @@ def test_every_released_file_is_clean(tmp_path):
     for assignment in course.assignments():
         release(course, assignment)
         hidden = _hidden_text(course, assignment)
-        assert len(hidden) >= 5  # the sources really have solutions and hidden tests
+        assert len(hidden) >= 5  # the sources really have solutions
         for sid in roster:
             seeds[sid, assignment] = derive_seed(SECRET, assignment, sid)
     checked = 0
@@ -75,8 +76,10 @@ def test_released_notebooks_keep_the_visible_tests_and_points(make_course):
     nb = nbformat.read(course.root / "handout" / "perfect" / "rfm_concentration" /
                        "rfm_concentration.ipynb", as_version=4)
     grades = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert sum(c.metadata["nbgrader"]["points"] for c in grades) == 10
-    assert all("assert" in c.source for c in grades)
+    tests = [c for c in grades if c.cell_type == "code"]
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == 10
+    assert sum(c.metadata["nbgrader"]["points"] for c in grades) == 12  # + a written answer
+    assert all("submit(" in c.source and "assert" in c.source for c in tests)
     assert any("raise NotImplementedError()" in c.source for c in nb.cells)
 
 
