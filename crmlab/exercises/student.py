@@ -211,7 +211,7 @@ def my_params() -> dict:
     >>> os.environ.update(CRMLAB_STUDENT_ID="s1", CRMLAB_ASSIGNMENT="rfm_concentration",
     ...                   CRMLAB_EXERCISE_SEED="11")
     >>> sorted(my_params())
-    ['levels', 'top']
+    ['budget', 'levels', 'top']
     >>> for k in ("CRMLAB_STUDENT_ID", "CRMLAB_ASSIGNMENT", "CRMLAB_EXERCISE_SEED"):
     ...     del os.environ[k]
     """
