@@ -184,8 +184,10 @@ class Course:
         self.check_assignment(assignment)
         result = self.api().generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
+            said = [line.strip() for line in (result.get("error") or result.get("log") or "")
+                    .splitlines() if line.strip()]
             raise RuntimeError(f"nbgrader generate_assignment {assignment} failed: "
-                               f"{(result.get('error') or result.get('log') or '').strip()[-400:]}")
+                               f"{said[-1][-300:] if said else 'no message'}")
 
 
 def _roster_text(roster: list[dict[str, str]]) -> str:

@@ -132,3 +132,34 @@ def test_bad_rosters_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="not allowed"):
         init_course(tmp_path / "b", students=["../evil"], generate=False)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_init_without_a_roster_then_add_students(tmp_path, capsys):
+    course_dir = tmp_path / "c"
+    assert main(["exercises", "init", str(course_dir), "--assignment", "rfm_concentration"]) == 0
+    assert "0 students" in capsys.readouterr().out
+    assert Course(course_dir).students() == []
+    assert main(["exercises", "release", str(course_dir), "rfm_concentration"]) == 2
+    assert "no students" in capsys.readouterr().err
+    assert main(["exercises", "students", str(course_dir), "--add", "s1", "s2"]) == 0
+    roster = tmp_path / "more.csv"
+    roster.write_text("student_id,email\ns3,s3@x.org\n")
+    assert main(["exercises", "students", str(course_dir), "--add", str(roster)]) == 0
+    assert Course(course_dir).students() == ["s1", "s2", "s3"]
+    assert main(["exercises", "students", str(course_dir), "--add", "s2"]) == 2
+    assert "already on the roster" in capsys.readouterr().err
+    assert main(["exercises", "release", str(course_dir), "rfm_concentration"]) == 0
+    assert (course_dir / "handout" / "s3" / "rfm_concentration" / TOKEN_FILE).is_file()
+
+
+def test_a_failing_init_leaves_nothing(tmp_path, capsys):
+    bad = tmp_path / "src"
+    (bad / "broken").mkdir(parents=True)
+    (bad / "broken" / "broken.ipynb").write_text("{ not a notebook")
+    for argv in (["exercises", "init", str(tmp_path / "a"), "--source", str(bad)],
+                 ["exercises", "init", str(tmp_path / "b"), "--assignment", "nope"],
+                 ["exercises", "init", str(tmp_path / "c"), "--students", str(bad)]):
+        assert main(argv) != 0
+        err = capsys.readouterr().err
+        assert err.startswith("crmlab: error: ") and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no course, no temp folder
