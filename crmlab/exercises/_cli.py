@@ -18,6 +18,7 @@ import csv
 import signal
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 __all__ = ["add_parser", "run"]
 
@@ -164,6 +165,9 @@ def _grade(args: argparse.Namespace, course) -> int:
         print(f"dry run: {len(rows)} entries, {bad} would score 0 for their files; "
               "nothing was graded")
         return 0
+    folder = Path(args.submissions)
+    if folder.is_symlink() or not folder.is_dir():
+        raise FileNotFoundError(f"no submissions folder at {folder} (a real folder, not a link)")
     level = isolation_level()
     if level == "limits-only":
         sys.stderr.write("crmlab: warning: not running as root, so notebooks run as you with "

@@ -440,7 +440,11 @@ class Zygote:
         self._lock = threading.Lock()
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent",
-               "PYTHONPATH": str(Path(crmlab.__file__).resolve().parents[1]),
+               # crmlab's own folder, and the package folders this interpreter found (a
+               # system Python run with a venv's packages on PYTHONPATH needs them too)
+               "PYTHONPATH": os.pathsep.join(dict.fromkeys(
+                   [str(Path(crmlab.__file__).resolve().parents[1])]
+                   + [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))])),
                "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
                "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
                "CRMLAB_MPL_CACHE": str(mpl_cache)}
