@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import stat
 
 import nbformat
@@ -163,3 +164,40 @@ def test_a_failing_init_leaves_nothing(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("crmlab: error: ") and len(err.strip().splitlines()) == 1, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no course, no temp folder
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_handout_runs_at_home_in_a_real_kernel(make_course, tmp_path, monkeypatch):
+    # the student's side: the released notebook, solved, in the crmlab Jupyter kernel, with
+    # only the token file beside it; submit() records nothing at home
+    from nbclient import NotebookClient
+
+    from crmlab.exercises.catalog import params
+
+    for key in ("CRMLAB_STUDENT_ID", "CRMLAB_ASSIGNMENT", "CRMLAB_EXERCISE_SEED",
+                "CRMLAB_ANSWERS", "NBGRADER_EXECUTION"):
+        monkeypatch.delenv(key, raising=False)
+    course = make_course(students=["s1"])
+    release(course, "rfm_concentration")
+    home = tmp_path / "home"
+    shutil.copytree(course.root / "handout" / "s1" / "rfm_concentration", home)
+    path = home / "rfm_concentration.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    source = nbformat.read(course.root / "source" / "rfm_concentration" /
+                           "rfm_concentration.ipynb", as_version=4)
+    solved = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+              if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    for c in nb.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in solved:
+            c.source = solved[gid]
+    NotebookClient(nb, kernel_name="crmlab", timeout=120,
+                   resources={"metadata": {"path": str(home)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+    shown = nb.cells[1].outputs[-1]["data"]["text/plain"]
+    seed = derive_seed(SECRET, "rfm_concentration", "s1")
+    assert shown == repr(params("rfm_concentration", seed))  # the student sees their own
+    assert sorted(p.name for p in home.iterdir()) == ["crmlab_student.json",
+                                                      "rfm_concentration.ipynb"]
