@@ -28,7 +28,12 @@ def _meta(grade_id: str, *, grade=False, solution=False, locked=True, points=Non
 
 
 def _rtl(text: str) -> str:
-    return f'<div dir="rtl" lang="fa">\n\n{text.strip()}\n\n</div>'
+    """Persian markdown, right to left; a line that starts with a Latin word or code gets a
+    right-to-left mark, so the line still reads from the right."""
+    lines = [RLM + line if line[:1].isascii() and (line[:1].isalpha() or line[:1] == "`")
+             else line for line in text.strip().splitlines()]
+    body = "\n".join(lines)
+    return f'<div dir="rtl" lang="fa">\n\n{body}\n\n</div>'
 
 
 class Notebook:
