@@ -188,6 +188,9 @@ def _grade(args: argparse.Namespace, course) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if table.attrs.get("stale_runs"):
+        print(f"removed what {table.attrs['stale_runs']} interrupted grading run(s) left "
+              "behind (processes, cgroups, folders)")
     print(table.drop(columns=["submitted_at"]).to_string(index=False))
     print(f"wrote {course.root / 'grades.csv'}")
     return 0

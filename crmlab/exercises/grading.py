@@ -597,7 +597,7 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
         finally:
             pool.shutdown(wait=True)
         checkers.close()
-        run_id = run.id
+        run_id, stale = run.id, run.stale
     if students is None:
         for name in inbox.list_folders(folder):
             if name not in set(roster):
@@ -614,4 +614,5 @@ def grade(course: Course, assignment: str, submissions: str | os.PathLike, *,
                           for s, r in zip(states, rows, strict=False)])
     table.attrs["seconds"] = {s.student: s.seconds for s in states}
     table.attrs["run"] = run_id
+    table.attrs["stale_runs"] = stale  # interrupted earlier runs whose leftovers were removed
     return table

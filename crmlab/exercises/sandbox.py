@@ -68,7 +68,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -964,12 +963,3 @@ def _rmtree(path: Path) -> None:
 
     shutil.rmtree(path, onerror=onerror)
 
-
-@contextlib.contextmanager
-def sandbox(run: GradingRun) -> Iterator[Sandbox]:
-    """``with sandbox(run) as box:`` — a started :class:`Sandbox`, closed afterwards."""
-    box = run.sandbox()
-    try:
-        yield box
-    finally:
-        box.close()
