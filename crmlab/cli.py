@@ -18,6 +18,7 @@ Examples
     crmlab exercises release course/ rfm_concentration
     crmlab exercises grade course/ rfm_concentration --submissions inbox/
     crmlab exercises feedback course/ rfm_concentration
+    crmlab exercises export course/ --format canvas
 """
 
 from __future__ import annotations
@@ -153,61 +154,15 @@ def _warehouse(args: argparse.Namespace) -> int:
 
 
 def _add_exercises_parser(sub) -> None:
-    e = sub.add_parser("exercises", help="personalised, auto-graded exercises (nbgrader)")
-    esub = e.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    i = esub.add_parser("init", help="create an nbgrader course with the shipped assignments")
-    i.add_argument("course_dir")
-    i.add_argument("--students", help="roster CSV with a student_id column")
-    i.add_argument("--course-id", default="crmlab")
-    i.add_argument("--source", help="folder of assignments (default: the shipped exercises/)")
-    rel = esub.add_parser("release", help="one personal student version per student")
-    rel.add_argument("course_dir")
-    rel.add_argument("assignment")
-    gr = esub.add_parser("grade", help="grade DIR/<student_id>/<notebook>.ipynb in sandboxes")
-    gr.add_argument("course_dir")
-    gr.add_argument("assignment")
-    gr.add_argument("--submissions", required=True, help="folder of <student_id>/ folders")
-    gr.add_argument("--workers", type=_positive_int, default=2)
-    gr.add_argument("--cell-timeout", type=_positive_int, default=60, help="seconds per cell")
-    gr.add_argument("--memory-mb", type=_positive_int, default=3072, help="per process")
-    fb = esub.add_parser("feedback", help="HTML feedback per student (nbgrader)")
-    fb.add_argument("course_dir")
-    fb.add_argument("assignment")
+    from .exercises._cli import add_parser
+
+    add_parser(sub, _Parser, _positive_int)
 
 
 def _exercises(args: argparse.Namespace) -> int:
-    from .exercises import course as courses
+    from .exercises._cli import run
 
-    if args.action == "init":
-        c = courses.init_course(args.course_dir, students=args.students or (),
-                                source=args.source, course_id=args.course_id)
-        print(f"created course {c.root} with {len(c.assignments())} assignments "
-              f"({', '.join(c.assignments())}) and {len(c.students())} students; the secret "
-              f"is in {c.secret_path} (keep it private)")
-        return 0
-    course = courses.Course(args.course_dir)
-    if args.action == "release":
-        out = courses.release(course, args.assignment)
-        print(f"released {args.assignment} to {len(course.students())} students under "
-              f"{out}/<student_id>/{args.assignment}/")
-        return 0
-    from .exercises import grading
-
-    if args.action == "feedback":
-        written = grading.feedback(course, args.assignment)
-        print(f"wrote feedback for {len(written)} students under {course.root / 'feedback'}")
-        return 0
-    from .exercises.sandbox import Limits, isolation_level
-
-    if isolation_level() != "uid":
-        sys.stderr.write("crmlab: warning: not running as root, so notebooks run as you with "
-                         "resource limits only (see docs/exercises.md)\n")
-    limits = Limits(cell_timeout=args.cell_timeout, memory_bytes=args.memory_mb * 2**20)
-    table = grading.grade(course, args.assignment, args.submissions, workers=args.workers,
-                          limits=limits)
-    print(table.to_string(index=False))
-    print(f"wrote {course.root / 'grades.csv'}")
-    return 0
+    return run(args)
 
 
 def _generate(args: argparse.Namespace) -> int:

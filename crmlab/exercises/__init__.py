@@ -1,9 +1,9 @@
-"""Personalised, auto-graded exercises on top of nbgrader.
+"""Personalised exercises on nbgrader, graded outside the student's kernel.
 
-nbgrader gives the course layout, solution and hidden-test stripping, the gradebook
-and feedback; crmlab adds what nbgrader lacks: every student gets their own synthetic
-world, answers are checked against values recomputed from that world, and grading runs
-each submission in a locked-down sandbox.
+nbgrader gives the course layout, solution and hidden-test stripping, the gradebook,
+manual grading and feedback; crmlab adds what nbgrader lacks: every student gets their
+own synthetic world and their own parameters, the verdicts are computed outside the
+student's kernel, and each submission runs in its own sandbox.
 
 Design
 ------
@@ -11,31 +11,25 @@ Seeds
     ``seed = HMAC-SHA256(course secret, assignment, student id)``
     (:func:`derive_seed`). The secret is 32 random bytes made by ``crmlab exercises
     init`` and kept in ``COURSE_DIR/.crmlab/secret`` (mode 0600, folder 0700).
+Parameters
+    :func:`my_params` (from :mod:`crmlab.exercises.catalog`): the share, horizon,
+    segment or budget each question asks about, drawn from the student's seed.
 Release
-    A student working at home has no secret, so ``crmlab exercises release`` writes
-    one folder per student on the roster, ``COURSE_DIR/handout/<student_id>/<assignment>/``,
-    holding nbgrader's student version of the notebooks and ``crmlab_student.json``
-    with that student's own seed (:class:`Identity`) — never the secret, never anyone
-    else's seed. :func:`my_world` reads that file (or the environment the grader sets).
-Checks
-    :mod:`crmlab.exercises.checks` recomputes each expected answer from the world of
-    the identity the grader gives (environment), never from a seed the notebook
-    chose: an answer copied from a friend was computed on the friend's world and fails.
+    ``crmlab exercises release`` writes one folder per student,
+    ``COURSE_DIR/handout/<student_id>/<assignment>/``, holding nbgrader's student version
+    and ``crmlab_student.json`` with that student's own seed (:class:`Identity`).
+Answers
+    The locked test cells call :func:`submit`, which records each answer in a typed JSON
+    file (:mod:`crmlab.exercises.answers`; never pickle). Nothing else the kernel does
+    reaches the score.
 Grading
-    :mod:`crmlab.exercises.grading`: for each student on the roster, nbgrader's
-    sanitising steps restore the locked and hidden test cells from the gradebook in
-    the instructor's process; the notebook then runs in a sandbox
-    (:mod:`crmlab.exercises.sandbox`) that sees only a temporary copy, the student's
-    seed and a time and memory budget; the outputs come back and nbgrader's scoring
-    steps write the gradebook, again in the instructor's process.
-    ``COURSE_DIR/grades.csv`` has one row per student, with a reason for every zero
-    that did not come from running the notebook.
+    :mod:`crmlab.exercises.grading`: nbgrader's sanitising steps restore the locked
+    cells; each notebook runs in a sandbox (:mod:`crmlab.exercises.sandbox`: bubblewrap
+    namespaces, its own uid and cgroups when root); a checker process recomputes the
+    expected answers from the seed and compares (:mod:`crmlab.exercises.checks`); the
+    verdicts are written to nbgrader's gradebook and ``COURSE_DIR/grades.csv``.
 
-Limits: the verdict of a test cell is decided inside the student's kernel (as in
-nbgrader itself), so a student who studies the checks can make them pass by
-monkeypatching; the sandbox protects the course, not the verdict. crmlab is open
-source, so a student can always compute the expected answers with crmlab itself —
-which is the exercise. See docs/exercises.md.
+See docs/exercises.md.
 
 Examples
 --------
@@ -45,10 +39,35 @@ Examples
 2000
 """
 
-from . import checks
-from .checks import named_customers
+from . import answers, catalog, checks
+from .answers import submit
 from .seeds import derive_seed, new_secret
-from .student import EXERCISE_CONFIG, TOKEN_FILE, Identity, graded_identity, my_world
+from .student import (
+    EXERCISE_CONFIG,
+    TOKEN_FILE,
+    Identity,
+    graded_identity,
+    my_params,
+    my_world,
+)
 
-__all__ = ["EXERCISE_CONFIG", "TOKEN_FILE", "Identity", "checks", "derive_seed",
-           "graded_identity", "my_world", "named_customers", "new_secret"]
+__all__ = ["EXERCISE_CONFIG", "TOKEN_FILE", "Identity", "answers", "catalog", "checks",
+           "derive_seed", "graded_identity", "my_params", "my_world", "named_customers",
+           "new_secret", "submit"]
+
+
+def named_customers() -> list[str]:
+    """The five customers your questions name (repeat buyers of your own world).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.update(CRMLAB_STUDENT_ID="s1", CRMLAB_ASSIGNMENT="clv_bgnbd",
+    ...                   CRMLAB_EXERCISE_SEED="11")
+    >>> len(named_customers())
+    5
+    >>> for k in ("CRMLAB_STUDENT_ID", "CRMLAB_ASSIGNMENT", "CRMLAB_EXERCISE_SEED"):
+    ...     del os.environ[k]
+    """
+    ident = graded_identity()
+    return checks.named_customers(ident.seed, ident.assignment)

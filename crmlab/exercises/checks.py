@@ -1,71 +1,105 @@
-"""Answer checks: the expected answers are recomputed from the student's own world.
+"""The verdicts: recorded answers compared with values recomputed from the student's world.
 
-Each ``check_*`` function takes a student's answer, rebuilds the expected value from
-the world of the identity the grader set (:func:`~crmlab.exercises.student.graded_identity`
-— never a seed the notebook chose), and raises ``AssertionError`` with a hint when the
-answer is wrong. Messages never print the expected value. An answer copied from a
-friend was computed on the friend's world, so it fails.
+:func:`grade_answers` runs in the grader's checker process, never in the student's
+kernel. It takes the assignment, the student's seed (derived by the grader from the
+course secret) and the answers the kernel recorded (:mod:`crmlab.exercises.answers`),
+recomputes every expected value from that seed's world and the student's parameters
+(:func:`crmlab.exercises.catalog.params`), and returns, per question, the fraction of
+the points earned (0 or 1) and a message for the feedback. Messages say what was
+expected, in words, and what was wrong with the answer; they never print the expected
+value. An answer computed on another world, or with another student's parameters, is
+wrong.
 
-Tolerances accept correct answers computed by other reasonable methods (another
-optimiser or library for the same model, another tie rule for quantile scores, the
-integer or fractional boundary customer in a top-20% share), and no more:
+Tolerances accept a correct answer computed another reasonable way (another optimiser
+or library for the same model, another tie rule for quantile scores, integer or
+fractional boundary customers) and reject answers from another world:
 
-==========================  =============================================================
+==========================  ===============================================================
 answer                      accepted when
-==========================  =============================================================
-RFM table                   same customers; frequency exact; monetary to 1e-6; recency
-                            within 1 day; each of R, F, M agrees for >= 90% of customers
-top-20% share, Gini         within 0.005
+==========================  ===============================================================
+RFM table                   same customers; purchase count exact; monetary to 1e-6;
+                            recency within 1 day; each of R, F, M agrees for >= 90% of
+                            customers
+top share, Gini             within 0.005
+count of champions          exact (the scores of rfm_table, as asked)
 BG/NBD parameters           each within 5% (relative)
 P(alive)                    each within 0.02
-12-month CLV                each within 5% (relative) or 0.5 currency units
-segmentation features       every column to 1e-6 (relative)
-ARI of your labels          the ARI of those labels against your world's truth, to 1e-6
-ARI of each method          within 1e-4 (the call is prescribed: segment(..., seed=0))
+CLV                         each within 5% (relative) or 0.5 currency units
+features                    every column to 1e-6 (relative)
+ARI                         within 1e-4 (the call is prescribed: your k and seed)
 complaint rate              within 0.1% (relative)
 weather rate ratio          within 0.2% (relative)
-peak month                  its seasonal effect is within 0.02 of the largest
-==========================  =============================================================
+peak month, choices         the best option, or one within a small margin of it
+==========================  ===============================================================
 
 Examples
 --------
->>> import os
->>> os.environ.update(CRMLAB_STUDENT_ID="s1", CRMLAB_ASSIGNMENT="rfm_concentration",
-...                   CRMLAB_EXERCISE_SEED="11")
->>> revenue = expected_revenue()
+>>> from crmlab.exercises import answers
+>>> seed = 11
 >>> from crmlab.analytics import concentration
->>> check_top_share(concentration.top_share(revenue, 0.2))
->>> check_top_share(0.01)
-Traceback (most recent call last):
-...
-AssertionError: top_share: 0.01 is not the share of revenue held by the top 20% of your customers
->>> for k in ("CRMLAB_STUDENT_ID", "CRMLAB_ASSIGNMENT", "CRMLAB_EXERCISE_SEED"):
-...     del os.environ[k]
+>>> from crmlab.exercises.catalog import params
+>>> top = params("rfm_concentration", seed)["top"]
+>>> share = concentration.top_share(expected_revenue(seed, "rfm_concentration"), top)
+>>> v = grade_answers("rfm_concentration", seed, answers.dumps({"q2_top_share": share}))
+>>> v["q2_top_share"]["score"], v["q2_gini"]["score"]
+(1.0, 0.0)
 """
 
 from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..world import World
-from .student import graded_identity, world_for_seed
+from . import answers as _answers
+from .catalog import params, spec
+from .student import world_for_seed
 
-__all__ = ["check_bgnbd_params", "check_clv", "check_features", "check_gini",
-           "check_label_ari", "check_method_aris", "check_p_alive", "check_panel_rate",
-           "check_peak_month", "check_rfm_table", "check_top_share",
-           "check_weather_rate_ratio", "expected_revenue", "named_customers"]
+__all__ = ["RFM_PURCHASES", "Wrong", "expected_revenue", "grade_answers", "named_customers",
+           "segment_call"]
+
+#: The purchase-count column of ``rfm.rfm_table`` (renamed from ``frequency``; answers
+#: with either name are accepted). The one place to change if the column moves again.
+RFM_PURCHASES = ("purchases", "frequency")
 
 
-def _quiet(func):
-    """Run ``func`` with warnings silenced: nbgrader fails a test cell that writes to
-    stderr, and a library warning while recomputing the answer is not the student's."""
+def segment_call(X: pd.DataFrame, method: str, k: int, seed: int) -> np.ndarray:
+    """``segmentation.segment`` with the student's k and seed (the one place that spells
+    the seed argument; it becomes ``random_state=`` in a later crmlab)."""
+    from ..analytics import segmentation
 
+    return segmentation.segment(X, method=method, k=k, seed=seed)
+
+
+class Wrong(Exception):
+    """A wrong answer: ``Wrong(english, persian)`` (what was wrong, never the value)."""
+
+    def __init__(self, en: str, fa: str) -> None:
+        super().__init__(en)
+        self.en, self.fa = en, fa
+
+
+_MESSAGES = {
+    "ok": ("Correct: {what}.", "درست است: {what}."),
+    "none": ("no answer was recorded: the test cell did not run, or failed before it "
+             "recorded your answer",
+             "پاسخی ثبت نشد: خانهٔ آزمون اجرا نشد یا پیش از ثبت پاسخ خطا داد"),
+    "unreadable": ("the recorded answers could not be read", "پاسخ‌های ثبت‌شده خوانا نبودند"),
+    "broken": ("your answer could not be checked ({what})", "پاسخ شما بررسی‌پذیر نبود ({what})"),
+    "expected": ("Expected: {what}.", "انتظار می‌رفت: {what}."),
+}
+
+
+def _msg(key: str, lang: str, **fmt: Any) -> str:
+    en, fa = _MESSAGES[key]
+    return (fa if lang == "fa" else en).format(**fmt)
+
+
+def _quiet(func: Callable) -> Callable:
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with warnings.catch_warnings():
@@ -75,264 +109,641 @@ def _quiet(func):
     return wrapper
 
 
-def _world() -> World:
-    return world_for_seed(graded_identity().seed)
-
-
-def _fail(message: str) -> None:
-    raise AssertionError(message)
-
-
+# ------------------------------------------------------------------------ answer shapes
 def _number(value: Any, name: str) -> float:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        _fail(f"{name}: expected a number; got {type(value).__name__}")
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise Wrong(f"{name}: expected a number; got {type(value).__name__}",
+                    f"{name}: عدد انتظار می‌رفت؛ {type(value).__name__} دریافت شد")
+    out = float(value)
     if not np.isfinite(out):
-        _fail(f"{name}: expected a finite number; got {out}")
+        raise Wrong(f"{name}: expected a finite number; got {out}",
+                    f"{name}: عددی متناهی انتظار می‌رفت؛ {out} دریافت شد")
     return out
 
 
-def _by_customer(values: Any, ids: pd.Index, name: str) -> pd.Series:
-    if isinstance(values, Mapping):
-        values = pd.Series(dict(values))
-    if not isinstance(values, pd.Series):
-        _fail(f"{name}: expected a pandas Series (or dict) indexed by customer id; got "
-              f"{type(values).__name__}")
-    missing = [c for c in ids if c not in values.index]
+def _close(got: float, want: float, *, rel: float = 0.0, abs_: float = 0.0, name: str) -> None:
+    if abs(got - want) > max(rel * abs(want), abs_):
+        tol = f"{rel:.1%} (relative)" if rel else f"{abs_:g}"
+        raise Wrong(f"{name}: {got:.6g} is not within {tol} of the value from your world",
+                    f"{name}: {got:.6g} با مقدار دنیای شما بیش از {tol} فاصله دارد")
+
+
+def _series(value: Any, ids: pd.Index, name: str) -> pd.Series:
+    if isinstance(value, Mapping):
+        value = pd.Series(dict(value), dtype=object)
+    if not isinstance(value, pd.Series):
+        raise Wrong(f"{name}: expected a Series (or dict) indexed by customer id; got "
+                    f"{type(value).__name__}",
+                    f"{name}: یک Series (یا dict) با شناسهٔ مشتری انتظار می‌رفت؛ "
+                    f"{type(value).__name__} دریافت شد")
+    value = value.set_axis(value.index.map(str))
+    missing = [c for c in ids if c not in value.index]
     if missing:
-        _fail(f"{name}: missing customers {missing}")
+        raise Wrong(f"{name}: missing customers {missing[:5]}",
+                    f"{name}: این مشتریان نیستند: {missing[:5]}")
     try:
-        return values.reindex(ids).astype(float)
+        return pd.to_numeric(value.reindex(ids), errors="raise").astype(float)
     except (TypeError, ValueError):
-        _fail(f"{name}: values must be numbers")
-    raise AssertionError  # pragma: no cover
+        raise Wrong(f"{name}: values must be numbers", f"{name}: مقدارها باید عدد باشند") \
+            from None
 
 
-# ---------------------------------------------------------------- 1. RFM and concentration
-def expected_revenue(world: World | None = None) -> pd.Series:
+def _frame(value: Any, name: str) -> pd.DataFrame:
+    if not isinstance(value, pd.DataFrame):
+        raise Wrong(f"{name}: expected a table (DataFrame); got {type(value).__name__}",
+                    f"{name}: یک جدول (DataFrame) انتظار می‌رفت؛ {type(value).__name__} "
+                    "دریافت شد")
+    return value.set_axis(value.index.map(str))
+
+
+def _choice(value: Any, allowed: list, name: str) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, str):
+        value = value.strip()
+    matches = [a for a in allowed if a == value or str(a) == str(value)
+               or (isinstance(a, int | float) and isinstance(value, int | float)
+                   and not isinstance(value, bool) and float(a) == float(value))]
+    if not matches:
+        shown = ", ".join(map(repr, allowed))
+        raise Wrong(f"{name}: {value!r} is not one of the options ({shown})",
+                    f"{name}: {value!r} جزو گزینه‌ها نیست ({shown})")
+    return matches[0]
+
+
+def _best(value: Any, scores: Mapping[Any, float], margin: float, name: str) -> None:
+    got = _choice(value, list(scores), name)
+    if scores[got] < max(scores.values()) - margin:
+        raise Wrong(f"{name}: {got!r} is not the best option in your world",
+                    f"{name}: {got!r} در دنیای شما بهترین گزینه نیست")
+
+
+# -------------------------------------------------------------- 03 RFM and concentration
+def expected_revenue(seed: int, assignment: str = "rfm_concentration") -> pd.Series:
     """Transaction revenue per customer (customers with at least one transaction)."""
-    w = world if world is not None else _world()
+    w = world_for_seed(seed, assignment)
     return w.transactions.groupby("customer_id", observed=True)["amount"].sum()
 
 
 @_quiet
-@functools.lru_cache(maxsize=2)
-def _rfm(seed: int) -> pd.DataFrame:
+@functools.lru_cache(maxsize=4)
+def _rfm(seed: int, assignment: str) -> pd.DataFrame:
     from ..analytics import rfm
 
-    w = world_for_seed(seed)
-    return rfm.rfm_table(w.transactions, end=w.config.end, bins=5)
+    w = world_for_seed(seed, assignment)
+    return rfm.rfm_table(w.transactions, end=w.config.end, bins=params(assignment, seed)["levels"])
 
 
-def check_rfm_table(table: Any) -> None:
-    """RFM table of the transactions, 5 bins, observation ending on the last day."""
-    if not isinstance(table, pd.DataFrame):
-        _fail(f"rfm: expected a DataFrame; got {type(table).__name__}")
-    expected = _rfm(graded_identity().seed)
-    need = ["recency_days", "frequency", "monetary", "R", "F", "M"]
-    missing = [c for c in need if c not in table.columns]
+def _purchases(table: pd.DataFrame) -> str | None:
+    return next((c for c in RFM_PURCHASES if c in table.columns), None)
+
+
+def _check_rfm(value: Any, seed: int, assignment: str) -> None:
+    table = _frame(value, "rfm")
+    expected = _rfm(seed, assignment)
+    count = _purchases(table)
+    need = ["recency_days", "monetary", "R", "F", "M"]
+    missing = [c for c in need if c not in table.columns] + ([] if count else ["purchases"])
     if missing:
-        _fail(f"rfm: missing columns {missing}")
-    if set(map(str, table.index)) != set(expected.index) or len(table) != len(expected):
-        _fail("rfm: the rows must be exactly your customers with at least one transaction, "
-              "indexed by customer_id")
-    got = table.copy()
-    got.index = got.index.map(str)
-    got = got.reindex(expected.index)
-    if not np.array_equal(got["frequency"].to_numpy(float), expected["frequency"].to_numpy(float)):
-        _fail("rfm: frequency should count every transaction of the customer")
-    if not np.allclose(got["monetary"].to_numpy(float), expected["monetary"], rtol=1e-6):
-        _fail("rfm: monetary should be the mean transaction amount")
-    if not np.allclose(got["recency_days"].to_numpy(float), expected["recency_days"], atol=1.0):
-        _fail("rfm: recency_days should be days from the last transaction to the end of the "
-              "data (world.config.end)")
+        raise Wrong(f"rfm: missing columns {missing}", f"rfm: این ستون‌ها نیستند: {missing}")
+    if set(table.index) != set(expected.index) or len(table) != len(expected):
+        raise Wrong("rfm: the rows must be exactly your customers with at least one "
+                    "transaction, indexed by customer_id",
+                    "rfm: سطرها باید دقیقاً مشتریانِ دارای دست‌کم یک تراکنش باشند، با شاخص "
+                    "customer_id")
+    got = table.reindex(expected.index)
+    want_count = expected[_purchases(expected)]
+    try:
+        numbers = {c: pd.to_numeric(got[c]).to_numpy(float) for c in need + [count]}
+    except (TypeError, ValueError):
+        raise Wrong("rfm: the columns must hold numbers", "rfm: ستون‌ها باید عدد باشند") \
+            from None
+    if not np.array_equal(numbers[count], want_count.to_numpy(float)):
+        raise Wrong("rfm: the purchase count should count every transaction of the customer",
+                    "rfm: شمار خرید باید همهٔ تراکنش‌های مشتری را بشمارد")
+    if not np.allclose(numbers["monetary"], expected["monetary"], rtol=1e-6):
+        raise Wrong("rfm: monetary should be the mean transaction amount",
+                    "rfm: ستون monetary باید میانگین مبلغ تراکنش باشد")
+    if not np.allclose(numbers["recency_days"], expected["recency_days"], atol=1.0):
+        raise Wrong("rfm: recency_days should be the days from the last transaction to the "
+                    "end of the data (world.config.end)",
+                    "rfm: recency_days باید تعداد روز از آخرین تراکنش تا پایان داده "
+                    "(world.config.end) باشد")
+    levels = params(assignment, seed)["levels"]
     for col in ("R", "F", "M"):
-        agree = float(np.mean(got[col].to_numpy(float) == expected[col].to_numpy(float)))
+        agree = float(np.mean(numbers[col] == expected[col].to_numpy(float)))
         if agree < 0.9:
-            _fail(f"rfm: {col} scores agree with quintile scores for only {agree:.0%} of "
-                  "customers (5 = best)")
+            raise Wrong(f"rfm: {col} agrees with quantile scores on {levels} levels for only "
+                        f"{agree:.0%} of customers (higher is better)",
+                        f"rfm: امتیاز {col} فقط برای {agree:.0%} مشتریان با امتیاز چندک‌ها در "
+                        f"{levels} سطح یکی است (بزرگ‌تر بهتر است)")
 
 
-def check_top_share(value: Any) -> None:
-    """Share of transaction revenue held by the top 20% of customers."""
+def _check_top_share(value: Any, seed: int, assignment: str) -> None:
     from ..analytics import concentration
 
-    got = _number(value, "top_share")
-    if abs(got - concentration.top_share(expected_revenue(), 0.2)) > 0.005:
-        _fail(f"top_share: {got:.4g} is not the share of revenue held by the top 20% of your "
-              "customers")
+    top = params(assignment, seed)["top"]
+    _close(_number(value, "top_share"),
+           concentration.top_share(expected_revenue(seed, assignment), top),
+           abs_=0.005, name="top_share")
 
 
-def check_gini(value: Any) -> None:
-    """Gini coefficient of transaction revenue per customer."""
+def _check_gini(value: Any, seed: int, assignment: str) -> None:
     from ..analytics import concentration
 
-    got = _number(value, "gini")
-    if abs(got - concentration.gini(expected_revenue())) > 0.005:
-        _fail(f"gini: {got:.4g} is not the Gini coefficient of your customers' revenue")
+    _close(_number(value, "gini"), concentration.gini(expected_revenue(seed, assignment)),
+           abs_=0.005, name="gini")
 
 
-# ---------------------------------------------------------------- 2. BG/NBD + Gamma-Gamma
+def _check_champions(value: Any, seed: int, assignment: str) -> None:
+    table = _rfm(seed, assignment)
+    top = params(assignment, seed)["levels"]
+    want = int(((table["R"] == top) & (table["F"] == top) & (table["M"] == top)).sum())
+    _close(_number(value, "champions"), want, abs_=0.5, name="champions")
+
+
+# ---------------------------------------------------------------- 03 BG/NBD + Gamma-Gamma
 @_quiet
-@functools.lru_cache(maxsize=2)
-def _clv(seed: int) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4)
+def _clv(seed: int, assignment: str) -> dict[str, Any]:
     from ..analytics import clv
 
-    w = world_for_seed(seed)
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
     s = clv.summarize_transactions(w.transactions, value_col="amount", end=w.config.end,
                                    freq="W")
     bg = clv.BetaGeo(s["frequency"], s["recency"], s["T"]).fit()
     repeat = s[s["frequency"] > 0]
     gg = clv.GammaGamma(repeat["frequency"], repeat["monetary_value"]).fit()
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(p["name_seed"])
     names = pd.Index(sorted(rng.choice(repeat.index.to_numpy(), size=5, replace=False)),
                      name="customer_id")
     rows = s.loc[names]
+    value = clv.customer_lifetime_value(bg, gg, rows, horizon=p["horizon"], period="M",
+                                        discount_rate=p["discount"])
     return {"params": bg.params, "names": names,
             "p_alive": bg.p_alive(rows["frequency"], rows["recency"], rows["T"]),
-            "clv": clv.customer_lifetime_value(bg, gg, rows, horizon=12, period="M",
-                                               discount_rate=0.01)}
+            "clv": value}
 
 
-def named_customers() -> list[str]:
-    """The five customers your CLV questions ask about (repeat buyers of your world)."""
-    return list(_clv(graded_identity().seed)["names"])
+def named_customers(seed: int, assignment: str) -> list[str]:
+    """The five repeat customers a student's CLV (or engagement) questions ask about."""
+    if spec(assignment).base == "social_crm":
+        return list(_social(seed, assignment)["names"])
+    return list(_clv(seed, assignment)["names"])
 
 
-def check_bgnbd_params(params: Any) -> None:
-    """BG/NBD parameters r, alpha, a, b (weekly periods)."""
-    expected = _clv(graded_identity().seed)["params"]
-    if not isinstance(params, Mapping | pd.Series):
-        _fail("params: expected a dict or Series with keys r, alpha, a, b")
+def _check_bgnbd(value: Any, seed: int, assignment: str) -> None:
+    expected = _clv(seed, assignment)["params"]
+    if not isinstance(value, Mapping | pd.Series):
+        raise Wrong("params: expected a dict or Series with keys r, alpha, a, b",
+                    "params: یک dict یا Series با کلیدهای r، alpha، a و b انتظار می‌رفت")
     for name in ("r", "alpha", "a", "b"):
-        if name not in params:
-            _fail(f"params: missing {name!r}")
-        got = _number(params[name], f"params[{name!r}]")
-        if abs(got - expected[name]) > 0.05 * abs(expected[name]):
-            _fail(f"params: {name} = {got:.4g} is not the maximum-likelihood estimate on your "
-                  "weekly summary")
+        if name not in value:
+            raise Wrong(f"params: missing {name!r}", f"params: کلید {name!r} نیست")
+        _close(_number(value[name], f"params[{name!r}]"), float(expected[name]), rel=0.05,
+               name=f"params[{name!r}]")
 
 
-def check_p_alive(p_alive: Any) -> None:
-    """P(alive) at the end of the data for :func:`named_customers`."""
-    expected = _clv(graded_identity().seed)["p_alive"]
-    got = _by_customer(p_alive, expected.index, "p_alive")
+def _check_p_alive(value: Any, seed: int, assignment: str) -> None:
+    expected = _clv(seed, assignment)["p_alive"]
+    got = _series(value, expected.index, "p_alive")
     bad = list(expected.index[np.abs(got.to_numpy() - expected.to_numpy()) > 0.02])
     if bad:
-        _fail(f"p_alive: wrong for {bad}")
+        raise Wrong(f"p_alive: wrong for {bad}", f"p_alive: برای این مشتریان نادرست است: {bad}")
 
 
-def check_clv(value: Any) -> None:
-    """12-month CLV (monthly discount 1%) for :func:`named_customers`."""
-    expected = _clv(graded_identity().seed)["clv"]
-    got = _by_customer(value, expected.index, "clv")
+def _check_clv(value: Any, seed: int, assignment: str) -> None:
+    expected = _clv(seed, assignment)["clv"]
+    got = _series(value, expected.index, "clv")
     err = np.abs(got.to_numpy() - expected.to_numpy())
     bad = list(expected.index[(err > 0.05 * np.abs(expected.to_numpy())) & (err > 0.5)])
     if bad:
-        _fail(f"clv: wrong for {bad}")
+        raise Wrong(f"clv: wrong for {bad} (check the horizon and the discount rate)",
+                    f"clv: برای این مشتریان نادرست است: {bad} (افق و نرخ تنزیل را بررسی کنید)")
 
 
-# ---------------------------------------------------------------- 3. segmentation
+def _check_clv_choice(value: Any, seed: int, assignment: str) -> None:
+    clv = _clv(seed, assignment)["clv"]
+    _best(str(value) if not isinstance(value, str) else value, clv.to_dict(),
+          0.005 * float(clv.max()), "best_customer")
+
+
+# -------------------------------------------------------------------------- 04 segments
 @_quiet
-@functools.lru_cache(maxsize=2)
-def _segmentation(seed: int) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4)
+def _segmentation(seed: int, assignment: str) -> dict[str, Any]:
     from ..analytics import segmentation
 
-    w = world_for_seed(seed)
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
     X = segmentation.customer_features(w.tables)
     truth = w.truth.customers.set_index("customer_id")["segment"].reindex(X.index)
-    aris = {m: segmentation.score_labels(segmentation.segment(X, method=m, k=5, seed=0),
+    aris = {m: segmentation.score_labels(segment_call(X, m, p["k"], p["seed"]),
                                          truth.to_numpy())["ari"]
             for m in segmentation.METHODS}
     return {"features": X, "truth": truth, "aris": aris}
 
 
-def check_features(features: Any) -> None:
-    """Behavioural features per customer (``customer_features`` of the world's tables)."""
-    expected = _segmentation(graded_identity().seed)["features"]
-    if not isinstance(features, pd.DataFrame):
-        _fail(f"features: expected a DataFrame; got {type(features).__name__}")
-    if len(features) != len(expected) or set(map(str, features.index)) != set(expected.index):
-        _fail("features: one row per customer, indexed by customer_id")
-    missing = [c for c in expected.columns if c not in features.columns]
+def _check_features(value: Any, seed: int, assignment: str) -> None:
+    expected = _segmentation(seed, assignment)["features"]
+    got = _frame(value, "features")
+    if len(got) != len(expected) or set(got.index) != set(expected.index):
+        raise Wrong("features: one row per customer, indexed by customer_id",
+                    "features: برای هر مشتری یک سطر، با شاخص customer_id")
+    missing = [c for c in expected.columns if c not in got.columns]
     if missing:
-        _fail(f"features: missing columns {missing}")
-    got = features.set_axis(features.index.map(str)).reindex(expected.index)
+        raise Wrong(f"features: missing columns {missing}",
+                    f"features: این ستون‌ها نیستند: {missing}")
+    got = got.reindex(expected.index)
     for col in expected.columns:
-        if not np.allclose(got[col].to_numpy(float), expected[col].to_numpy(float),
-                           rtol=1e-6, atol=1e-9):
-            _fail(f"features: column {col!r} differs from your world's")
+        try:
+            ok = np.allclose(pd.to_numeric(got[col]).to_numpy(float),
+                             expected[col].to_numpy(float), rtol=1e-6, atol=1e-9)
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise Wrong(f"features: column {col!r} differs from your world's",
+                        f"features: ستون {col!r} با دنیای شما یکی نیست")
 
 
-def check_label_ari(labels: Any, ari: Any) -> None:
-    """``ari`` must be the adjusted Rand index of ``labels`` against the true segments."""
-    from sklearn.metrics import adjusted_rand_score
-
-    truth = _segmentation(graded_identity().seed)["truth"]
-    arr = np.asarray(labels).ravel()
-    if arr.size != len(truth):
-        _fail(f"labels: expected one label per customer ({len(truth)}); got {arr.size}")
-    if len(np.unique(arr)) < 2:
-        _fail("labels: a segmentation needs at least two groups")
-    got = _number(ari, "ari")
-    if abs(got - adjusted_rand_score(truth.to_numpy(), arr)) > 1e-6:
-        _fail("ari: not the adjusted Rand index of your labels against your world's true "
-              "segments (rows in customer_features order)")
+def _check_ari(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "ari"), _segmentation(seed, assignment)["aris"]["kmeans"],
+           abs_=1e-4, name="ari")
 
 
-def check_method_aris(aris: Any) -> None:
-    """ARI of every method in ``segmentation.METHODS`` (k=5, seed=0) on your world."""
-    expected = _segmentation(graded_identity().seed)["aris"]
-    if not isinstance(aris, Mapping | pd.Series):
-        _fail(f"aris: expected a dict method -> ARI with keys {sorted(expected)}")
-    for method, value in expected.items():
-        if method not in aris:
-            _fail(f"aris: missing method {method!r}")
-        if abs(_number(aris[method], f"aris[{method!r}]") - value) > 1e-4:
-            _fail(f"aris: the ARI of {method!r} is not that of your world")
+def _check_aris(value: Any, seed: int, assignment: str) -> None:
+    expected = _segmentation(seed, assignment)["aris"]
+    if not isinstance(value, Mapping | pd.Series):
+        raise Wrong(f"aris: expected a dict method -> ARI with keys {sorted(expected)}",
+                    f"aris: یک dict از روش به ARI با کلیدهای {sorted(expected)} انتظار می‌رفت")
+    for method, want in expected.items():
+        if method not in value:
+            raise Wrong(f"aris: missing method {method!r}", f"aris: روش {method!r} نیست")
+        _close(_number(value[method], f"aris[{method!r}]"), want, abs_=1e-4,
+               name=f"aris[{method!r}]")
 
 
-# ---------------------------------------------------------------- 4. complaints GLM
+def _check_method_choice(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _segmentation(seed, assignment)["aris"], 0.01, "best_method")
+
+
+# ------------------------------------------------------------------------ 05 complaints
 @_quiet
-@functools.lru_cache(maxsize=2)
-def _complaints(seed: int) -> dict[str, Any]:
+@functools.lru_cache(maxsize=4)
+def _complaints(seed: int, assignment: str) -> dict[str, Any]:
     from ..analytics import service
 
-    w = world_for_seed(seed)
-    repair = service.complaint_panel(w.complaints, w.customers, w.weather,
-                                     category="repair_delay")
-    glm = service.fit_complaint_glm(repair)
+    w = world_for_seed(seed, assignment)
+    category = params(assignment, seed)["category"]
+    panel = service.complaint_panel(w.complaints, w.customers, w.weather, category=category)
+    glm = service.fit_complaint_glm(panel)
     everything = service.fit_complaint_glm(
         service.complaint_panel(w.complaints, w.customers, w.weather))
-    season = np.zeros(12)
+    season = {1: 0.0}
     for m in range(2, 13):
-        season[m - 1] = everything.params.get(f"C(month_of_year)[T.{m}]", 0.0)
-    return {"rate": 1000.0 * repair["complaints"].sum() / repair["customers"].sum(),
-            "ratio": float(np.exp(glm.params["weather_days"])), "season": season}
+        season[m] = float(everything.params.get(f"C(month_of_year)[T.{m}]", 0.0))
+    by_province = panel.groupby("province", observed=True)[["complaints", "customers"]].sum()
+    per_1000 = (1000 * by_province["complaints"] / by_province["customers"]).to_dict()
+    return {"rate": 1000.0 * panel["complaints"].sum() / panel["customers"].sum(),
+            "ratio": float(np.exp(glm.params["weather_days"])), "season": season,
+            "provinces": {str(k): float(v) for k, v in per_1000.items()}}
 
 
-def check_panel_rate(value: Any) -> None:
-    """Repair-delay complaints per 1,000 customer-months of the province-month panel."""
-    got = _number(value, "rate")
-    expected = _complaints(graded_identity().seed)["rate"]
-    if abs(got - expected) > 1e-3 * expected:
-        _fail(f"rate: {got:.4g} is not your repair-delay complaints per 1,000 customer-months")
+def _check_rate(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "rate"), _complaints(seed, assignment)["rate"], rel=1e-3,
+           name="rate")
 
 
-def check_weather_rate_ratio(value: Any) -> None:
-    """exp(weather_days coefficient) of the Poisson GLM of repair-delay complaints."""
-    got = _number(value, "rate_ratio")
-    expected = _complaints(graded_identity().seed)["ratio"]
-    if abs(got - expected) > 2e-3 * expected:
-        _fail(f"rate_ratio: {got:.4g} is not exp(beta) of weather_days in your Poisson GLM")
+def _check_ratio(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "rate_ratio"), _complaints(seed, assignment)["ratio"], rel=2e-3,
+           name="rate_ratio")
 
 
-def check_peak_month(month: Any) -> None:
-    """Month of year (1-12) with the largest seasonal effect on all complaints."""
-    season = _complaints(graded_identity().seed)["season"]
-    got = _number(month, "peak_month")
-    if got not in range(1, 13):
-        _fail(f"peak_month: expected a month number 1-12; got {month!r}")
-    if season[int(got) - 1] < season.max() - 0.02:
-        _fail(f"peak_month: month {int(got)} does not have the largest seasonal effect")
+def _check_peak(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _complaints(seed, assignment)["season"], 0.02, "peak_month")
+
+
+def _check_complaint_province(value: Any, seed: int, assignment: str) -> None:
+    scores = _complaints(seed, assignment)["provinces"]
+    _best(value, scores, 0.01 * max(scores.values()), "province")
+
+
+# ------------------------------------------------------------------------- 01 linkage
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _linkage(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics import linkage as lk
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    records = lk.standardize_silos(w.silos)
+    mapping = w.truth.silo_mapping.astype({"silo": str})
+    truth = (records[["source", "record_key"]]
+             .merge(mapping, how="left", left_on=["source", "record_key"],
+                    right_on=["silo", "record_key"])["customer_id"].to_numpy())
+    linked = lk.link_records(records, threshold=p["threshold"])
+    score = lk.evaluate_linkage(linked["entity"], truth)
+    pairs = linked.attrs["pairs"]
+    choices = {th: lk.evaluate_linkage(lk.link_records(records, threshold=th, pairs=pairs)
+                                       ["entity"], truth).f1 for th in p["choices"]}
+    return {"pairs": len(lk.candidate_pairs(records, keys=p["keys"])), "f1": score.f1,
+            "entities": score.entities, "choices": choices}
+
+
+def _check_pairs(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "pairs"), _linkage(seed, assignment)["pairs"], abs_=0.5,
+           name="pairs")
+
+
+def _check_f1(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "f1"), _linkage(seed, assignment)["f1"], abs_=1e-6, name="f1")
+
+
+def _check_entities(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "customers"), _linkage(seed, assignment)["entities"], abs_=0.5,
+           name="customers")
+
+
+def _check_threshold(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _linkage(seed, assignment)["choices"], 0.002, "best_threshold")
+
+
+# ----------------------------------------------------------- 02 database marketing, CRM
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _dbm(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics import loyalty
+    from ..analytics import targeting as tg
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    cid = p["campaign"]
+    contacts = w.contacts[w.contacts["campaign_id"] == cid]
+    rate = contacts.groupby("group", observed=True)["responded"].mean()
+    truth = w.truth.contacts[w.truth.contacts["campaign_id"] == cid].reset_index(drop=True)
+    campaign = w.campaigns.set_index("campaign_id").loc[cid]
+    costs = {"cost_per_contact": float(campaign["cost_per_contact"]),
+             "offer_value": float(campaign["offer_value"])}
+    profits = {name: tg.incremental_profit(truth, tg.select_top(truth[col], p["share"]),
+                                           **costs)
+               for name, col in (("response", "response_if_contacted"),
+                                 ("uplift", "uplift_probability"))}
+    events = pd.concat([w.transactions[["customer_id", "timestamp", "amount"]],
+                        w.payments[["customer_id", "timestamp", "amount"]]], ignore_index=True)
+    joins = w.loyalty[w.loyalty["event"] == "join"]
+    spending = loyalty.member_spending(w.customers, events, joins, end=w.config.end)
+    gap = float(loyalty.loyalty_gap(spending).loc["whole history", "gap"])
+    return {"lift": float(rate["treatment"] - rate["control"]), "profits": profits,
+            "gap": gap}
+
+
+def _check_lift(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "lift"), _dbm(seed, assignment)["lift"], abs_=1e-6, name="lift")
+
+
+def _check_profit(value: Any, seed: int, assignment: str) -> None:
+    want = _dbm(seed, assignment)["profits"]["uplift"]
+    _close(_number(value, "profit"), want, rel=1e-6, abs_=0.01, name="profit")
+
+
+def _check_gap(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "gap"), _dbm(seed, assignment)["gap"], rel=1e-4, name="gap")
+
+
+def _check_list_choice(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _dbm(seed, assignment)["profits"], 0.5, "best_list")
+
+
+# ------------------------------------------------------------------ 06 billing, collections
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _billing(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics import billing
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    errors = billing.billing_errors(w.invoices, w.truth.invoices)
+    delay = billing.payment_delays(w.invoices, w.payments)
+    paid = delay.dropna()
+    late = (paid > p["late_days"])
+    method = w.payments.drop_duplicates("invoice_id").set_index("invoice_id")["method"]
+    by_method = late.groupby(method.reindex(late.index).astype(str)).mean()
+    suspended = billing.suspension_whatif(w.invoices, w.payments,
+                                          suspend_after_days=p["suspend_after"])
+    return {"error_rate": float((errors["kind"] != "none").mean()),
+            "paid_late": float(late.mean()), "suspended": int(suspended["suspended_customers"]),
+            "methods": {str(k): float(v) for k, v in by_method.items()}}
+
+
+def _check_error_rate(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "error_rate"), _billing(seed, assignment)["error_rate"], abs_=1e-6,
+           name="error_rate")
+
+
+def _check_paid_late(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "paid_late"), _billing(seed, assignment)["paid_late"], abs_=1e-6,
+           name="paid_late")
+
+
+def _check_suspended(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "suspended"), _billing(seed, assignment)["suspended"], abs_=0.5,
+           name="suspended")
+
+
+def _check_method(value: Any, seed: int, assignment: str) -> None:
+    _best(value, _billing(seed, assignment)["methods"], 0.002, "latest_method")
+
+
+# ------------------------------------------------------------------------ 07 social CRM
+@_quiet
+@functools.lru_cache(maxsize=4)
+def _social(seed: int, assignment: str) -> dict[str, Any]:
+    from ..analytics.engagement import engagement_value
+
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    clv = w.truth.customers.set_index("customer_id")["true_clv_3y"]
+    cev = engagement_value(clv, referrals=w.referrals, posts=w.online_activity,
+                           complaints=w.complaints,
+                           incremental_referral_share=p["referral_share"],
+                           value_per_insight=p["insight_value"])
+    referrers = np.sort(w.referrals["referrer_id"].astype(str).unique())
+    rng = np.random.default_rng(p["name_seed"])
+    names = pd.Index(sorted(rng.choice(referrers, size=5, replace=False)), name="customer_id")
+    k = int(round(p["top"] * len(cev)))
+    top_cev = set(cev["cev"].nlargest(k).index)
+    top_clv = set(cev["clv"].nlargest(k).index)
+    return {"referred": int(w.referrals["referred_id"].nunique()), "names": names,
+            "cev": cev.loc[names, "cev"], "overlap": len(top_cev & top_clv) / k}
+
+
+def _check_referred(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "referred"), _social(seed, assignment)["referred"], abs_=0.5,
+           name="referred")
+
+
+def _check_cev(value: Any, seed: int, assignment: str) -> None:
+    expected = _social(seed, assignment)["cev"]
+    got = _series(value, expected.index, "cev")
+    err = np.abs(got.to_numpy() - expected.to_numpy())
+    bad = list(expected.index[err > 1e-6 * np.maximum(1.0, np.abs(expected.to_numpy()))])
+    if bad:
+        raise Wrong(f"cev: wrong for {bad} (check your referral share and insight value)",
+                    f"cev: برای این مشتریان نادرست است: {bad} (سهم معرفی و ارزش بینش را "
+                    "بررسی کنید)")
+
+
+def _check_overlap(value: Any, seed: int, assignment: str) -> None:
+    _close(_number(value, "overlap"), _social(seed, assignment)["overlap"], abs_=0.01,
+           name="overlap")
+
+
+def _check_cev_choice(value: Any, seed: int, assignment: str) -> None:
+    cev = _social(seed, assignment)["cev"]
+    _best(value, cev.to_dict(), 1e-6 * max(1.0, float(cev.abs().max())), "most_valuable")
+
+
+# ----------------------------------------------------------------------- 10 warehouse SQL
+@functools.lru_cache(maxsize=4)
+def _warehouse(seed: int, assignment: str) -> dict[str, Any]:
+    w = world_for_seed(seed, assignment)
+    p = params(assignment, seed)
+    counts = w.customers["province"].astype(str).value_counts()
+    wanted = int(counts.sort_values(ascending=False, kind="stable").iloc[p["rank"] - 1])
+    provinces = [str(x) for x in counts.index[counts == wanted]]
+    province = sorted(provinces)[0]
+    home = w.customers.set_index("customer_id")["province"].astype(str)
+    tx = w.transactions.assign(province=w.transactions["customer_id"].astype(str).map(home))
+    mine = tx[tx["province"] == province]
+    stamp = pd.to_datetime(mine["timestamp"])
+    year = mine[stamp.dt.year == p["year"]]
+    monthly = (year.groupby(pd.to_datetime(year["timestamp"]).dt.month)["amount"].sum()
+               .reindex(range(1, 13), fill_value=0.0))
+    revenue = mine.groupby(mine["customer_id"].astype(str))["amount"].sum()
+    channels = mine.groupby(mine["channel"].astype(str))["amount"].sum()
+    return {"provinces": provinces, "counts": counts, "rank": p["rank"], "province": province,
+            "monthly": monthly, "revenue": revenue, "top_n": p["top_n"],
+            "channels": {str(k): float(v) for k, v in channels.items()}}
+
+
+def _check_province(value: Any, seed: int, assignment: str) -> None:
+    expected = _warehouse(seed, assignment)
+    if not isinstance(value, str) or value.strip() not in expected["provinces"]:
+        raise Wrong(f"province: {value!r} is not the province with the "
+                    f"{expected['rank']}. most customers in dim_customer",
+                    f"province: {value!r} استانِ رتبهٔ {expected['rank']} از نظر تعداد مشتری "
+                    "در dim_customer نیست")
+
+
+def _check_monthly(value: Any, seed: int, assignment: str) -> None:
+    expected = _warehouse(seed, assignment)["monthly"]
+    if isinstance(value, pd.DataFrame) and value.shape[1] == 1:
+        value = value.iloc[:, 0]
+    if isinstance(value, Mapping):
+        value = pd.Series(dict(value))
+    if not isinstance(value, pd.Series):
+        raise Wrong("monthly: expected a Series indexed by month (1-12)",
+                    "monthly: یک Series با شاخص ماه (۱ تا ۱۲) انتظار می‌رفت")
+    try:
+        got = pd.to_numeric(value).set_axis(pd.Index(value.index).astype(int))
+        got = got.reindex(range(1, 13), fill_value=0.0).astype(float)
+    except (TypeError, ValueError):
+        raise Wrong("monthly: the index must be month numbers and the values amounts",
+                    "monthly: شاخص باید شمارهٔ ماه و مقدارها مبلغ باشند") from None
+    bad = [m for m in range(1, 13)
+           if abs(got[m] - expected[m]) > 1e-6 * max(1.0, abs(expected[m]))]
+    if bad:
+        raise Wrong(f"monthly: wrong for months {bad}", f"monthly: برای ماه‌های {bad} نادرست است")
+
+
+def _check_top(value: Any, seed: int, assignment: str) -> None:
+    expected = _warehouse(seed, assignment)
+    revenue, n = expected["revenue"], expected["top_n"]
+    sequence = isinstance(value, list | tuple | np.ndarray | pd.Series | pd.Index)
+    got = [str(v) for v in (value.tolist() if hasattr(value, "tolist") else list(value))] \
+        if sequence else None
+    if got is None or len(got) != n or len(set(got)) != n:
+        raise Wrong(f"top: expected a list of {n} different customer ids",
+                    f"top: فهرستی از {n} شناسهٔ مشتری متفاوت انتظار می‌رفت")
+    cutoff = float(revenue.nlargest(n).iloc[-1])
+    if any(c not in revenue.index or revenue[c] < cutoff - 1e-9 for c in got):
+        raise Wrong("top: these are not the customers with the highest revenue in your "
+                    "province", "top: این‌ها پردرآمدترین مشتریان استان شما نیستند")
+
+
+def _check_channel(value: Any, seed: int, assignment: str) -> None:
+    channels = _warehouse(seed, assignment)["channels"]
+    _best(value, channels, 0.005 * max(channels.values()), "channel")
+
+
+# ------------------------------------------------------------------------------ registry
+_CHECKS: dict[str, dict[str, Callable[[Any, int, str], None]]] = {
+    "record_linkage": {"q1_pairs": _check_pairs, "q2_f1": _check_f1,
+                       "q3_customers": _check_entities, "q4_choice": _check_threshold},
+    "dbmarketing_crm": {"q1_response": _check_lift, "q2_profit": _check_profit,
+                        "q3_gap": _check_gap, "q4_choice": _check_list_choice},
+    "billing_collections": {"q1_error_rate": _check_error_rate,
+                            "q2_paid_late": _check_paid_late, "q3_suspended": _check_suspended,
+                            "q4_choice": _check_method},
+    "social_crm": {"q1_referred": _check_referred, "q2_cev": _check_cev,
+                   "q3_overlap": _check_overlap, "q4_choice": _check_cev_choice},
+    "warehouse_sql": {"q1_province": _check_province, "q2_revenue": _check_monthly,
+                      "q3_top": _check_top, "q4_choice": _check_channel},
+    "rfm_concentration": {"q1_rfm": _check_rfm, "q2_top_share": _check_top_share,
+                          "q2_gini": _check_gini, "q3_champions": _check_champions},
+    "clv_bgnbd": {"q1_params": _check_bgnbd, "q2_p_alive": _check_p_alive,
+                  "q2_clv": _check_clv, "q3_choice": _check_clv_choice},
+    "segmentation": {"q1_features": _check_features, "q2_ari": _check_ari,
+                     "q3_aris": _check_aris, "q4_choice": _check_method_choice},
+    "complaints_glm": {"q1_rate": _check_rate, "q2_ratio": _check_ratio,
+                       "q3_peak": _check_peak, "q4_choice": _check_complaint_province},
+}
+
+
+def grade_answers(assignment: str, seed: int, recorded: str | bytes | None) -> dict[str, dict]:
+    """Verdicts of one student's recorded answers.
+
+    Parameters
+    ----------
+    assignment : str
+        A shipped assignment (:data:`crmlab.exercises.catalog.ASSIGNMENTS`).
+    seed : int
+        The student's seed (from the course secret, never from the notebook).
+    recorded : str, bytes or None
+        The answers file the kernel wrote (None: nothing was recorded).
+
+    Returns
+    -------
+    dict
+        ``{question id: {"score": 0.0 or 1.0, "message": text}}`` for every autograded
+        question (manually graded ones are left to the instructor). The message starts
+        with what was expected, in words, in the assignment's language.
+    """
+    a = spec(assignment)
+    lang = a.language
+    checks = _CHECKS[a.base]
+    problem = ""
+    try:
+        got = _answers.loads(recorded) if recorded else {}
+    except ValueError as exc:
+        got, problem = {}, f"{_msg('unreadable', lang)} ({exc})"
+    out: dict[str, dict] = {}
+    for q in a.questions:
+        if q.manual:
+            continue
+        what = q.expected_fa if lang == "fa" else q.expected
+        expected = _msg("expected", lang, what=what)
+        if q.id not in got:
+            out[q.id] = {"score": 0.0, "message": f"{expected} {problem or _msg('none', lang)}"}
+            continue
+        try:
+            checks[q.id](got[q.id], int(seed), assignment)
+            out[q.id] = {"score": 1.0, "message": _msg("ok", lang, what=what)}
+        except Wrong as wrong:
+            out[q.id] = {"score": 0.0,
+                         "message": f"{expected} {wrong.fa if lang == 'fa' else wrong.en}"}
+        except Exception as exc:
+            what = type(exc).__name__
+            out[q.id] = {"score": 0.0, "message": f"{expected} {_msg('broken', lang, what=what)}"}
+    return out

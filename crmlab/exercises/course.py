@@ -39,10 +39,10 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .seeds import check_name, derive_seed, new_secret
+from .seeds import check_name, derive_seed, new_secret, read_secret
 from .student import TOKEN_FILE, Identity
 
-__all__ = ["Course", "init_course", "leaks", "release", "shipped_assignments"]
+__all__ = ["Course", "add_students", "init_course", "leaks", "release", "shipped_assignments"]
 
 SHIPPED = Path(__file__).resolve().parents[2] / "exercises"
 _MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -87,8 +87,10 @@ def _read_roster(students: str | os.PathLike | Iterable[str]) -> list[dict[str, 
     if isinstance(students, str | os.PathLike):
         path = Path(students)
         with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh))
-        if not rows or "student_id" not in rows[0]:
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            header = reader.fieldnames or []
+        if "student_id" not in header:
             raise ValueError(f"{path} needs a header with a student_id column and one row per "
                              "student")
     else:
@@ -124,7 +126,7 @@ class Course:
 
     def secret(self) -> str:
         """The course secret (instructor only)."""
-        return self.secret_path.read_text(encoding="utf-8").strip()
+        return read_secret(self.root)
 
     def course_id(self) -> str:
         """The nbgrader course id from ``nbgrader_config.py``."""
@@ -174,6 +176,7 @@ class Course:
         config = Config()
         config.CourseDirectory.root = str(self.root)
         config.CourseDirectory.course_id = self.course_id()
+        config.HTMLExporter.sanitize_html = True  # feedback: markdown and HTML are cleaned
         return NbGraderAPI(config=config)
 
     def generate(self, assignment: str) -> None:
@@ -181,8 +184,22 @@ class Course:
         self.check_assignment(assignment)
         result = self.api().generate_assignment(assignment, force=True, create=True)
         if not result["success"]:
+            said = [line.strip() for line in (result.get("error") or result.get("log") or "")
+                    .splitlines() if line.strip()]
             raise RuntimeError(f"nbgrader generate_assignment {assignment} failed: "
-                               f"{(result.get('error') or result.get('log') or '').strip()[-400:]}")
+                               f"{said[-1][-300:] if said else 'no message'}")
+
+
+def _roster_text(roster: list[dict[str, str]]) -> str:
+    columns = list(dict.fromkeys(k for row in roster for k in row)) or ["student_id"]
+    if "student_id" in columns:
+        columns.remove("student_id")
+    columns.insert(0, "student_id")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n", restval="")
+    writer.writeheader()
+    writer.writerows(roster)
+    return buf.getvalue()
 
 
 def init_course(root: str | os.PathLike, *, students: str | os.PathLike | Sequence[str] = (),
@@ -191,10 +208,15 @@ def init_course(root: str | os.PathLike, *, students: str | os.PathLike | Sequen
                 secret: str | None = None, generate: bool = True) -> Course:
     """Create a course folder (which must not exist, or be empty).
 
+    Everything is checked first and the course is built in a temporary folder beside
+    ``root`` that is renamed into place at the end, so a failure (a bad roster, an
+    unknown assignment, nbgrader failing) leaves nothing behind.
+
     Parameters
     ----------
     root : path
     students : path to a roster CSV (a ``student_id`` column), or a list of ids
+        May be empty: add students later with :func:`add_students`.
     source : path, optional
         Folder of assignments to copy (default: the shipped ``exercises/``).
     assignments : list of str, optional
@@ -207,7 +229,7 @@ def init_course(root: str | os.PathLike, *, students: str | os.PathLike | Sequen
     """
     root = Path(root)
     check_name(course_id, "course id")
-    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+    if root.is_symlink() or (root.exists() and (not root.is_dir() or any(root.iterdir()))):
         raise FileExistsError(f"{root} already exists and is not empty; choose a new folder")
     roster = _read_roster(students)
     available = shipped_assignments(source)
@@ -215,35 +237,62 @@ def init_course(root: str | os.PathLike, *, students: str | os.PathLike | Sequen
     for name in chosen:
         if name not in available:
             raise ValueError(f"unknown assignment {name!r}; available: {available}")
+    if secret is not None:
+        from .seeds import _key
+
+        _key(secret)
     src = Path(source) if source is not None else SHIPPED
-    root.mkdir(parents=True, exist_ok=True)
-    os.chmod(root, stat.S_IRWXU)
-    (root / ".crmlab").mkdir(mode=0o700)
-    atomic_write_text(root / ".crmlab" / "secret", (secret or new_secret()) + "\n")
-    (root / "nbgrader_config.py").write_text(
-        "# written by `crmlab exercises init`\nc = get_config()  # noqa: F821\n"
-        f"c.CourseDirectory.course_id = {course_id!r}\n", encoding="utf-8")
-    columns = list(dict.fromkeys(k for row in roster for k in row)) or ["student_id"]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(roster)
-    atomic_write_text(root / "students.csv", buf.getvalue())
-    for name in chosen:
-        shutil.copytree(src / name, root / "source" / name,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    course = Course(root)
-    if generate:
+    root.parent.mkdir(parents=True, exist_ok=True)
+    build = Path(tempfile.mkdtemp(dir=root.parent, prefix=f".{root.name}.init-"))
+    try:
+        os.chmod(build, stat.S_IRWXU)
+        (build / ".crmlab").mkdir(mode=0o700)
+        atomic_write_text(build / ".crmlab" / "secret", (secret or new_secret()) + "\n")
+        (build / "nbgrader_config.py").write_text(
+            "# written by `crmlab exercises init`\nc = get_config()  # noqa: F821\n"
+            f"c.CourseDirectory.course_id = {course_id!r}\n"
+            "# feedback and formgrader pages: HTML from notebooks is sanitised\n"
+            "c.HTMLExporter.sanitize_html = True\n", encoding="utf-8")
+        atomic_write_text(build / "students.csv", _roster_text(roster))
         for name in chosen:
-            course.generate(name)
-    return course
+            shutil.copytree(src / name, build / "source" / name,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        if generate:
+            staged = Course(build)
+            for name in chosen:
+                staged.generate(name)
+        if root.exists():
+            root.rmdir()
+        os.rename(build, root)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    return Course(root)
+
+
+def add_students(course: Course, students: str | os.PathLike | Sequence[str]) -> list[str]:
+    """Add students to the roster (a roster CSV or a list of ids); returns the ids added.
+
+    Students already on the roster are refused (their seeds must not change); other
+    columns of a CSV are kept.
+    """
+    new = _read_roster(students)
+    current = _read_roster(course.roster_path)
+    taken = {row["student_id"] for row in current}
+    again = sorted(taken & {row["student_id"] for row in new})
+    if again:
+        raise ValueError(f"already on the roster: {again}")
+    atomic_write_text(course.roster_path, _roster_text(current + new))
+    return [row["student_id"] for row in new]
 
 
 def _hidden_lines(course: Course, assignment: str) -> set[str]:
-    """Solution and hidden-test lines of the source notebooks (longer than 15 chars)."""
+    """Solution and hidden-test lines of the source notebooks (longer than 15 chars) that
+    do not also appear in the public part (a question may quote the call it asks for)."""
     import nbformat
 
-    lines: set[str] = set()
+    hidden: set[str] = set()
+    public: set[str] = set()
     for path in (course.root / "source" / assignment).glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
             inside = False
@@ -253,9 +302,9 @@ def _hidden_lines(course: Course, assignment: str) -> set[str]:
                     inside = True
                 elif re.search(r"END (SOLUTION|HIDDEN TESTS)", text):
                     inside = False
-                elif inside and len(text) > 15:
-                    lines.add(text)
-    return lines
+                elif len(text) > 15:
+                    (hidden if inside else public).add(text)
+    return {line for line in hidden if not any(line in text for text in public)}
 
 
 def leaks(course: Course, folder: Path, assignment: str) -> list[str]:

@@ -1,35 +1,51 @@
-"""Run one student's notebook where it can harm nothing but its own copy.
+"""Where a student's notebook runs: one fresh sandbox per submission.
 
-What a submission's code can do is limited by the process that runs it, so the
-notebook is executed by a separate runner process (:mod:`crmlab.exercises._runner`,
-which starts the Jupyter kernel as its child) with:
+A grading run (:class:`GradingRun`) owns a private run folder, a warm template process
+(:mod:`crmlab.exercises._zygote`) that forks kernels and checkers, and a lock that tells
+later runs it is alive. Each submission gets a :class:`Sandbox`:
 
-* **its own copy**: a fresh folder holding only the sanitised notebook and the
-  student's token file; ``HOME``, ``TMPDIR``, Jupyter's and IPython's folders point
-  inside it; the environment is rebuilt from scratch and carries only the student's
-  id, assignment and seed — never the course secret or the course path;
-* **another user** (when the grader runs as root, as CI does): a dedicated uid per
-  worker slot (``61000 + slot`` by default, skipping uids in ``/etc/passwd``), no
-  supplementary groups (a lock file per uid keeps concurrent graders apart). The
-  course folder is mode 0700 and owned by the instructor, so the secret, the solution
-  notebooks and the gradebook cannot be read, and nothing outside the copy (and the
-  world-writable temp folders, which are swept afterwards) can be written;
-* **resource limits** set by the runner on itself before the kernel starts, soft =
-  hard so the kernel cannot raise them: address space (``RLIMIT_AS``), CPU seconds
-  (``RLIMIT_CPU``), processes (``RLIMIT_NPROC``), file size (``RLIMIT_FSIZE``), no
-  core dumps;
-* **time limits**: a cell is interrupted after ``cell_timeout`` seconds (nbclient with
-  nbgrader's ``Execute`` settings); the whole run is killed (its process group, then
-  every process of the sandbox uid) after ``total_timeout`` seconds.
+**As root, with bubblewrap** (``isolation_level() == "bwrap"``; Debian package
+``bubblewrap``). ``bwrap`` builds new network, PID, IPC, UTS and cgroup namespaces and
+a mount namespace that shows only ``/usr``, a few files of ``/etc``, the Python
+installation and the ``crmlab`` package, all read-only and ``nosuid``; a fresh
+``/proc`` of the sandbox's own PID namespace; size-limited tmpfs for ``/tmp``,
+``/dev/shm``, ``/run`` (with ``/run/lock``) and the working folder ``/home/student``;
+and ``/run/kernel``, a root-only folder for the kernel's sockets. No course file, no
+inbox, no other submission is visible inside; no process outside the sandbox is either
+(so no command line of the grader). ``bwrap`` runs a placeholder as PID 1 that reaps
+orphans; killing it ends the namespace and every process in it, so nothing outlives
+the submission and no System V IPC object, file in ``/dev/shm`` or ``/run/lock``, or
+socket is left for the next one.
 
-Without root, the uid switch is impossible: the runner still gets its copy, clean
-environment and limits, but a hostile notebook could read or write the instructor's
-files. :func:`isolation_level` says which applies; run grading as root (a container
-or CI job) for the full model.
+The kernel is forked from the warm template, joins those namespaces and the
+submission's cgroups, binds its ZeroMQ sockets as Unix sockets in ``/run/kernel``
+(authenticated with a random HMAC key; no TCP port anywhere), and drops to a sandbox
+uid (``61000 + n``, a different uid for every concurrent sandbox, no groups, no
+capabilities, ``no_new_privs``) before it runs student code. The runner that drives
+it (nbclient) stays in the grader's process, as another uid.
+
+**One budget per submission** across all its processes, with cgroups where the
+machine has them (v1 ``memory``, ``pids``, ``cpu`` and ``cpuacct`` controllers, or
+cgroup v2 with those controllers delegated): memory (``--memory-mb``; tmpfs pages
+count too), processes and threads, CPU share (``cpus``) and CPU seconds. The groups
+live under the grader's own cgroup, in ``crmlab-grading/``. Without writable cgroups
+(the fallback) the same budgets are per process (address space above what the warm
+kernel maps, CPU seconds) and per uid (processes), which is per submission too because
+each concurrent sandbox has its own uid.
+
+**Before each run**, leftovers of an earlier run that was killed (its lock is free)
+are removed: processes in its cgroups and of its sandbox uids are killed, its folders
+deleted. The template dies with the grader; each sandbox's PID 1 dies with its
+``bwrap`` (``--die-with-parent``).
+
+**Without root** (``"limits-only"``) there is no uid switch and no namespace: the
+kernel runs as the instructor with resource limits in a private folder, so a hostile
+notebook could read the instructor's files. Grade as root (a container, a CI job) for
+the full model. As root without bubblewrap, grading refuses to start.
 
 Examples
 --------
->>> isolation_level() in ("uid", "limits-only")
+>>> isolation_level() in ("bwrap", "limits-only", "root-without-bwrap")
 True
 >>> Limits().memory_bytes >= 2**30
 True
@@ -37,97 +53,99 @@ True
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import fcntl
 import json
 import os
 import pwd
-import shlex
+import secrets
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Limits", "RunResult", "isolation_level", "run_notebook", "sandbox_uid"]
+from ._zygote import recv_json, send_json
+
+__all__ = ["BASE_UID", "GradingRun", "Limits", "Sandbox", "isolation_level", "read_beneath",
+           "sandbox_uid"]
 
 BASE_UID = 61000
+#: where the sandbox sees its working folder, sockets and answers
+HOME = "/home/student"
+KERNEL_DIR = "/run/kernel"
+ANSWERS_REL = ".crmlab/answers.json"
+_ETC = ("passwd", "group", "nsswitch.conf", "hosts", "localtime", "ld.so.cache", "ld.so.conf",
+        "ld.so.conf.d", "fonts", "mime.types", "ssl/openssl.cnf")
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one sandboxed run.
+    """Budgets of one submission.
 
     Parameters
     ----------
     cell_timeout : int, default=60
         Seconds one cell may run before it is interrupted (the cell then fails).
     total_timeout : int, default=600
-        Seconds the whole notebook may take before the run is killed.
+        Seconds the whole notebook may take before the sandbox is ended.
     memory_bytes : int, default=3 GiB
-        Address-space limit of the runner and of the kernel (each).
+        Memory of all the submission's processes together (a cgroup); without cgroups,
+        the address space each process may add to what the warm kernel already maps.
     cpu_seconds : int, default=600
-        CPU time of each process.
-    max_processes : int, default=512
-        Processes and threads of the sandbox user (only enforced under ``uid``).
+        CPU time of the whole submission (all its processes); each process is also
+        stopped after this many seconds.
+    cpus : float, default=1.0
+        CPU share of the submission (a cgroup CPU quota), so processes that spin do
+        not slow down students graded beside it.
+    max_processes : int, default=256
+        Processes and threads of the submission.
     file_bytes : int, default=64 MiB
         Largest file the notebook may write.
+    tmp_bytes : int, default=256 MiB
+        Size of each writable tmpfs (``/home/student``, ``/tmp``, ``/dev/shm``).
     """
 
     cell_timeout: int = 60
     total_timeout: int = 600
     memory_bytes: int = 3 * 2**30
     cpu_seconds: int = 600
-    max_processes: int = 512
+    cpus: float = 1.0
+    max_processes: int = 256
     file_bytes: int = 64 * 2**20
+    tmp_bytes: int = 256 * 2**20
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"Limits.{name} must be a positive integer; got {value!r}")
-
-
-#: Largest executed notebook read back from a sandbox.
-MAX_OUTPUT_BYTES = 64 * 2**20
-
-
-@dataclass
-class RunResult:
-    """What came back from a sandboxed run."""
-
-    notebook: bytes | None  #: the executed notebook's bytes, or None if none came back
-    reason: str  #: "" when the runner finished; else why not
-    seconds: float
-
-
-def _read_back(path: Path) -> bytes | None:
-    """The runner's output: a regular file (no symlink), at most MAX_OUTPUT_BYTES."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            return None
-        data = fh.read(MAX_OUTPUT_BYTES + 1)
-    return data if len(data) <= MAX_OUTPUT_BYTES else None
+            ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
+            if name != "cpus":
+                ok = ok and isinstance(value, int)
+            if not ok:
+                raise ValueError(f"Limits.{name} must be a positive "
+                                 f"{'number' if name == 'cpus' else 'integer'}; got {value!r}")
+        if self.memory_bytes < 256 * 2**20:
+            raise ValueError(f"Limits.memory_bytes must be at least 256 MiB (a kernel with the "
+                             f"exercise world needs about 200 MiB); got "
+                             f"{self.memory_bytes // 2**20} MiB")
 
 
 def isolation_level() -> str:
-    """``"uid"`` when running as root (kernels run as a dedicated user), else
-    ``"limits-only"``."""
-    return "uid" if os.geteuid() == 0 else "limits-only"
+    """``"bwrap"`` (root and bubblewrap: namespaces, uid switch, cgroups),
+    ``"limits-only"`` (not root) or ``"root-without-bwrap"`` (grading refuses)."""
+    if os.geteuid() != 0:
+        return "limits-only"
+    return "bwrap" if shutil.which("bwrap") else "root-without-bwrap"
 
 
 def sandbox_uid(slot: int) -> int:
-    """The dedicated uid of a worker slot: ``BASE_UID + slot``, skipping uids in use.
+    """The ``slot``-th uid from :data:`BASE_UID` on that ``/etc/passwd`` does not use.
 
     Examples
     --------
@@ -144,256 +162,804 @@ def sandbox_uid(slot: int) -> int:
         uid += 1
 
 
-@contextlib.contextmanager
-def _claim_uid(slot: int) -> Iterator[int]:
-    """Hold a sandbox uid no other grading run (in any process) is using.
+def read_beneath(root: str | os.PathLike, rel: str, limit: int) -> bytes | None:
+    """Read ``root/rel`` without following any symbolic link below ``root``.
 
-    Each candidate uid has a lock file in the temp folder; the first one whose
-    ``flock`` succeeds is ours until the run ends (several graders on one machine, e.g.
-    parallel test workers, never share a uid, so one's clean-up cannot kill another's
-    kernels).
+    Every component is opened relative to the one before with ``O_NOFOLLOW``, the file
+    must be a regular file of at most ``limit`` bytes; anything else gives ``None``.
+    ``root`` itself may be a link (``/proc/PID/root`` enters a sandbox's filesystem).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp()); (d / "a").mkdir(); _ = (d / "a" / "f").write_text("x")
+    >>> read_beneath(d, "a/f", 10)
+    b'x'
+    >>> (d / "link").symlink_to(d / "a"); read_beneath(d, "link/f", 10) is None
+    True
     """
-    for offset in range(256):
-        uid = sandbox_uid(slot + offset)
-        path = Path(tempfile.gettempdir()) / f"crmlab-sandbox-{uid}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
+    parts = [p for p in rel.split("/") if p]
+    if not parts or any(p in (".", "..") for p in parts):
+        raise ValueError(f"not a plain relative path: {rel!r}")
+    try:
+        fd = os.open(root, os.O_PATH | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        for part in parts[:-1]:
+            nxt = os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
             os.close(fd)
-            continue
+            fd = nxt
+        leaf = os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=fd)
+    except OSError:
+        os.close(fd)
+        return None
+    os.close(fd)
+    with os.fdopen(leaf, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None
+        data = fh.read(limit + 1)
+    return data if len(data) <= limit else None
+
+
+# ------------------------------------------------------------------------------ cgroups
+_V1 = ("memory", "pids", "cpu", "cpuacct")
+
+
+def _cgroup_roots() -> dict[str, Path] | None:
+    """Per controller, the folder for our groups: ``<mount><own group>/crmlab-grading``.
+
+    ``{"memory": ..., "pids": ..., "cpu": ..., "cpuacct": ...}`` on cgroup v1, ``{"v2":
+    ...}`` on cgroup v2 with the controllers delegated, ``None`` when neither is writable.
+    """
+    if os.geteuid() != 0:
+        return None
+    try:
+        own = {}
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, names, path = line.split(":", 2)
+            for name in names.split(","):
+                own[name or "v2"] = path
+        mounts: dict[str, str] = {}
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            left, _, right = line.partition(" - ")
+            fstype, _, options = right.split(" ")[:3]
+            point = left.split(" ")[4]
+            if fstype == "cgroup":
+                for opt in options.split(","):
+                    if opt in _V1:
+                        mounts[opt] = point
+            elif fstype == "cgroup2":
+                mounts.setdefault("v2", point)
+    except (OSError, ValueError):
+        return None
+    if all(c in mounts and c in own for c in _V1):
+        roots = {c: Path(mounts[c] + own[c].rstrip("/")) / "crmlab-grading" for c in _V1}
         try:
-            yield uid
+            for path in roots.values():
+                path.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return roots
+    if "v2" in mounts and "v2" in own:
+        base = Path(mounts["v2"] + own["v2"].rstrip("/"))
+        try:
+            wanted = {"memory", "pids", "cpu"}
+            if not wanted <= set((base / "cgroup.controllers").read_text().split()):
+                return None
+            root = base / "crmlab-grading"
+            root.mkdir(exist_ok=True)
+            (root / "cgroup.subtree_control").write_text("+memory +pids +cpu")
+            return {"v2": root}
+        except OSError:
+            return None
+    return None
+
+
+class _Cgroup:
+    """The submission's cgroups: one memory, process and CPU budget for all its processes."""
+
+    def __init__(self, roots: dict[str, Path], name: str, limits: Limits) -> None:
+        self.dirs: dict[str, Path] = {}
+        self.v2 = "v2" in roots
+        try:
+            for controller, root in roots.items():
+                path = root / name
+                path.mkdir()
+                self.dirs[controller] = path
+            memory = str(limits.memory_bytes)
+            period = 100_000
+            quota = str(max(1000, int(limits.cpus * period)))
+            if self.v2:
+                d = self.dirs["v2"]
+                (d / "memory.max").write_text(memory)
+                with contextlib.suppress(OSError):
+                    (d / "memory.swap.max").write_text("0")
+                (d / "pids.max").write_text(str(limits.max_processes))
+                (d / "cpu.max").write_text(f"{quota} {period}")
+            else:
+                mem = self.dirs["memory"]
+                (mem / "memory.limit_in_bytes").write_text(memory)
+                if (mem / "memory.memsw.limit_in_bytes").exists():
+                    with contextlib.suppress(OSError):
+                        (mem / "memory.memsw.limit_in_bytes").write_text(memory)
+                (self.dirs["pids"] / "pids.max").write_text(str(limits.max_processes))
+                (self.dirs["cpu"] / "cpu.cfs_period_us").write_text(str(period))
+                (self.dirs["cpu"] / "cpu.cfs_quota_us").write_text(quota)
+        except OSError:
+            self.remove()
+            raise
+
+    def procs_files(self) -> list[str]:
+        """The ``cgroup.procs`` file of every controller (a process joins by writing its pid)."""
+        return [str(d / "cgroup.procs") for d in self.dirs.values()]
+
+    def cpu_seconds(self) -> float:
+        """CPU time used by the submission's processes so far."""
+        try:
+            if self.v2:
+                for line in (self.dirs["v2"] / "cpu.stat").read_text().splitlines():
+                    if line.startswith("usage_usec"):
+                        return int(line.split()[1]) / 1e6
+                return 0.0
+            return int((self.dirs["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+        except (OSError, ValueError, KeyError):
+            return 0.0
+
+    def oom_killed(self) -> bool:
+        """Whether the memory budget was hit (some process was stopped for memory)."""
+        try:
+            if self.v2:
+                events = (self.dirs["v2"] / "memory.events").read_text()
+                return any(line.split()[0] in ("oom_kill", "max") and int(line.split()[1]) > 0
+                           for line in events.splitlines())
+            return int((self.dirs["memory"] / "memory.failcnt").read_text()) > 0
+        except (OSError, ValueError, KeyError, IndexError):
+            return False
+
+    def pids(self) -> list[int]:
+        out: set[int] = set()
+        for d in self.dirs.values():
+            with contextlib.suppress(OSError, ValueError):
+                out.update(int(x) for x in (d / "cgroup.procs").read_text().split())
+        return sorted(out)
+
+    def kill_all(self) -> None:
+        deadline = time.monotonic() + 5
+        while True:
+            pids = self.pids()
+            if not pids or time.monotonic() > deadline:
+                return
+            for pid in pids:
+                _kill(pid)
+            time.sleep(0.01)
+
+    def remove(self) -> None:
+        self.kill_all()
+        for d in self.dirs.values():
+            for _ in range(100):
+                try:
+                    d.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        self.dirs = {}
+
+
+def _kill(pid: int, *, uid: int | None = None) -> None:
+    """SIGKILL ``pid`` through a pidfd (a pid reused meanwhile is never hit); with ``uid``,
+    only if the process still runs as that uid."""
+    try:
+        fd = os.pidfd_open(pid)
+    except OSError:
+        return
+    try:
+        if uid is not None:
+            with open(f"/proc/{pid}/status", "rb") as fh:
+                line = next((x for x in fh if x.startswith(b"Uid:")), b"")
+            if str(uid).encode() not in line.split()[1:3]:
+                return
+        signal.pidfd_send_signal(fd, signal.SIGKILL)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _kill_uid(uid: int) -> int:
+    """SIGKILL every process whose real or effective uid is ``uid``; how many were found."""
+    found = 0
+    for _ in range(50):
+        pids = []
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/status", "rb") as fh:
+                    for line in fh:
+                        if line.startswith(b"Uid:"):
+                            ids = line.split()[1:3]
+                            if str(uid).encode() in ids:
+                                pids.append(int(entry.name))
+                            break
+            except OSError:
+                continue
+        if not pids:
+            return found
+        found += len(pids)
+        for pid in pids:
+            _kill(pid, uid=uid)
+        time.sleep(0.02)
+    return found
+
+
+# ----------------------------------------------------------------------------- the run
+def _uid_lock_path(uid: int) -> Path:
+    """The lock a grader holds while a sandbox uid is its (the same file every crmlab
+    version uses, so graders of different versions on one machine never share a uid)."""
+    return Path(tempfile.gettempdir()) / f"crmlab-sandbox-{uid}.lock"
+
+
+def _runs_base() -> Path:
+    base = Path(tempfile.gettempdir()) / f"crmlab-grading-{os.geteuid()}"
+    base.mkdir(mode=0o700, exist_ok=True)
+    info = base.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+        raise RuntimeError(f"{base} is not a folder of this user; remove it and grade again")
+    base.chmod(0o700)
+    return base
+
+
+def _python_roots() -> list[str]:
+    """Folders the sandbox needs, read-only, to run this Python with crmlab."""
+    import crmlab
+
+    roots = [sys.base_prefix, sys.prefix, sys.exec_prefix, str(Path(crmlab.__file__).parent)]
+    for path in sys.path:  # site-packages outside the prefixes (rare)
+        if path.endswith(("site-packages", "dist-packages")) and os.path.isdir(path):
+            roots.append(path)
+    out: list[str] = []
+    for root in sorted({os.path.realpath(r) for r in roots} | set(roots), key=len):
+        if root.startswith("/usr/") or root == "/usr" or any(
+                root == o or root.startswith(o + "/") for o in out):
+            continue
+        if os.path.isdir(root):
+            out.append(root)
+    return out
+
+
+class Zygote:
+    """The warm template process of a run (see :mod:`crmlab.exercises._zygote`)."""
+
+    def __init__(self, mpl_cache: Path, bases: tuple[str, ...] = ()) -> None:
+        import crmlab
+
+        self._lock = threading.Lock()
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/nonexistent",
+               # crmlab's own folder, and the package folders this interpreter found (a
+               # system Python run with a venv's packages on PYTHONPATH needs them too)
+               "PYTHONPATH": os.pathsep.join(dict.fromkeys(
+                   [str(Path(crmlab.__file__).resolve().parents[1])]
+                   + [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))])),
+               "PYTHONDONTWRITEBYTECODE": "1", "OPENBLAS_NUM_THREADS": "1",
+               "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "MPLBACKEND": "Agg",
+               "CRMLAB_MPL_CACHE": str(mpl_cache)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-B", "-m", "crmlab.exercises._zygote",
+             str(child.fileno()), str(os.getpid()), *bases], pass_fds=[child.fileno()],
+            env=env, cwd="/",
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        child.close()
+        self.sock = parent
+        self.sock.settimeout(300)
+        try:
+            ready = self.sock.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            self.close()
+            raise RuntimeError("the grading template process did not start (is crmlab "
+                               "importable with ipykernel?)")
+        self.sock.settimeout(60)
+
+    def spawn(self, role: str) -> tuple[int, socket.socket]:
+        """Fork a ``kernel`` or ``checker`` child; returns its pid and our end of its socket."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            with self._lock:
+                socket.send_fds(self.sock, [role.encode()], [theirs.fileno()])
+                reply = self.sock.recv(32)
         finally:
+            theirs.close()
+        if not reply:
+            ours.close()
+            raise RuntimeError("the grading template process stopped")
+        return int(reply), ours
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@dataclass
+class GradingRun:
+    """Everything one ``grade`` call shares: run folder, lock, template, uids, checkers.
+
+    Use as a context manager; on exit every sandbox is gone and the folder removed.
+    """
+
+    limits: Limits = field(default_factory=Limits)
+    #: isolation level (default: :func:`isolation_level`)
+    level: str | None = None
+    #: assignments (base names) whose libraries the warm template imports (all if empty)
+    bases: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.level is None:
+            self.level = isolation_level()
+        if self.level == "root-without-bwrap":
+            raise RuntimeError("grading as root needs bubblewrap for its sandboxes: install "
+                               "the Debian package bubblewrap (apt-get install bubblewrap)")
+        self.base = _runs_base()
+        self.stale = clean_stale_runs(self.base)
+        self.id = secrets.token_hex(6)
+        self.root = self.base / self.id
+        self.root.mkdir(mode=0o700)
+        self._lock_fd = os.open(self.root / ".lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                                0o600)
+        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self.cgroups = _cgroup_roots() if self.level == "bwrap" else None
+        (self.base / "mpl").mkdir(mode=0o700, exist_ok=True)  # matplotlib's font cache
+        self._counter = 0
+        self._counter_lock = threading.Lock()
+        self._uid_locks: dict[int, int] = {}
+        self._uids_lock = threading.Lock()
+        self.checker_box: Sandbox | None = None
+        self.zygote: Zygote | None = None
+        self._sandboxes: set[Sandbox] = set()
+        self._closed = False
+        try:
+            self.zygote = Zygote(self.base / "mpl", self.bases)
+            if self.level == "bwrap":  # checkers see what kernels see, under their own uid
+                self.checker_box = self.sandbox(cgroup=False)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> GradingRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def next_name(self) -> str:
+        with self._counter_lock:
+            self._counter += 1
+            return f"{self.id}-{self._counter}"
+
+    def claim_uid(self) -> int:
+        """A sandbox uid no other live run holds; its leftover processes are killed."""
+        with self._uids_lock:
+            for slot in range(4096):
+                uid = sandbox_uid(slot)
+                if uid in self._uid_locks:
+                    continue
+                fd = os.open(_uid_lock_path(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW,
+                             0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    os.close(fd)
+                    continue
+                self._uid_locks[uid] = fd
+                _kill_uid(uid)
+                return uid
+        raise RuntimeError("no free sandbox uid")
+
+    def release_uid(self, uid: int) -> None:
+        _kill_uid(uid)
+        with self._uids_lock:
+            fd = self._uid_locks.pop(uid, None)
+        if fd is not None:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
-        return
-    raise RuntimeError("no free sandbox uid: 256 grading runs are already under way")
 
-
-def _kill_uid(uid: int) -> None:
-    """SIGKILL every process of ``uid`` (kill(-1) sent by that uid itself)."""
-    code = "import os, signal\ntry:\n    os.kill(-1, signal.SIGKILL)\nexcept OSError:\n    pass"
-    subprocess.run([_interpreter(uid).python, "-I", "-S", "-c", code], user=uid, group=uid,
-                   extra_groups=[], check=False, timeout=30,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _sweep_temp(uid: int, keep: Path) -> None:
-    """Remove what the sandbox user left in the world-writable temp folders (but ``keep``,
-    the sandbox folder itself)."""
-    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+    def sandbox(self, cgroup: bool = True) -> Sandbox:
+        """A new, started sandbox for one submission."""
+        if self._closed:
+            raise RuntimeError("the grading run is closed")
+        box = Sandbox(self, cgroup=cgroup)
+        self._sandboxes.add(box)
         try:
-            entries = list(os.scandir(top))
+            box.start()
+        except BaseException:
+            box.close()
+            raise
+        return box
+
+    def forget(self, box: Sandbox) -> None:
+        self._sandboxes.discard(box)
+
+    def checker(self) -> Checker:
+        """A checker process (recomputes expected answers; runs no student code)."""
+        assert self.zygote is not None
+        _, sock = self.zygote.spawn("checker")
+        box = self.checker_box
+        send_json(sock, {"uid": box.uid if box else None,
+                         "init_pid": box.init_pid if box else None})
+        return Checker(sock)
+
+    def close(self) -> None:
+        """End every sandbox, the template and the checkers; remove the run folder."""
+        if self._closed:
+            return
+        self._closed = True
+        for box in list(self._sandboxes):
+            box.close()
+        if self.zygote is not None:
+            self.zygote.close()
+        for uid in list(self._uid_locks):
+            self.release_uid(uid)
+        shutil.rmtree(self.root, ignore_errors=True)
+        os.close(self._lock_fd)
+
+
+def clean_stale_runs(base: Path) -> int:
+    """Kill and remove what runs that ended without cleaning up left behind.
+
+    A run is stale when its lock can be taken (its grader is gone). Its cgroups'
+    processes are killed and the groups removed, its folder deleted. Returns how many
+    stale runs were found.
+    """
+    found = 0
+    roots = _cgroup_roots()
+    for entry in sorted(base.iterdir()):
+        if entry.name == "mpl" or not entry.is_dir() or entry.is_symlink():
+            continue
+        try:
+            fd = os.open(entry / ".lock", os.O_RDWR | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            fd = None
         except OSError:
             continue
-        for entry in entries:
+        if fd is not None:
             try:
-                if entry.stat(follow_symlinks=False).st_uid != uid or entry.path == str(keep):
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-                else:
-                    os.unlink(entry.path)
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                continue  # a live run
+        found += 1
+        if roots:
+            for root in roots.values():
+                for group in root.glob(f"{entry.name}-*"):
+                    _remove_cgroup_dir(group)
+        shutil.rmtree(entry, ignore_errors=True)
+        if fd is not None:
+            os.close(fd)
+    return found
+
+
+def _remove_cgroup_dir(path: Path) -> None:
+    for _ in range(100):
+        try:
+            pids = [int(x) for x in (path / "cgroup.procs").read_text().split()]
+        except (OSError, ValueError):
+            pids = []
+        for pid in pids:
+            _kill(pid)
+        try:
+            path.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.02)
+
+
+class Checker:
+    """A checker process: ``verdicts(assignment, seed, answers_text)``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.sock.settimeout(900)
+
+    def verdicts(self, assignment: str, seed: int, answers: str | None) -> dict:
+        send_json(self.sock, {"assignment": assignment, "seed": seed, "answers": answers})
+        reply = recv_json(self.sock)
+        if reply is None:
+            raise RuntimeError("the checker process stopped")
+        if "error" in reply:
+            raise RuntimeError(f"checking failed: {reply['error']}")
+        return reply["verdicts"]
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+
+
+# ------------------------------------------------------------------------- a sandbox
+class Sandbox:
+    """One submission's sandbox: namespaces (bwrap), cgroups, uid, kernel, answers."""
+
+    def __init__(self, run: GradingRun, cgroup: bool = True) -> None:
+        self.run = run
+        self.use_cgroup = cgroup
+        self.name = run.next_name()
+        self.dir = run.root / self.name
+        self.kernel_dir_host = self.dir / "kernel"
+        self.uid: int | None = None
+        self.cgroup: _Cgroup | None = None
+        self.bwrap: subprocess.Popen | None = None
+        self.init_pid: int | None = None
+        self.sup: socket.socket | None = None
+        self.kernel_pid: int | None = None
+        self.exit_code: int | None = None
+        self.key = secrets.token_hex(32)
+        self.stopped = ""
+        self.stderr = ""
+        self._closed = False
+        self._sup_lock = threading.Lock()
+
+    # -- set up
+    @property
+    def bwrapped(self) -> bool:
+        return self.run.level == "bwrap"
+
+    @property
+    def home(self) -> str:
+        return HOME if self.bwrapped else str(self.dir / "home")
+
+    @property
+    def kernel_dir(self) -> str:
+        return KERNEL_DIR if self.bwrapped else str(self.kernel_dir_host)
+
+    def start(self) -> None:
+        self.dir.mkdir(mode=0o700)
+        self.kernel_dir_host.mkdir(mode=0o700)
+        if not self.bwrapped:
+            (self.dir / "home").mkdir(mode=0o700)
+            (self.dir / "home" / "tmp").mkdir(mode=0o700)
+            return
+        self.uid = self.run.claim_uid()
+        if self.run.cgroups and self.use_cgroup:
+            try:
+                self.cgroup = _Cgroup(self.run.cgroups, self.name, self.run.limits)
+            except OSError:
+                self.cgroup = None
+        read, write = os.pipe()
+        try:
+            self.bwrap = subprocess.Popen(
+                self._bwrap_args(write), pass_fds=[write], stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/",
+                env={"PATH": "/usr/bin:/bin"})
+        finally:
+            os.close(write)
+        buf = b""
+        try:
+            while self.init_pid is None:
+                chunk = os.read(read, 4096)
+                if not chunk:
+                    break
+                buf += chunk
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    self.init_pid = int(json.loads(buf)["child-pid"])
+        finally:
+            os.close(read)
+        # bwrap reports its child's pid before it has built the filesystem; the placeholder
+        # only runs once everything is mounted, so joining waits for its first line
+        ready = self.bwrap.stdout.readline() if self.init_pid is not None else b""
+        self.bwrap.stdout.close()
+        if self.init_pid is None or ready.strip() != b"ready":
+            err = self.bwrap.stderr.read().decode("utf-8", "replace").strip() \
+                if self.bwrap.stderr else ""
+            self.init_pid = None
+            raise RuntimeError(f"bubblewrap did not start a sandbox: {err[-300:]}")
+
+    def _bwrap_args(self, info_fd: int) -> list[str]:
+        lim = self.run.limits
+        size = str(lim.tmp_bytes)
+        args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid",
+                "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                "--hostname", "sandbox", "--ro-bind", "/usr", "/usr"]
+        for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+            path = f"/{name}"
+            if os.path.islink(path):
+                args += ["--symlink", os.readlink(path), path]
+            elif os.path.isdir(path):
+                args += ["--ro-bind", path, path]
+        for name in _ETC:
+            args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+        made: set[str] = set()
+        for root in _python_roots():
+            # parents bwrap creates would be 0700: make them passable for the sandbox uid
+            for parent in reversed(Path(root).parents[:-1] if Path(root).parents else []):
+                if str(parent) not in made:
+                    made.add(str(parent))
+                    args += ["--perms", "0755", "--dir", str(parent)]
+            args += ["--ro-bind", root, root]
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+                 "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
+                 "--size", str(16 * 2**20), "--tmpfs", "/run",
+                 "--perms", "1777", "--dir", "/run/lock",
+                 "--perms", "0755", "--dir", "/var", "--symlink", "/tmp", "/var/tmp",
+                 "--perms", "0755", "--dir", str(Path(HOME).parent),
+                 "--perms", "0700", "--size", size, "--tmpfs", HOME,
+                 "--bind", str(self.kernel_dir_host), KERNEL_DIR,
+                 "--chdir", "/", "--info-fd", str(info_fd),
+                 "--", "/usr/bin/sh", "-c", "echo ready; exec /usr/bin/sleep infinity"]
+        return args
+
+    # -- the kernel
+    def connection(self, host: bool) -> dict[str, Any]:
+        """Connection info of the kernel: Unix sockets, HMAC key (host or sandbox paths)."""
+        prefix = str(self.kernel_dir_host if host else self.kernel_dir) + "/k"
+        return {"transport": "ipc", "ip": prefix, "shell_port": 1, "iopub_port": 2,
+                "stdin_port": 3, "control_port": 4, "hb_port": 5, "key": self.key,
+                "signature_scheme": "hmac-sha256", "kernel_name": "python3"}
+
+    def environment(self, identity: dict[str, str]) -> dict[str, str]:
+        home = self.home
+        env = {"PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+               "HOME": home, "TMPDIR": "/tmp" if self.bwrapped else f"{home}/tmp",
+               "USER": "student", "LOGNAME": "student", "LANG": "C.UTF-8",
+               "JUPYTER_RUNTIME_DIR": f"{home}/.jupyter/runtime",
+               "JUPYTER_DATA_DIR": f"{home}/.jupyter/data",
+               "JUPYTER_CONFIG_DIR": f"{home}/.jupyter/config",
+               "MPLCONFIGDIR": f"{home}/.config/matplotlib",
+               "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "NBGRADER_EXECUTION": "autograde", "CRMLAB_ANSWERS": f"{home}/{ANSWERS_REL}"}
+        env.update(identity)
+        return env
+
+    def launch_kernel(self, identity: dict[str, str], files: dict[str, str]) -> None:
+        """Fork the kernel from the template into this sandbox (returns once it started)."""
+        assert self.run.zygote is not None
+        conn = self.connection(host=False)
+        path = self.kernel_dir_host / "connection.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(conn, fh)
+        lim = self.run.limits
+        job = {"init_pid": self.init_pid, "uid": self.uid, "home": self.home,
+               "kernel_dir": self.kernel_dir, "env": self.environment(identity),
+               "files": files,
+               "cgroup_procs": self.cgroup.procs_files() if self.cgroup else [],
+               # one process may map 85% of the budget above the warm kernel, so a single
+               # hog meets MemoryError (its cell fails) before the cgroup's OOM killer
+               # (which would end the kernel); the cgroup holds all processes to the budget
+               "limits": {"address_bytes": int(lim.memory_bytes * (0.85 if self.cgroup else 1)),
+                          "cpu_seconds": lim.cpu_seconds,
+                          "file_bytes": lim.file_bytes, "max_processes": lim.max_processes}}
+        _, sock = self.run.zygote.spawn("kernel")
+        self.sup = sock
+        send_json(sock, job)
+        reply = recv_json(sock)
+        if reply is None or "pid" not in reply:
+            raise RuntimeError((reply or {}).get("error", "the kernel did not start"))
+        self.kernel_pid = int(reply["pid"])
+        sock.setblocking(False)
+
+    def _drain(self) -> None:
+        """Read exit reports from the supervisor without blocking."""
+        if self.sup is None:
+            return
+        with self._sup_lock:
+            while True:
+                try:
+                    head = self.sup.recv(4, socket.MSG_PEEK)
+                except (BlockingIOError, InterruptedError):
+                    return
+                except OSError:
+                    if self.exit_code is None:
+                        self.exit_code = -9
+                    return
+                if not head:
+                    if self.exit_code is None:
+                        self.exit_code = -9
+                    return
+                if len(head) < 4:
+                    return
+                self.sup.setblocking(True)
+                try:
+                    msg = recv_json(self.sup)
+                finally:
+                    self.sup.setblocking(False)
+                if msg and "exit" in msg:
+                    self.exit_code = int(msg["exit"])
+                    self.stderr = str(msg.get("stderr", ""))[-2048:]
+
+    def kernel_exit_code(self) -> int | None:
+        """``None`` while the kernel runs, else its exit code."""
+        self._drain()
+        return self.exit_code
+
+    def signal_kernel(self, signum: int) -> None:
+        if self.sup is None or self.exit_code is not None:
+            return
+        with self._sup_lock:
+            self.sup.setblocking(True)
+            try:
+                send_json(self.sup, {"signal": int(signum)})
             except OSError:
                 pass
+            finally:
+                self.sup.setblocking(False)
 
+    # -- watching and reading back
+    def over_budget(self) -> str:
+        """Why the submission must stop now ("" if it may go on)."""
+        if self.cgroup is not None and self.cgroup.cpu_seconds() > self.run.limits.cpu_seconds:
+            return f"stopped after using {self.run.limits.cpu_seconds} CPU seconds"
+        return ""
 
-@dataclass(frozen=True)
-class _Interpreter:
-    """How to start a Python with crmlab and nbclient importable, as the sandbox user.
+    def memory_exceeded(self) -> bool:
+        return self.cgroup is not None and self.cgroup.oom_killed()
 
-    ``binds`` are read-only bind mounts (source, view) made in a private mount namespace
-    before the switch to the sandbox uid: they let the sandbox read the environment's
-    packages when a folder above them (a private home, a ``mktemp -d`` folder) is closed
-    to other users, without opening that folder.
-    """
+    def answers(self) -> bytes | None:
+        """The answers file the kernel wrote (read without following links)."""
+        from .answers import MAX_ANSWER_BYTES
 
-    python: str
-    env: dict[str, str]
-    binds: tuple[tuple[str, str], ...] = ()
+        if self.bwrapped:
+            if self.init_pid is None:
+                return None
+            root = f"/proc/{self.init_pid}/root"
+            return read_beneath(root, f"{HOME.lstrip('/')}/{ANSWERS_REL}", MAX_ANSWER_BYTES)
+        return read_beneath(self.home, ANSWERS_REL, MAX_ANSWER_BYTES)
 
-    def command(self, uid: int | None, args: list[str]) -> tuple[list[str], dict[str, Any]]:
-        """The command line and ``subprocess`` keywords that run ``python *args``."""
-        if uid is None:
-            return [self.python, *args], {}
-        if not self.binds:
-            return [self.python, *args], {"user": uid, "group": uid, "extra_groups": []}
-        mounts = "; ".join(f"mount --bind -o ro {shlex.quote(src)} {shlex.quote(view)}"
-                           for src, view in self.binds)
-        script = (f"set -e; {mounts}; "
-                  f'exec setpriv --reuid={uid} --regid={uid} --clear-groups -- "$@"')
-        return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-                self.python, *args], {}
+    def stop(self, reason: str) -> None:
+        """End the kernel now (watchdog): it shows as a dead kernel to the runner."""
+        if not self.stopped:
+            self.stopped = reason
+        self.signal_kernel(signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.kill_all()
 
-
-_INTERPRETERS: dict[bool, _Interpreter] = {}
-
-
-def _view_of(paths: list[str]) -> tuple[tuple[tuple[str, str], ...], list[str]]:
-    """Empty, world-readable mount points for ``paths`` (created once per process)."""
-    top = Path(tempfile.mkdtemp(prefix="crmlab-sandbox-view-"))
-    top.chmod(0o755)
-    binds, views = [], []
-    for i, path in enumerate(paths):
-        view = top / str(i)
-        view.mkdir(mode=0o755)
-        binds.append((path, str(view)))
-        views.append(str(view))
-    atexit.register(shutil.rmtree, top, True)
-    return tuple(binds), views
-
-
-def _interpreter(uid: int | None) -> _Interpreter:
-    """A Python the sandbox user can run, with crmlab and nbclient importable.
-
-    In order: the instructor's own interpreter; a system Python of the same version with
-    the environment's packages on ``PYTHONPATH`` (when the environment's base Python
-    lives in a private home folder); the same with the packages shown through read-only
-    bind mounts (when a folder above the packages is closed to other users; needs root,
-    ``unshare`` and ``setpriv``).
-    """
-    if (uid is not None) in _INTERPRETERS:  # every sandbox uid has the same rights
-        return _INTERPRETERS[uid is not None]
-    import sysconfig
-
-    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    package_root = str(Path(__file__).resolve().parents[2])
-    site = list(dict.fromkeys([package_root, sysconfig.get_paths()["purelib"],
-                               sysconfig.get_paths()["platlib"]]))
-    pythons = [exe for exe in (f"{d}/{version}" for d in ("/usr/bin", "/usr/local/bin"))
-               if os.access(exe, os.X_OK)]
-
-    def candidates() -> Iterator[_Interpreter]:
-        yield _Interpreter(sys.executable, {})
-        for exe in pythons:
-            yield _Interpreter(exe, {"PYTHONPATH": os.pathsep.join(site)})
-        if uid is not None and shutil.which("unshare") and shutil.which("setpriv"):
-            binds, views = _view_of(site)  # only made when nothing simpler works
-            for exe in pythons:
-                yield _Interpreter(exe, {"PYTHONPATH": os.pathsep.join(views)}, binds)
-
-    probe = "import crmlab.exercises._runner, nbclient, ipykernel"
-    tried = []
-    for candidate in candidates():
-        tried.append(candidate.python)
-        cmd, kwargs = candidate.command(uid, ["-c", probe])
-        try:
-            env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", **candidate.env}
-            done = subprocess.run(cmd, env=env, cwd="/", stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL, timeout=120, check=False,
-                                  **kwargs)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0:
-            _INTERPRETERS[uid is not None] = candidate
-            return candidate
-    raise RuntimeError("no Python interpreter that the sandbox user can run has crmlab and "
-                       f"nbclient (tried {tried}); install crmlab "
-                       "where other users can read it")
-
-
-def _environment(work: Path, identity: dict[str, str], python: str) -> dict[str, str]:
-    env = {
-        "PATH": os.pathsep.join([str(Path(python).parent), "/usr/bin", "/bin"]),
-        "HOME": str(work), "TMPDIR": str(work / "tmp"), "USER": "crmlab-sandbox",
-        "LOGNAME": "crmlab-sandbox", "LANG": "C.UTF-8",
-        "JUPYTER_RUNTIME_DIR": str(work / "tmp" / "runtime"),
-        "JUPYTER_DATA_DIR": str(work / "tmp" / "data"),
-        "JUPYTER_CONFIG_DIR": str(work / "tmp" / "config"),
-        "IPYTHONDIR": str(work / "tmp" / "ipython"), "MPLCONFIGDIR": str(work / "tmp" / "mpl"),
-        "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-        "NBGRADER_EXECUTION": "autograde",
-    }
-    env.update(identity)
-    return env
-
-
-def run_notebook(notebook: Path, files: dict[str, str], identity: dict[str, str], *,
-                 limits: Limits = Limits(), slot: int = 0) -> RunResult:
-    """Execute ``notebook`` in a fresh sandbox folder.
-
-    Parameters
-    ----------
-    notebook : Path
-        The sanitised notebook (hidden tests restored) to run.
-    files : dict
-        Extra files to put beside it, name -> text (e.g. the token file).
-    identity : dict
-        Environment variables naming the student, assignment and seed.
-    limits : Limits
-    slot : int
-        Worker slot (selects the sandbox uid when running as root).
-
-    Returns
-    -------
-    RunResult
-        The executed notebook's bytes (read back before the sandbox folder is removed)
-        and why the run stopped early, if it did.
-    """
-    with _claim_uid(slot) if isolation_level() == "uid" else contextlib.nullcontext() as uid:
-        interpreter = _interpreter(uid)
-        work = Path(tempfile.mkdtemp(prefix="crmlab-grade-"))
-        try:
-            return _run_in(work, notebook, files, identity, limits, uid, interpreter)
-        finally:
-            cleanup(work)
-
-
-def _run_in(work: Path, notebook: Path, files: dict[str, str], identity: dict[str, str],
-            limits: Limits, uid: int | None, interpreter: _Interpreter) -> RunResult:
-    (work / "tmp").mkdir()
-    target = work / notebook.name
-    shutil.copyfile(notebook, target)
-    for name, text in files.items():
-        (work / name).write_text(text, encoding="utf-8")
-    (work / ".limits.json").write_text(
-        json.dumps({**asdict(limits), "enforce_nproc": uid is not None}), encoding="utf-8")
-    if uid is not None:
-        for path in [work, *work.rglob("*")]:
-            os.chown(path, uid, uid, follow_symlinks=False)
-    os.chmod(work, stat.S_IRWXU)
-    out = work / "executed.ipynb"
-    cmd, kwargs = interpreter.command(
-        uid, ["-m", "crmlab.exercises._runner", str(target), str(out)])
-    start = time.perf_counter()
-    reason = ""
-    # the runner's (and kernel's) stderr goes to an unlinked file, not a pipe: a notebook
-    # flooding stderr is capped by RLIMIT_FSIZE instead of filling the grader's memory
-    with tempfile.TemporaryFile() as log:
-        env = {**_environment(work, identity, interpreter.python), **interpreter.env}
-        proc = subprocess.Popen(cmd, cwd=work, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=log, process_group=0, umask=0o077, **kwargs)
-        try:
-            proc.wait(timeout=limits.total_timeout)
-            log.seek(max(0, log.seek(0, os.SEEK_END) - 4096))
-            tail = log.read().decode("utf-8", "replace").strip().splitlines()[-1:]
-            if proc.returncode != 0:
-                reason = f"the notebook runner failed (exit {proc.returncode}" + (
-                    f": {tail[0][:200]}" if tail else "") + ")"
-            elif tail and tail[0].startswith("kernel stopped:"):
-                reason = tail[0][:200]
-        except subprocess.TimeoutExpired:
-            reason = (f"stopped after the {limits.total_timeout} s time limit for the whole "
-                      "notebook")
-        finally:
+    # -- tear down
+    def close(self) -> None:
+        """Kill everything of the submission and remove its traces."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.sup is not None:
+            with contextlib.suppress(OSError):
+                self.sup.close()
+        if self.init_pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.init_pid, signal.SIGKILL)
+        if self.bwrap is not None:
             try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-            proc.wait()
-            if uid is not None:
-                _kill_uid(uid)
-                _sweep_temp(uid, work)
-    seconds = time.perf_counter() - start
-    data = _read_back(out)
-    if data is None and not reason:
-        reason = "the notebook runner returned no notebook"
-    return RunResult(data, reason, seconds)
+                self.bwrap.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.bwrap.kill()
+                self.bwrap.wait()
+            if self.bwrap.stderr:
+                self.bwrap.stderr.close()
+        if not self.bwrapped and self.kernel_pid is not None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.kernel_pid, signal.SIGKILL)
+        if self.cgroup is not None:
+            self.cgroup.remove()
+        if self.uid is not None:
+            self.run.release_uid(self.uid)
+        _rmtree(self.dir)
+        self.run.forget(self)
 
 
-def cleanup(work: Path) -> None:
-    """Remove a sandbox folder (files inside may belong to the sandbox uid)."""
-    shutil.rmtree(work, ignore_errors=True)
+def _rmtree(path: Path) -> None:
+    def onerror(func, p, exc):  # files the kernel made read-only: make writable, retry
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(p), 0o700)
+            func(p)
+
+    shutil.rmtree(path, onerror=onerror)
+

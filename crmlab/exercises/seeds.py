@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import re
 import secrets
+from pathlib import Path
 
-__all__ = ["check_name", "derive_seed", "new_secret"]
+__all__ = ["SECRET_FILE", "check_name", "derive_seed", "new_secret", "read_secret"]
 
+#: Where a course folder keeps its secret (relative to the course folder).
+SECRET_FILE = ".crmlab/secret"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DOMAIN = b"crmlab-exercise-seed-v1"
 
@@ -101,3 +105,18 @@ def derive_seed(secret: str | bytes, assignment: str, student_id: str) -> int:
     message = b"".join(len(p).to_bytes(4, "big") + p for p in parts)
     digest = hmac.new(_key(secret), message, hashlib.sha256).digest()
     return int.from_bytes(digest[:8], "big") & (2**63 - 1)
+
+
+def read_secret(course_dir: str | os.PathLike) -> str:
+    """The secret of the course in ``course_dir`` (readable by the instructor only).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``course_dir`` is not a crmlab course.
+    """
+    path = Path(course_dir) / SECRET_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{course_dir} is not a crmlab course (no {SECRET_FILE}); run "
+                                "`crmlab exercises init` first")
+    return path.read_text(encoding="utf-8").strip()

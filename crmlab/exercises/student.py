@@ -30,14 +30,17 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..world import World, WorldConfig, make_world
-from .seeds import check_name
+from ..world import World, make_world
+from .catalog import exercise_config, params, world_config
+from .seeds import check_name, derive_seed, read_secret
 
 __all__ = ["ENV_ASSIGNMENT", "ENV_SEED", "ENV_STUDENT", "EXERCISE_CONFIG", "TOKEN_FILE",
-           "Identity", "graded_identity", "my_world", "world_for_seed"]
+           "Identity", "graded_identity", "my_params", "my_world", "world_for_seed"]
 
-#: The world every exercise uses: small, so a whole class is graded quickly.
-EXERCISE_CONFIG = WorldConfig(n_customers=2_000, start="2024-01-01", end="2025-12-31")
+#: The world of the English assignments: small, so a whole class is graded quickly (the
+#: Persian ones use the same settings with the ``fa_IR`` locale; see
+#: :func:`crmlab.exercises.catalog.exercise_config`).
+EXERCISE_CONFIG = exercise_config()
 #: File beside a released notebook that holds the student's identity and seed.
 TOKEN_FILE = "crmlab_student.json"
 ENV_STUDENT = "CRMLAB_STUDENT_ID"
@@ -90,6 +93,13 @@ _STARTUP_IDENTITY = _read_env() if os.environ.get("NBGRADER_EXECUTION") == "auto
     else None
 
 
+def _startup_identity_from_env() -> None:
+    """Take the identity from the environment now (a grading kernel forked from the warm
+    template imported this module before its environment was set)."""
+    global _STARTUP_IDENTITY
+    _STARTUP_IDENTITY = _read_env()
+
+
 def _from_env() -> Identity | None:
     return _STARTUP_IDENTITY or _read_env()
 
@@ -129,15 +139,21 @@ def graded_identity(folder: str | os.PathLike | None = None) -> Identity:
 
 
 @functools.lru_cache(maxsize=4)
-def world_for_seed(seed: int) -> World:
-    """The exercise world of a seed (cached: notebooks and checks share one copy).
+def _world(seed: int, locale: str) -> World:
+    return make_world(world_config(locale), seed=seed)
+
+
+def world_for_seed(seed: int, assignment: str | None = None) -> World:
+    """The exercise world of a seed, in the assignment's locale (cached: notebooks and
+    checks share one copy).
 
     Examples
     --------
     >>> world_for_seed(3) is world_for_seed(3)
     True
     """
-    return make_world(EXERCISE_CONFIG, seed=_seed(seed, "seed"))
+    locale = exercise_config(assignment).locale
+    return _world(_seed(seed, "seed"), locale)
 
 
 def my_world(student_id: str | None = None, *, seed: int | None = None,
@@ -169,13 +185,12 @@ def my_world(student_id: str | None = None, *, seed: int | None = None,
     True
     """
     if seed is not None:
-        return world_for_seed(_seed(seed, "seed"))
+        return world_for_seed(_seed(seed, "seed"), assignment)
     if course_dir is not None:
-        from .course import Course
-
         if student_id is None or assignment is None:
             raise ValueError("my_world(course_dir=...) needs student_id= and assignment=")
-        return world_for_seed(Course(course_dir).seed(assignment, student_id))
+        return world_for_seed(derive_seed(read_secret(course_dir), assignment, student_id),
+                              assignment)
     ident = graded_identity()
     if student_id is not None and student_id != ident.student_id:
         raise ValueError(f"this notebook belongs to {ident.student_id!r}, not {student_id!r};"
@@ -183,4 +198,22 @@ def my_world(student_id: str | None = None, *, seed: int | None = None,
     if assignment is not None and assignment != ident.assignment:
         raise ValueError(f"the token is for assignment {ident.assignment!r}, not "
                          f"{assignment!r}")
-    return world_for_seed(ident.seed)
+    return world_for_seed(ident.seed, ident.assignment)
+
+
+def my_params() -> dict:
+    """Your parameters for this assignment (the share, horizon, segment or budget your
+    questions ask about), drawn from your own seed.
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ.update(CRMLAB_STUDENT_ID="s1", CRMLAB_ASSIGNMENT="rfm_concentration",
+    ...                   CRMLAB_EXERCISE_SEED="11")
+    >>> sorted(my_params())
+    ['budget', 'levels', 'top']
+    >>> for k in ("CRMLAB_STUDENT_ID", "CRMLAB_ASSIGNMENT", "CRMLAB_EXERCISE_SEED"):
+    ...     del os.environ[k]
+    """
+    ident = graded_identity()
+    return params(ident.assignment, ident.seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import re
+import shutil
 import stat
 
 import nbformat
@@ -23,17 +24,18 @@ pytestmark = pytest.mark.timeout(300)
 
 
 def _hidden_text(course: Course, assignment: str) -> list[str]:
-    """Every non-empty line inside a solution or hidden-test region of the sources."""
-    lines = []
+    """Every non-empty line inside a solution or hidden-test region of the sources that the
+    public text does not also hold (a question may quote the call it asks for)."""
+    lines, public = [], []
     for path in (course.root / "source" / assignment).glob("*.ipynb"):
         for cell in nbformat.read(path, as_version=4).cells:
             inside = False
             for line in cell.source.splitlines():
                 if re.search(r"### (BEGIN|END) (SOLUTION|HIDDEN TESTS)", line):
                     inside = "BEGIN" in line
-                elif inside and line.strip():
-                    lines.append(line.strip())
-    return lines
+                elif line.strip():
+                    (lines if inside else public).append(line.strip())
+    return [line for line in lines if not any(line in text for text in public)]
 
 
 def test_every_released_file_is_clean(tmp_path):
@@ -44,7 +46,7 @@ def test_every_released_file_is_clean(tmp_path):
     for assignment in course.assignments():
         release(course, assignment)
         hidden = _hidden_text(course, assignment)
-        assert len(hidden) >= 5  # the sources really have solutions and hidden tests
+        assert len(hidden) >= 5  # the sources really have solutions
         for sid in roster:
             seeds[sid, assignment] = derive_seed(SECRET, assignment, sid)
     checked = 0
@@ -75,8 +77,10 @@ def test_released_notebooks_keep_the_visible_tests_and_points(make_course):
     nb = nbformat.read(course.root / "handout" / "perfect" / "rfm_concentration" /
                        "rfm_concentration.ipynb", as_version=4)
     grades = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
-    assert sum(c.metadata["nbgrader"]["points"] for c in grades) == 10
-    assert all("assert" in c.source for c in grades)
+    tests = [c for c in grades if c.cell_type == "code"]
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) == 10
+    assert sum(c.metadata["nbgrader"]["points"] for c in grades) == 12  # + a written answer
+    assert all("submit(" in c.source and "assert" in c.source for c in tests)
     assert any("raise NotImplementedError()" in c.source for c in nb.cells)
 
 
@@ -129,3 +133,71 @@ def test_bad_rosters_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="not allowed"):
         init_course(tmp_path / "b", students=["../evil"], generate=False)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_init_without_a_roster_then_add_students(tmp_path, capsys):
+    course_dir = tmp_path / "c"
+    assert main(["exercises", "init", str(course_dir), "--assignment", "rfm_concentration"]) == 0
+    assert "0 students" in capsys.readouterr().out
+    assert Course(course_dir).students() == []
+    assert main(["exercises", "release", str(course_dir), "rfm_concentration"]) == 2
+    assert "no students" in capsys.readouterr().err
+    assert main(["exercises", "students", str(course_dir), "--add", "s1", "s2"]) == 0
+    roster = tmp_path / "more.csv"
+    roster.write_text("student_id,email\ns3,s3@x.org\n")
+    assert main(["exercises", "students", str(course_dir), "--add", str(roster)]) == 0
+    assert Course(course_dir).students() == ["s1", "s2", "s3"]
+    assert main(["exercises", "students", str(course_dir), "--add", "s2"]) == 2
+    assert "already on the roster" in capsys.readouterr().err
+    assert main(["exercises", "release", str(course_dir), "rfm_concentration"]) == 0
+    assert (course_dir / "handout" / "s3" / "rfm_concentration" / TOKEN_FILE).is_file()
+
+
+def test_a_failing_init_leaves_nothing(tmp_path, capsys):
+    bad = tmp_path / "src"
+    (bad / "broken").mkdir(parents=True)
+    (bad / "broken" / "broken.ipynb").write_text("{ not a notebook")
+    for argv in (["exercises", "init", str(tmp_path / "a"), "--source", str(bad)],
+                 ["exercises", "init", str(tmp_path / "b"), "--assignment", "nope"],
+                 ["exercises", "init", str(tmp_path / "c"), "--students", str(bad)]):
+        assert main(argv) != 0
+        err = capsys.readouterr().err
+        assert err.startswith("crmlab: error: ") and len(err.strip().splitlines()) == 1, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["src"]  # no course, no temp folder
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_handout_runs_at_home_in_a_real_kernel(make_course, tmp_path, monkeypatch):
+    # the student's side: the released notebook, solved, in the crmlab Jupyter kernel, with
+    # only the token file beside it; submit() records nothing at home
+    from nbclient import NotebookClient
+
+    from crmlab.exercises.catalog import params
+
+    for key in ("CRMLAB_STUDENT_ID", "CRMLAB_ASSIGNMENT", "CRMLAB_EXERCISE_SEED",
+                "CRMLAB_ANSWERS", "NBGRADER_EXECUTION"):
+        monkeypatch.delenv(key, raising=False)
+    course = make_course(students=["s1"])
+    release(course, "rfm_concentration")
+    home = tmp_path / "home"
+    shutil.copytree(course.root / "handout" / "s1" / "rfm_concentration", home)
+    path = home / "rfm_concentration.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    source = nbformat.read(course.root / "source" / "rfm_concentration" /
+                           "rfm_concentration.ipynb", as_version=4)
+    solved = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source.cells
+              if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    for c in nb.cells:
+        gid = c.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in solved:
+            c.source = solved[gid]
+    NotebookClient(nb, kernel_name="crmlab", timeout=120,
+                   resources={"metadata": {"path": str(home)}}).execute()
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors == []
+    shown = nb.cells[1].outputs[-1]["data"]["text/plain"]
+    seed = derive_seed(SECRET, "rfm_concentration", "s1")
+    assert shown == repr(params("rfm_concentration", seed))  # the student sees their own
+    assert sorted(p.name for p in home.iterdir()) == ["crmlab_student.json",
+                                                      "rfm_concentration.ipynb"]
