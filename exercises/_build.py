@@ -365,7 +365,7 @@ referrals or a competitor's offer that will take them.""", """
 
 # --------------------------------------------------------------------- 04 segmentation
 #: the keyword of segmentation.segment's random seed (the one place to change it)
-SEED_KW = "seed"
+SEED_KW = "random_state"
 
 
 def segmentation(nb: Notebook) -> None:

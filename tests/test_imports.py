@@ -26,10 +26,7 @@ ROOT = Path(crmlab.__file__).resolve().parent
 PACKAGE = "crmlab"
 
 #: Cycles still known to exist, each as the sorted tuple of its modules.
-KNOWN_CYCLES: set[tuple[str, ...]] = {
-    # removed by the exercises branch
-    ("crmlab.exercises.course", "crmlab.exercises.student"),
-}
+KNOWN_CYCLES: set[tuple[str, ...]] = set()
 
 
 def _modules() -> dict[str, Path]:

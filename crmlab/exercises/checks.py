@@ -69,10 +69,10 @@ RFM_PURCHASES = ("purchases", "frequency")
 
 def segment_call(X: pd.DataFrame, method: str, k: int, seed: int) -> np.ndarray:
     """``segmentation.segment`` with the student's k and seed (the one place that spells
-    the seed argument; it becomes ``random_state=`` in a later crmlab)."""
+    the random-state argument)."""
     from ..analytics import segmentation
 
-    return segmentation.segment(X, method=method, k=k, seed=seed)
+    return segmentation.segment(X, method=method, k=k, random_state=seed)
 
 
 class Wrong(Exception):
