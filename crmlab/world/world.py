@@ -287,11 +287,15 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
     n_workers = resolve_workers(workers, cfg.n_blocks)
     wt = world_tables(cfg, seed)
     bar = None
-    if progress is True and cfg.n_blocks > 1:  # one block finishes at once
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
     done = 0
+
+    def on_start() -> None:
+        # after helpers are forked: a progress bar runs a monitor thread of its own
+        nonlocal bar
+        if progress is True and cfg.n_blocks > 1:  # one block finishes at once
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
 
     def on_block() -> None:
         nonlocal done
@@ -302,7 +306,7 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
             progress(done, cfg.n_blocks)
 
     try:
-        frames = make_blocks(cfg, seed, wt, n_workers, on_block)
+        frames = make_blocks(cfg, seed, wt, n_workers, on_block, on_start)
     finally:
         if bar is not None:
             bar.close()
