@@ -263,8 +263,13 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
         Processes that make blocks at once, this one included. ``None`` (the default)
         uses every core this process may run on; ``1`` makes every block here. The
         world is the same whatever the number (each block has its own random streams).
-        Helpers are forked, so more than one needs Linux; elsewhere blocks are made
-        here one after another.
+        Helpers need Linux; elsewhere blocks are made here one after another. They are
+        forked only if the calling thread is the only one running Python code (a
+        script, the ``crmlab`` command): forking a process that runs other threads can
+        deadlock the child. Otherwise (a Jupyter kernel, Dask's threads, a thread of
+        your own) they are fresh interpreters, started only when the world is big
+        enough to repay their start-up (about half a second); smaller worlds are made
+        here. Helpers die with this process however it ends, even by SIGKILL.
     **overrides
         WorldConfig fields to change, e.g. ``n_customers=2000, locale="fa_IR"``.
 
