@@ -4,6 +4,7 @@ and nothing left behind."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -459,3 +460,53 @@ def test_idle_native_pools_do_not_stop_forking():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["os_threads"] > 1  # native threads were running ...
     assert report["forks"] == [1]  # ... and the helper was forked, with one Python thread
+
+
+IN_KERNEL = textwrap.dedent("""
+    import hashlib
+    import pandas as pd
+    import crmlab as crm
+    from crmlab.world._parallel import block_workers as bw
+
+    threads, start = bw.python_threads(), bw.helper_start()
+    bw.FRESH_WORTH_SECONDS = 0.0
+    started = []
+    real_fresh = bw._spawn_fresh
+    bw._spawn_fresh = lambda *args: started.append(1) or real_fresh(*args)
+    def no_fork(*args):
+        raise AssertionError("forked in a kernel")
+    bw._fork = no_fork
+    w = crm.make_world("tiny", seed=11, workers=2, n_customers=1_500, block_size=300)
+    digest = hashlib.sha256()
+    for table in [*w.tables.values(), *w.silos.values(), *w.truth.tables.values()]:
+        digest.update(pd.util.hash_pandas_object(table).values.tobytes())
+    print(threads, start, len(started), digest.hexdigest())
+""")
+
+
+def _digest(w: crm.World) -> str:
+    digest = hashlib.sha256()
+    for table in [*w.tables.values(), *w.silos.values(), *w.truth.tables.values()]:
+        digest.update(pd.util.hash_pandas_object(table).values.tobytes())
+    return digest.hexdigest()
+
+
+@needs_fork
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_a_jupyter_kernel_starts_fresh_helpers(serial_world):
+    manager = pytest.importorskip("jupyter_client.manager")
+    km, kc = manager.start_new_kernel(kernel_name="python3", env=_env())
+    try:
+        out: list[str] = []
+        reply = kc.execute_interactive(
+            IN_KERNEL, timeout=240,
+            output_hook=lambda m: out.append(m["content"].get("text", ""))
+            if m["msg_type"] == "stream" and m["content"]["name"] == "stdout" else None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    threads, start, started, digest = "".join(out).split()
+    assert int(threads) > 1 and start == "fresh"  # the kernel's own threads
+    assert started == "1" and digest == _digest(serial_world)
