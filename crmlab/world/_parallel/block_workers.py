@@ -258,11 +258,12 @@ def _forked_helper(config: WorldConfig, seed: int, wt: WorldTables, tokens: int,
     _helper(config, seed, wt, tokens, conn, fd, parent)
 
 
-#: What a fresh-interpreter helper runs: it reads the parent's ``sys.path`` from its
-#: start-up file (so that it imports the same crmlab), then the rest of the file (see
-#: :func:`_fresh_helper_main`).
+#: What a fresh-interpreter helper runs: it leaves Ctrl-C to its parent (which stops its
+#: helpers), reads the parent's ``sys.path`` from its start-up file (so that it imports
+#: the same crmlab), then the rest of the file (see :func:`_fresh_helper_main`).
 _FRESH_BOOT = (
-    "import os, pickle, sys\n"
+    "import os, pickle, signal, sys\n"
+    "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
     "setup = os.fdopen(int(sys.argv[1]), 'rb')\n"
     "sys.path[:] = pickle.load(setup)\n"
     "from crmlab.world._parallel.block_workers import _fresh_helper_main\n"
