@@ -35,7 +35,7 @@ starts them only if the blocks left would keep it busy for :data:`FRESH_WORTH_SE
 or more; otherwise it makes every block itself, one after another.
 
 Helpers need Linux (``os.memfd_create``); elsewhere, inside a daemonic process (a
-``multiprocessing`` pool worker, which may not have children) and under an
+``multiprocessing`` pool worker: its pool already keeps the cores busy) and under an
 address-space cap, the blocks are made one after another in this process.
 
 Helpers die with their parent
@@ -43,8 +43,9 @@ Helpers die with their parent
 Each helper asks the kernel to kill it when its parent dies (``PR_SET_PDEATHSIG``,
 however the parent dies: SIGKILL, the OOM killer, a Jupyter restart), checks that its
 parent is still there before each block, and holds no pipe end it does not use (a
-forked helper closes the read ends it inherited, its own and the other helpers'), so a
-helper never waits on a pipe only it could empty. Helpers are named ``crmlab-blocks``
+forked helper closes the read ends it inherited, its own and the other helpers', and
+the other helpers' shared files), so a helper never waits on a pipe only it could
+empty. Helpers are named ``crmlab-blocks``
 in ``ps`` and ``top``.
 """
 
