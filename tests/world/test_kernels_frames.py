@@ -285,9 +285,10 @@ def assert_same_world(a: crm.World, b: crm.World) -> None:
 
 @pytest.fixture
 def internals(monkeypatch):
-    """A fresh start (no failure seen) and a count of the calls into pandas internals
-    made by the frame kernels."""
+    """A fresh start (no failure seen, no kinds of columns checked yet) and a count of
+    the calls into pandas internals made by the frame kernels."""
     monkeypatch.setattr(frames, "_failure", None)
+    monkeypatch.setattr(frames, "_CHECKED_KINDS", set())
     calls = {"arrays_to_mgr": 0, "iter_column_arrays": 0}
     real_mgr, real_iter = frames._arrays_to_mgr, pd.DataFrame._iter_column_arrays
 

@@ -141,6 +141,13 @@ def _frame_from_internals(names: tuple[str, ...], arrays: list) -> pd.DataFrame 
     return result
 
 
+#: The kinds of plain columns (array type and dtype, column by column) for which the
+#: short cut has given the public path's dtypes. A frame's dtypes follow from its
+#: columns' kinds alone, so each list of kinds is checked once (looking at a frame's
+#: dtypes costs a fifth of making it); length and names are checked every time.
+_CHECKED_KINDS: set[tuple] = set()
+
+
 def _frame_problem(result: object, columns: pd.Index, arrays: list, length: int
                    ) -> str | None:
     """How ``result`` differs from the frame the public path builds from ``arrays``
@@ -149,20 +156,30 @@ def _frame_problem(result: object, columns: pd.Index, arrays: list, length: int
         return f"got a {type(result).__name__}, not a DataFrame"
     if result.shape != (length, len(arrays)):
         return f"shape {result.shape}, expected {(length, len(arrays))}"
-    if not (result.index.equals(pd.RangeIndex(length)) and result.columns.equals(columns)):
+    index = result.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and result.columns.equals(columns)):
         return "the row index or the column names differ"
-    for name, got, values in zip(columns, result.dtypes, arrays, strict=True):
+    kinds = tuple([(type(values), values.dtype) for values in arrays])
+    if kinds in _CHECKED_KINDS:
+        return None
+    for name, got, values in zip(columns, result.dtypes.tolist(), arrays, strict=True):
         if got != _dtype_of(values):
             return f"column {name!r} has dtype {got}, expected {_dtype_of(values)}"
+    _CHECKED_KINDS.add(kinds)
     return None
 
 
 def _dtype_of(values: object) -> object:
     """The dtype a frame column made of ``values`` has (numpy data of a
     ``NumpyExtensionArray`` becomes a plain numpy column)."""
-    if isinstance(values, pd.arrays.NumpyExtensionArray):
+    if isinstance(values, _NumpyExtensionArray):
         return values.dtype.numpy_dtype
     return values.dtype
+
+
+_NumpyExtensionArray = pd.arrays.NumpyExtensionArray
+_ARRAYS = (np.ndarray, pd.api.extensions.ExtensionArray)
 
 
 def column_arrays(table: pd.DataFrame) -> list[object]:
@@ -206,12 +223,15 @@ def _arrays_problem(table: pd.DataFrame, arrays: list) -> str | None:
     if len(arrays) != table.shape[1]:
         return f"{len(arrays)} arrays for {table.shape[1]} columns"
     rows = len(table)
-    for name, values, dtype in zip(table.columns, arrays, table.dtypes, strict=True):
-        if not (isinstance(values, np.ndarray | pd.api.extensions.ExtensionArray)
+    for i, values in enumerate(arrays):
+        if not (isinstance(values, _ARRAYS) and not isinstance(values, _NumpyExtensionArray)
                 and values.ndim == 1 and len(values) == rows):
-            return f"column {name!r} came back as {type(values).__name__}"
-        if _dtype_of(values) != dtype:
-            return f"column {name!r} came back as dtype {values.dtype}, not {dtype}"
+            return f"column {i} came back as {type(values).__name__}"
+    dtypes = table.dtypes.tolist()
+    if [values.dtype for values in arrays] != dtypes:
+        wrong = next(i for i, (values, dtype) in enumerate(zip(arrays, dtypes, strict=True))
+                     if values.dtype != dtype)
+        return f"column {wrong} came back as dtype {arrays[wrong].dtype}, not {dtypes[wrong]}"
     return None
 
 
@@ -269,12 +289,14 @@ def _plain_columns(names: tuple, arrays: list) -> bool:
     arrays, or numpy arrays whose dtype a frame keeps (no Series to align, no lists or
     scalars to convert, no Python objects whose dtype pandas would infer)."""
     length = len(arrays[0])
-    return (all(isinstance(name, str) for name in names)
-            and all((isinstance(a, pd.api.extensions.ExtensionArray)
-                     or (isinstance(a, np.ndarray) and _kept_dtype(a.dtype)))
-                    and a.ndim == 1 and len(a) == length for a in arrays))
+    for a in arrays:
+        if not ((isinstance(a, np.ndarray) and _kept_dtype(a.dtype))
+                or isinstance(a, _ARRAYS[1])) or a.ndim != 1 or len(a) != length:
+            return False
+    return all(isinstance(name, str) for name in names)
 
 
+@cache
 def _kept_dtype(dtype: np.dtype) -> bool:
     """True for numpy dtypes a frame column keeps as they are: numbers, booleans, and
     datetimes or timedeltas in a unit pandas supports (others become seconds)."""
