@@ -13,11 +13,11 @@ check what comes back against what the public API would give (length, column nam
 dtypes). The first time the short cut fails in any way (an exception, or a result that
 is not what the public path builds), both functions switch to the public API for the
 rest of the process and the reason is kept (:func:`internals_failure`). The switch is
-silent: the tables are the same either way, only slower, and a warning would land in
-every notebook that makes a world (where nothing can be done about it); the reason is
-logged once, at INFO level, on this module's logger. Setting the environment variable
-``CRMLAB_PURE_PANDAS=1`` before crmlab is imported, or :data:`PURE_PANDAS` to True,
-forces the public path.
+silent: the tables are the same either way, only slower (a world takes about a tenth
+longer), and a warning would land in every notebook that makes a world (where nothing
+can be done about it); the reason is logged once, at INFO level, on this module's
+logger. Setting the environment variable ``CRMLAB_PURE_PANDAS=1`` before crmlab is
+imported, or :data:`PURE_PANDAS` to True, forces the public path.
 """
 
 from __future__ import annotations
