@@ -375,15 +375,17 @@ def _receive(helpers: list[_Helper], timeout: float | None, world: WorldAssemble
         helper = open_conns[conn]
         try:
             message = conn.recv()
+            if isinstance(message, str):  # _READY: its first block may have come too
+                helper.ready = True
+                if not conn.poll(0):
+                    continue
+                message = conn.recv()
         except (EOFError, OSError):  # the helper is gone
             conn.close()
             continue
         if message is None:
             helper.finished = True
             conn.close()
-            continue
-        if isinstance(message, str):  # _READY
-            helper.ready = True
             continue
         b, layouts = message
         shared = helper.shared
