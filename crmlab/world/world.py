@@ -294,8 +294,13 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
         Processes that make blocks at once, this one included. ``None`` (the default)
         uses every core this process may run on; ``1`` makes every block here. The
         world is the same whatever the number (each block has its own random streams).
-        Helpers are forked, so more than one needs Linux; elsewhere blocks are made
-        here one after another.
+        Helpers need Linux; elsewhere blocks are made here one after another. They are
+        forked only if the calling thread is the only one running Python code (a
+        script, the ``crmlab`` command): forking a process that runs other threads can
+        deadlock the child. Otherwise (a Jupyter kernel, Dask's threads, a thread of
+        your own) they are fresh interpreters, started only when the world is big
+        enough to repay their start-up (about half a second); smaller worlds are made
+        here. Helpers die with this process however it ends, even by SIGKILL.
     **overrides
         WorldConfig fields to change, e.g. ``n_customers=2000, locale="fa_IR"``.
 
@@ -318,11 +323,15 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
     n_workers = resolve_workers(workers, cfg.n_blocks)
     wt = world_tables(cfg, seed)
     bar = None
-    if progress is True and cfg.n_blocks > 1:  # one block finishes at once
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
     done = 0
+
+    def on_start() -> None:
+        # after helpers are forked: a progress bar runs a monitor thread of its own
+        nonlocal bar
+        if progress is True and cfg.n_blocks > 1:  # one block finishes at once
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=cfg.n_blocks, desc="blocks", unit="block")
 
     def on_block() -> None:
         nonlocal done
@@ -333,7 +342,7 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
             progress(done, cfg.n_blocks)
 
     try:
-        frames = make_blocks(cfg, seed, wt, n_workers, on_block)
+        frames = make_blocks(cfg, seed, wt, n_workers, on_block, on_start)
     finally:
         if bar is not None:
             bar.close()

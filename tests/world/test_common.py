@@ -1,16 +1,12 @@
-"""The generators' shared fast paths give exactly what the plain numpy/pandas way gives."""
+"""Marketing's fast paths give exactly what the plain numpy way gives.
+
+The kernels' own property tests are in ``test_kernels_*.py``."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from crmlab.world._kernels.events import sort_events, stable_argsort
-from crmlab.world._kernels.frames import categorical, frame
-from crmlab.world._kernels.random import choose_columns, choose_mixed, choose_rows, choose_weighted
-from crmlab.world._kernels.strings import strings
 
 
 @st.composite
@@ -28,67 +24,6 @@ def events(draw):
     then = (np.array(draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)))
             if draw(st.booleans()) else None)
     return cust, day, then
-
-
-@settings(max_examples=300, deadline=None)
-@given(events())
-def test_sort_events_is_lexsort(ev):
-    cust, day, then = ev
-    expected = np.lexsort((day, cust) if then is None else (then, day, cust))
-    assert sort_events(cust, day, then).tolist() == expected.tolist()
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 7), max_size=80), st.booleans())
-def test_stable_argsort_is_numpy_stable(values, as_float):
-    a = np.array(values, dtype=float if as_float else np.int64)
-    if as_float and len(a):
-        a[::7] = np.nan  # ties and NaN
-    assert stable_argsort(a).tolist() == np.argsort(a, kind="stable").tolist()
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=8).filter(lambda p: sum(p) > 0),
-       st.integers(0, 300), st.integers(0, 2**32))
-def test_choose_weighted_is_rng_choice(weights, size, seed):
-    p = np.array(weights) / np.sum(weights)
-    want = np.random.default_rng(seed).choice(len(p), size, p=p)
-    assert choose_weighted(np.random.default_rng(seed), p, size).tolist() == want.tolist()
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=3, max_size=3)
-                .filter(lambda r: sum(r) > 0), min_size=1, max_size=3),
-       st.lists(st.integers(0, 2), max_size=50), st.integers(0, 2**32))
-def test_choose_mixed_and_columns_are_choose_rows(mixes, which, seed):
-    mixes = np.array(mixes)
-    which = np.array(which, dtype=np.intp) % len(mixes)
-    want = choose_rows(np.random.default_rng(seed), mixes[which]).tolist()
-    assert choose_mixed(np.random.default_rng(seed), mixes, which).tolist() == want
-    assert choose_columns(np.random.default_rng(seed), mixes[which].T).tolist() == want
-    first = choose_rows(np.random.default_rng(seed), mixes[np.zeros(len(which), np.intp)])
-    assert (choose_mixed(np.random.default_rng(seed), mixes, len(which)).tolist()
-            == first.tolist())
-
-
-def test_frame_matches_dataframe_and_keeps_columns_apart():
-    ids = strings(["a", "b", "c"])
-    columns = {"id": ids, "n": np.arange(3), "c": categorical(np.array([0, 1, 0]), ("x", "y")),
-               "s": pd.Series([1.5, 2.5, 3.5])}
-    got = frame(columns)
-    pd.testing.assert_frame_equal(got, pd.DataFrame(columns))
-    other = frame({"id": ids.array})
-    got.loc[0, "id"] = "z"  # neither the Series nor another frame of it may change
-    assert ids.tolist() == ["a", "b", "c"] and other["id"].tolist() == ["a", "b", "c"]
-
-
-def test_categorical_matches_from_strings():
-    codes = np.array([2, 0, 1, 2])
-    got = pd.Series(categorical(codes, ("a", "b", "c")))
-    want = pd.Series(pd.Categorical(["c", "a", "b", "c"],
-                                    categories=pd.Index(["a", "b", "c"], dtype="str")))
-    pd.testing.assert_series_equal(got, want)
-    assert got.cat.codes.dtype == want.cat.codes.dtype
 
 
 @settings(max_examples=200, deadline=None)

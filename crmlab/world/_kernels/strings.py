@@ -164,8 +164,10 @@ def fixed_width(array: pa.Array) -> np.ndarray | None:
     if (width == 0 or int(offsets[-1]) - first != n * width
             or not (_in_shared_offsets(offsets, width) or (np.diff(offsets) == width).all())):
         return None
-    return np.frombuffer(array.buffers()[2], dtype=np.dtype((np.void, width)), count=n,
-                         offset=first)
+    items = np.frombuffer(array.buffers()[2], dtype=np.dtype((np.void, width)), count=n,
+                          offset=first)
+    items.flags.writeable = False  # Arrow buffers are immutable, whoever allocated them
+    return items
 
 
 def fixed_strings(chars: np.ndarray, valid: np.ndarray | None = None, *,
@@ -296,6 +298,8 @@ def format_ids(prefix: str, numbers: np.ndarray, width: int) -> pd.Series:
     >>> format_ids("C", np.array([1, 42]), 7).tolist()
     ['C0000001', 'C0000042']
     """
+    if width < 1:
+        raise ValueError(f"ids need a width of at least one digit; got {width}")
     numbers = np.asarray(numbers, dtype=np.int64)
     if len(numbers) and (numbers.min() < 0 or numbers.max() >= 10**width):
         raise ValueError(f"ids need 0 <= number < 10**{width}")
@@ -326,7 +330,7 @@ def _format_serials(prefix: str, first: int, n: int, width: int) -> pa.Array:
     their digits made by :func:`_serial_quads`."""
     head = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
     chars = np.empty((n, len(head) + width), dtype=np.uint8)
-    if n and width > 0:
+    if n:
         _store_quads(chars, _serial_quads(first, n, -(-width // 4)), len(head), width)
     _fill_columns(chars, head)
     return fixed_strings(chars)
@@ -360,9 +364,7 @@ def _write_digits(chars: np.ndarray, numbers: np.ndarray, start: int, width: int
     up to three bytes before ``start`` are overwritten (the caller writes its prefix
     afterwards); when there are not that many, the digits go through a padded buffer.
     """
-    groups = -(-width // 4)
-    if groups < 1:
-        return
+    groups = -(-width // 4)  # at least one: ids have a digit or more
     quads = []  # least significant first; floor_divide by a constant is fast, divmod is not
     rest = numbers
     for _ in range(groups - 1):
@@ -438,6 +440,8 @@ def block_serials(prefix: str, block: int, positions: np.ndarray, digits: int) -
     >>> block_serials("SA", 7, np.array([0, 41]), 6).to_pylist()
     ['SA0007000001', 'SA0007000042']
     """
+    if digits < 1:
+        raise ValueError(f"serial numbers need at least one digit; got {digits}")
     positions = np.asarray(positions, dtype=np.int64)
     if 0 <= block < 10_000 and (not len(positions) or (
             positions.min() >= 0 and positions.max() < 10**digits - 1)):
