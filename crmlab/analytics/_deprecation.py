@@ -169,7 +169,7 @@ def renamed_kwargs(*, since: str | None = None, **renames: str) -> Callable[[F],
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            for old in renames.keys() & kwargs.keys():
+            for old in sorted(renames.keys() & kwargs.keys()):
                 new = renames[old]
                 if new in kwargs:
                     raise TypeError(f"{name}() got both {old}= (its old name) and {new}=; "
