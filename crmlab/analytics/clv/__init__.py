@@ -82,7 +82,6 @@ References
    http://brucehardie.com/notes/025/
 """
 
-
 from ._base import ConvergenceError, ConvergenceWarning, Summary
 from .beta_geo import BetaGeo, BetaGeoResults
 from .gamma_gamma import GammaGamma, GammaGammaResults
