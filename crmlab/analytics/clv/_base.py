@@ -237,8 +237,8 @@ class LikelihoodModel(Generic[ResultsT]):
             raise ValueError(f"params must hold {len(cls.param_names)} values "
                              f"{cls.param_names}; got shape {p.shape}")
         if not np.all(np.isfinite(p) & (p > 0)):
-            raise ValueError(f"params {dict(zip(cls.param_names, p, strict=True))} must all "
-                             "be positive and finite")
+            raise ValueError(f"params {dict(zip(cls.param_names, p.tolist(), strict=True))} "
+                             "must all be positive and finite")
         return p
 
     def loglike(self, params: Any) -> float:
