@@ -152,8 +152,8 @@ def test_sbg_derl_equals_its_definition():
 
 def test_summary_reproduces_the_published_cdnow_table(cdnow_log, cdnow, cdnow_spend):
     """Daily periods up to 1997-09-30 give the published 39-week summary (in days / 7)."""
-    s = clv.summarize_transactions(cdnow_log, "customer_id", "date", "amount",
-                                   end="1997-09-30", freq="D")
+    s = clv.summarize_transactions(cdnow_log, customer_col="customer_id", time_col="date",
+                                   value_col="amount", end="1997-09-30", freq="D")
     assert len(s) == 2357 and s.index.name == "customer_id"
     np.testing.assert_array_equal(s["frequency"].to_numpy(), cdnow["frequency"].to_numpy())
     np.testing.assert_allclose(s["recency"] / 7, cdnow["recency"], atol=0.0051)
@@ -165,8 +165,8 @@ def test_summary_matches_lifetimes_weekly(cdnow_log):
     """Weekly periods, end on a Sunday: the same table as lifetimes (which also keeps
     transactions after `end` in the end week; crmlab drops them)."""
     utils = pytest.importorskip("lifetimes.utils")
-    ours = clv.summarize_transactions(cdnow_log, "customer_id", "date", "amount",
-                                      end="1997-09-28", freq="W")
+    ours = clv.summarize_transactions(cdnow_log, customer_col="customer_id", time_col="date",
+                                      value_col="amount", end="1997-09-28", freq="W")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = utils.summary_data_from_transaction_data(
