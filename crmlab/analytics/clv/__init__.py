@@ -62,6 +62,9 @@ Layout (one module per model family, as lifetimes' ``fitters/``)
     :func:`simulate_pareto_nbd`.
 ``diagnostics``
     Goodness of fit and holdout checks of a fitted purchase model.
+``uncertainty``
+    Parameter draws (bootstrap refits or the asymptotic normal) and intervals for each
+    customer's predictions and CLV, percentile or delta method.
 ``value``
     :func:`customer_lifetime_value`.
 ``residual_value``
@@ -101,7 +104,7 @@ References
    http://brucehardie.com/notes/025/
 """
 
-from . import diagnostics
+from . import diagnostics, uncertainty
 from ._base import ConvergenceError, ConvergenceWarning, Summary
 from .beta_geo import BetaGeo, BetaGeoResults
 from .beta_geo_beta_binom import BetaGeoBetaBinom, BetaGeoBetaBinomResults
@@ -140,6 +143,7 @@ __all__ = [
     "simulate_mbgnbd",
     "simulate_pareto_nbd",
     "summarize_transactions",
+    "uncertainty",
 ]
 
 
