@@ -84,20 +84,26 @@ References
 
 from ._base import ConvergenceError, ConvergenceWarning, Summary
 from .beta_geo import BetaGeo, BetaGeoResults
+from .beta_geo_beta_binom import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .gamma_gamma import GammaGamma, GammaGammaResults
+from .modified_beta_geo import ModifiedBetaGeo, ModifiedBetaGeoResults
 from .pareto_nbd import ParetoNBD, ParetoNBDResults
 from .shifted_beta_geometric import ShiftedBetaGeometric, ShiftedBetaGeometricResults
-from .simulate import simulate_bgnbd, simulate_pareto_nbd
+from .simulate import simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd
 from .summary import calibration_holdout_split, summarize_transactions
 from .value import customer_lifetime_value
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
+    "BetaGeoBetaBinomResults",
     "BetaGeoResults",
     "ConvergenceError",
     "ConvergenceWarning",
     "GammaGamma",
     "GammaGammaResults",
+    "ModifiedBetaGeo",
+    "ModifiedBetaGeoResults",
     "ParetoNBD",
     "ParetoNBDResults",
     "ShiftedBetaGeometric",
@@ -105,7 +111,9 @@ __all__ = [
     "Summary",
     "calibration_holdout_split",
     "customer_lifetime_value",
+    "simulate_bgbb",
     "simulate_bgnbd",
+    "simulate_mbgnbd",
     "simulate_pareto_nbd",
     "summarize_transactions",
 ]
