@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.colors import to_rgb
 
-from crmlab import viz  # noqa: E402
-from crmlab.analytics.referrals import referral_trees  # noqa: E402
+from crmlab import viz
+from crmlab.analytics.referrals import referral_trees
 
 
 def _greenish(colour) -> bool:
@@ -55,7 +55,7 @@ def _colours(ax) -> list:
         referral_trees(pd.DataFrame({"referrer_id": list("aabcdef"),
                                      "referred_id": list("bcdefgh")})),
         labels=pd.Series(dict(zip("abcdefgh", ["s1", "s2", "s3", "s4", "s5", "s1", "s2",
-                                                "s3"])))),
+                                                "s3"], strict=True)))),
 ], ids=["timeline", "lorenz", "referral_trees"])
 def test_notebook_figures_draw_no_green(draw):
     viz.use_house_style()
