@@ -64,6 +64,9 @@ Layout (one module per model family, as lifetimes' ``fitters/``)
     Goodness of fit and holdout checks of a fitted purchase model.
 ``value``
     :func:`customer_lifetime_value`.
+``residual_value``
+    :func:`discounted_expected_transactions` (DERT) and :func:`iso_value` (Fader, Hardie
+    & Lee 2005b).
 ``_base``
     The shared model / results classes: maximum-likelihood fit, standard errors,
     ``summary()``, ``from_params``; the purchase models' shared data and predictions.
@@ -105,6 +108,7 @@ from .beta_geo_beta_binom import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .gamma_gamma import GammaGamma, GammaGammaResults
 from .modified_beta_geo import ModifiedBetaGeo, ModifiedBetaGeoResults
 from .pareto_nbd import ParetoNBD, ParetoNBDResults
+from .residual_value import discounted_expected_transactions, iso_value
 from .shifted_beta_geometric import ShiftedBetaGeometric, ShiftedBetaGeometricResults
 from .simulate import simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd
 from .summary import calibration_holdout_split, summarize_transactions
@@ -129,6 +133,8 @@ __all__ = [
     "calibration_holdout_split",
     "customer_lifetime_value",
     "diagnostics",
+    "discounted_expected_transactions",
+    "iso_value",
     "simulate_bgbb",
     "simulate_bgnbd",
     "simulate_mbgnbd",
