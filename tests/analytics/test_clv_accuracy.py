@@ -262,3 +262,21 @@ def test_log_gamma_ratio_matches_mpmath_for_large_arguments():
         ref = [complex(mp.gamma(mp.mpf(zi) + mp.mpc(wi.real, wi.imag)) / mp.gamma(mp.mpf(zi)))
                for zi, wi in zip(z, w, strict=True)]
     np.testing.assert_allclose(got, ref, rtol=1e-13)
+
+
+def test_expected_purchases_k_large_inputs_share_pairs():
+    """Above the dedupe size, each distinct (x, u) is computed once: same values, any shape."""
+    from crmlab.analytics.clv import _bgnbd_numerics as num
+
+    rng = np.random.default_rng(16)
+    x = rng.integers(0, 40, (600, 3)).astype(float)
+    u = np.round(rng.uniform(0.0, 60.0, (600, 3)), 1)       # ages in whole units: shared
+    assert x.size > num._DEDUPE_FROM
+    got = expected_purchases_k(0.243, 0.793, 2.426, x, u)
+    xu, inv = np.unique(x, return_inverse=True)
+    each = num._k_rows(0.243, 0.793, 2.426, xu, inv.ravel(), u.ravel()).reshape(u.shape)
+    assert got.shape == (600, 3)
+    np.testing.assert_allclose(got, each, rtol=1e-13)
+    for i, j in [(0, 0), (17, 2), (599, 1)]:
+        ref = float(_bg_k_ref(0.243, 0.793, 2.426, x[i, j], u[i, j]))
+        assert got[i, j] == pytest.approx(ref, rel=RTOL, abs=0.0)

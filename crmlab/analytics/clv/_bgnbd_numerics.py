@@ -47,6 +47,7 @@ parameters (``tests/analytics/test_clv_accuracy.py``).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy.special import exprel, gammaln, loggamma
 
 __all__ = ["expected_purchases_k", "log_gamma_ratio"]
@@ -60,8 +61,8 @@ _STIRLING_FROM = 20.0
 _SERIES_TOL = 1e-12
 #: Largest number of terms either series may use before the integral takes over.
 _MAX_TERMS = 400
-#: Terms added between convergence checks.
-_CHUNK = 8
+#: From this many values on, each distinct (x, u) pair is computed once.
+_DEDUPE_FROM = 256
 
 
 def _complex_log1p(v: np.ndarray) -> np.ndarray:
@@ -312,6 +313,19 @@ def expected_purchases_k(r: float, a: float, b: float, x: object, u: object) -> 
     xu, inverse = np.unique(x, return_inverse=True)
     row = np.broadcast_to(inverse.reshape(x.shape), shape).ravel()
     uu = np.broadcast_to(u, shape).ravel()
+    if uu.size > _DEDUPE_FROM:
+        # customers share (x, T) pairs (T in whole days or weeks): compute each pair once
+        # (a hash table, not a sort: cheap also when every pair is distinct)
+        back, pairs = pd.factorize(row + 1j * uu)
+        if pairs.size < uu.size:
+            out = _k_rows(r, a, b, xu, pairs.real.astype(np.intp), pairs.imag)
+            return out[back].reshape(shape)
+    return _k_rows(r, a, b, xu, row, uu).reshape(shape)
+
+
+def _k_rows(r: float, a: float, b: float, xu: np.ndarray, row: np.ndarray, uu: np.ndarray
+            ) -> np.ndarray:
+    """:func:`expected_purchases_k` for flat ``u`` with ``x = xu[row]``."""
     out = np.zeros(uu.size)
     todo = np.flatnonzero(uu > 0)
     # 1. Euler series for horizons up to three times the scale
@@ -329,4 +343,4 @@ def expected_purchases_k(r: float, a: float, b: float, x: object, u: object) -> 
     # 3. Mellin-Barnes integral for the rest
     if todo.size:
         out[todo] = _mellin_barnes(r, a, b, xu, row[todo], uu[todo])
-    return out.reshape(shape)
+    return out
