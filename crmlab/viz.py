@@ -14,12 +14,19 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-__all__ = ["HOUSE_STYLE", "missing_glyphs", "plot_calibration_holdout",
+__all__ = ["HOUSE_STYLE", "PALETTE", "missing_glyphs", "plot_calibration_holdout",
            "plot_frequency_recency", "plot_referral_trees", "plot_retention",
            "plot_scorecard_trends", "plotted_data", "use_house_style"]
 
+#: The colours of the house style, in the order figures use them: Okabe and Ito's
+#: colour-blind-safe palette with its green swapped for grey, so no figure asks a reader
+#: to tell red from green.
+PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#56B4E9", "#D55E00", "#CC79A7",
+                            "#999999", "#F0E442", "#000000")
+
 #: matplotlib settings shared by every crmlab figure.
 HOUSE_STYLE: dict[str, object] = {
+    "axes.prop_cycle": f"cycler('color', {list(PALETTE)!r})",
     "figure.figsize": (8.0, 4.0),
     "figure.dpi": 100,
     "savefig.dpi": 100,

@@ -175,7 +175,10 @@ KERNEL_IDLE = re.compile(r"Python \(crmlab\) \| Idle")
 _ALL_RUN_JS = """(nb) => {
   const cells = [...document.querySelectorAll(nb + ' .jp-CodeCell')];
   if (!cells.length) return false;
-  const prompts = cells.map(c => (c.querySelector('.jp-InputArea-prompt') || {}).textContent || '');
+  // a collapsed cell (a claim: source hidden for students) shows no prompt; whether it ran
+  // is checked in the saved notebook (every code cell has an execution count)
+  const shown = cells.filter(c => c.querySelector('.jp-InputArea-prompt'));
+  const prompts = shown.map(c => c.querySelector('.jp-InputArea-prompt').textContent || '');
   const ran = prompts.every(t => /\\[\\d+\\]/.test(t));
   const status = [...document.querySelectorAll('.jp-StatusBar-TextItem')].map(e => e.textContent);
   return ran && status.some(t => /\\| Idle/.test(t));
