@@ -151,8 +151,10 @@ def value_capture(scores, values, tops: Sequence[float] = (0.05, 0.1, 0.2, 0.5)
 
     With ``scores = values`` this is the best any ranking can do (the concentration
     top share); with a model's predictions it says how much of the real value a
-    campaign aimed at the model's top customers would reach. Ties in ``scores`` are
-    broken by position (stable sort), so the answer is deterministic.
+    campaign aimed at the model's top customers would reach. Customers with tied
+    ``scores`` are interchangeable: where the top ``k`` cuts through a group of ties, the
+    group contributes its average value per customer taken, so the answer does not depend
+    on the order of the rows (breaking ties by position would let the row order move it).
 
     Parameters
     ----------
@@ -172,6 +174,12 @@ def value_capture(scores, values, tops: Sequence[float] = (0.05, 0.1, 0.2, 0.5)
     [0.5, 0.5]
     >>> value_capture([10, 0, 5, 5], [10.0, 0.0, 5.0, 5.0], tops=(0.25, 0.5)).tolist()
     [0.5, 0.75]
+
+    Ties share their value: the top quarter takes one of three tied customers, on
+    average a third of their 6.0.
+
+    >>> value_capture([1, 1, 1, 0], [6.0, 0.0, 0.0, 0.0], tops=(0.25,)).tolist()
+    [0.333...]
     """
     s = np.asarray(scores, dtype=float).ravel()
     v = np.asarray(values, dtype=float).ravel()
@@ -187,7 +195,17 @@ def value_capture(scores, values, tops: Sequence[float] = (0.05, 0.1, 0.2, 0.5)
     tops = [float(t) for t in tops]
     if not tops or any(not 0.0 < t <= 1.0 for t in tops):
         raise ValueError(f"tops must be fractions in (0, 1]; got {tops}")
-    ordered = np.cumsum(v[np.argsort(-s, kind="stable")])
+    # descending score, and ascending value within ties, so that the sums below see the
+    # same sequence of numbers whatever the order of the rows (bit-identical results)
+    order = np.lexsort((v, -s))
+    ranked_s, ranked_v = s[order], v[order]
+    cum = np.concatenate([[0.0], np.cumsum(ranked_v)])
+    # tie groups: [start, end) in rank order
+    starts = np.flatnonzero(np.r_[True, ranked_s[1:] != ranked_s[:-1]])
+    ends = np.r_[starts[1:], s.size]
     counts = np.array([int(round(t * s.size)) for t in tops])
-    captured = np.where(counts > 0, ordered[np.maximum(counts, 1) - 1], 0.0) / v.sum()
+    group = np.searchsorted(starts, np.maximum(counts, 1) - 1, side="right") - 1
+    start, end = starts[group], ends[group]
+    taken = cum[start] + (counts - start) * (cum[end] - cum[start]) / (end - start)
+    captured = np.where(counts > 0, taken, 0.0) / cum[-1]
     return pd.Series(captured, index=pd.Index(tops, name="top"), name="captured")

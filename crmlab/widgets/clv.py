@@ -20,14 +20,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import ipywidgets as widgets
 import numpy as np
 import pandas as pd
+import traitlets
 
 from crmlab.analytics.clv import BetaGeo, BetaGeoResults
 
 from ._png import figure_png
 
-__all__ = ["bgnbd_profile", "clv_explorer"]
+__all__ = ["BGNBDExplorer", "bgnbd_profile", "clv_explorer"]
 
 _NAMES = ("r", "alpha", "a", "b")
 #: Slider ranges (min, max, step) of the explorer.
@@ -125,7 +127,7 @@ def _summary_html(summary: dict[str, Any], reference: dict[str, Any] | None) -> 
     return f"<table class='crmlab-clv-summary'>{head}{''.join(rows)}</table>"
 
 
-def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> Any:
+def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> BGNBDExplorer:
     """Sliders for ``r``, ``alpha``, ``a``, ``b`` and customer age over :func:`bgnbd_profile`.
 
     Moving a slider redraws the two-panel figure (a PNG in an ``Image`` widget) and the
@@ -141,12 +143,12 @@ def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> An
 
     Returns
     -------
-    ipywidgets.VBox
-        Children: a row of sliders (descriptions ``"r"``, ``"alpha"``, ``"a"``, ``"b"``,
-        ``"age T"``), an ``HTML`` summary table and an ``Image`` with the figure. The
-        sliders are also in ``box.sliders`` (a dict by name), the summary in
-        ``box.summary``, the image in ``box.image`` and the latest profile in
-        ``box.profile``.
+    BGNBDExplorer
+        An ``ipywidgets.VBox``; children: a row of sliders (descriptions ``"r"``,
+        ``"alpha"``, ``"a"``, ``"b"``, ``"age T"``), an ``HTML`` summary table and an
+        ``Image`` with the figure. The sliders are also in ``box.sliders`` (a dict by
+        name), the summary in ``box.summary``, the image in ``box.image`` and the latest
+        profile in ``box.profile``.
 
     Examples
     --------
@@ -158,49 +160,94 @@ def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> An
     >>> box.summary.value != before
     True
     """
-    import ipywidgets as widgets
+    return BGNBDExplorer(fitted, T=T)
 
-    from crmlab import viz
 
-    if fitted is not None and not isinstance(fitted, BetaGeoResults):
-        raise TypeError("fitted must be a fitted BetaGeo model (BetaGeo(...).fit()); got "
-                        f"{type(fitted).__name__}")
-    start = ({n: float(fitted.params[n]) for n in _NAMES} if fitted is not None
-             else {"r": 1.0, "alpha": 6.0, "a": 1.5, "b": 4.0})
-    T = _check("T", T)
-    sliders = {}
-    for name in _NAMES:
-        lo, hi, step = RANGES[name]
-        value = float(np.clip(round(start[name] / step) * step, lo, hi))
-        sliders[name] = widgets.FloatSlider(value=round(value, 2), min=lo, max=hi, step=step,
-                                            description=name, continuous_update=False,
-                                            readout_format=".2f")
-    sliders["T"] = widgets.IntSlider(value=int(T), min=4, max=156, step=4,
-                                     description="age T", continuous_update=False)
-    summary = widgets.HTML()
-    image = widgets.Image(format="png")
-    box = widgets.VBox([widgets.HBox(list(sliders.values())[:3]),
-                        widgets.HBox(list(sliders.values())[3:]), summary, image])
-    box.sliders, box.summary, box.image = sliders, summary, image
-    references: dict[float, dict[str, Any]] = {}
+class BGNBDExplorer(widgets.VBox):
+    """The BG/NBD explorer widget (see :func:`clv_explorer`).
 
-    def redraw(change: Any = None) -> None:
-        values = {n: sliders[n].value for n in _NAMES}
-        age = float(sliders["T"].value)
+    Attributes
+    ----------
+    sliders : dict of str to slider
+        ``"r"``, ``"alpha"``, ``"a"``, ``"b"`` (``FloatSlider``) and ``"T"`` (age,
+        ``IntSlider``).
+    summary : ipywidgets.HTML
+        The table of summary numbers (chosen, and fitted when a fit was given).
+    image : ipywidgets.Image
+        The two-panel figure as a PNG.
+    profile : dict
+        The latest :func:`bgnbd_profile` output (a trait: observers see every redraw).
+    fitted : BetaGeoResults or None
+        The fitted model whose curves are drawn dashed.
+
+    Its text form names the current slider values (no object addresses), so a
+    notebook's saved output stays the same from run to run.
+
+    Examples
+    --------
+    >>> box = BGNBDExplorer(T=40)
+    >>> box
+    BGNBDExplorer(r=1, alpha=6, a=1.5, b=4, T=40)
+    >>> box.profile["T"]
+    40.0
+    """
+
+    #: The latest profile drawn (not synced to the front end: it holds DataFrames).
+    profile = traitlets.Dict(help="the latest bgnbd_profile() output")
+    sliders: dict[str, widgets.FloatSlider | widgets.IntSlider]
+    summary: widgets.HTML
+    image: widgets.Image
+    fitted: BetaGeoResults | None
+
+    def __init__(self, fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> None:
+        if fitted is not None and not isinstance(fitted, BetaGeoResults):
+            raise TypeError("fitted must be a fitted BetaGeo model (BetaGeo(...).fit()); got "
+                            f"{type(fitted).__name__}")
+        T = _check("T", T)
+        start = ({n: float(fitted.params[n]) for n in _NAMES} if fitted is not None
+                 else {"r": 1.0, "alpha": 6.0, "a": 1.5, "b": 4.0})
+        sliders: dict[str, widgets.FloatSlider | widgets.IntSlider] = {}
+        for name in _NAMES:
+            lo, hi, step = RANGES[name]
+            value = float(np.clip(round(start[name] / step) * step, lo, hi))
+            sliders[name] = widgets.FloatSlider(value=round(value, 2), min=lo, max=hi,
+                                                step=step, description=name,
+                                                continuous_update=False, readout_format=".2f")
+        sliders["T"] = widgets.IntSlider(value=int(T), min=4, max=156, step=4,
+                                         description="age T", continuous_update=False)
+        self.fitted = fitted
+        self.sliders = sliders
+        self.summary = widgets.HTML()
+        self.image = widgets.Image(format="png")
+        # the fitted curves change only with the age: computed once per age
+        self._references: dict[float, dict[str, Any]] = {}
+        controls = list(sliders.values())
+        super().__init__(children=[widgets.HBox(controls[:3]), widgets.HBox(controls[3:]),
+                                   self.summary, self.image])
+        for slider in controls:
+            slider.observe(self._redraw, names="value")
+        self._redraw()
+
+    def _reference(self, age: float) -> dict[str, Any] | None:
+        if self.fitted is None:
+            return None
+        if age not in self._references:
+            self._references[age] = bgnbd_profile(
+                *(float(self.fitted.params[n]) for n in _NAMES), T=age)
+        return self._references[age]
+
+    def _redraw(self, change: Any = None) -> None:
+        from crmlab import viz
+
+        values = {n: self.sliders[n].value for n in _NAMES}
+        age = float(self.sliders["T"].value)
         profile = bgnbd_profile(**values, T=age)
-        reference = None
-        if fitted is not None:  # the fitted curves change only with the age
-            if age not in references:
-                references[age] = bgnbd_profile(*(float(fitted.params[n]) for n in _NAMES),
-                                                T=age)
-            reference = references[age]
-        box.profile = profile
-        summary.value = _summary_html(profile["summary"],
-                                      None if reference is None else reference["summary"])
-        fig = viz.plot_bgnbd_profile(profile, reference=reference)
-        image.value = figure_png(fig)
+        reference = self._reference(age)
+        self.profile = profile
+        self.summary.value = _summary_html(profile["summary"],
+                                           None if reference is None else reference["summary"])
+        self.image.value = figure_png(viz.plot_bgnbd_profile(profile, reference=reference))
 
-    for slider in sliders.values():
-        slider.observe(redraw, names="value")
-    redraw()
-    return box
+    def __repr__(self) -> str:
+        values = ", ".join(f"{n}={self.sliders[n].value:g}" for n in _NAMES)
+        return f"BGNBDExplorer({values}, T={self.sliders['T'].value})"

@@ -113,3 +113,37 @@ def test_value_capture_by_hand_and_errors():
         profitability.value_capture([1, 2], [-1.0, 0.0])
     with pytest.raises(ValueError, match="missing"):
         profitability.value_capture([1, np.nan], [1.0, 2.0])
+
+
+def test_value_capture_does_not_depend_on_the_order_of_ties():
+    """RFM-like scores with many ties: every order of the rows gives the same answer."""
+    rng = np.random.default_rng(15)
+    scores = rng.integers(1, 6, 400).astype(float)            # five tied score levels
+    values = rng.gamma(0.5, 10.0, 400) * scores
+    tops = (0.05, 0.1, 0.2, 0.5, 1.0)
+    first = profitability.value_capture(scores, values, tops=tops)
+    spread = []
+    for seed in range(20):
+        order = np.random.default_rng(seed).permutation(400)
+        again = profitability.value_capture(scores[order], values[order], tops=tops)
+        pd.testing.assert_series_equal(again, first, check_exact=True)
+        # what breaking ties by position would give for this order
+        ranked = values[order][np.argsort(-scores[order], kind="stable")]
+        spread.append(ranked[:20].sum() / values.sum())
+    assert max(spread) - min(spread) > 0.01          # the row order did matter before
+    # where the top k cuts a tie group, the group gives its mean value per customer taken
+    top = np.sort(scores)[::-1]
+    k = 20
+    level = top[k - 1]
+    above = values[scores > level].sum()
+    tied = values[scores == level]
+    expected = (above + (k - (scores > level).sum()) * tied.mean()) / values.sum()
+    assert first.loc[0.05] == pytest.approx(expected, rel=1e-12)
+    assert first.loc[1.0] == pytest.approx(1.0, rel=1e-12)
+
+
+def test_value_capture_ties_by_hand():
+    # top 2 of [a, b, c] tied at 1: two thirds of their total 6, whatever the order
+    for values in ([6.0, 0.0, 0.0, 1.0], [0.0, 0.0, 6.0, 1.0], [0.0, 6.0, 0.0, 1.0]):
+        out = profitability.value_capture([1, 1, 1, 0], values, tops=(0.5, 0.75, 1.0))
+        assert out.tolist() == pytest.approx([4 / 7, 6 / 7, 1.0], rel=1e-15)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crmlab.analytics import clv
-from crmlab.widgets.clv import bgnbd_profile, clv_explorer
+from crmlab.widgets.clv import BGNBDExplorer, bgnbd_profile, clv_explorer
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,26 @@ def test_explorer_starts_at_the_fit_and_redraws(fitted):
 def test_explorer_rejects_a_non_bgnbd_fit():
     with pytest.raises(TypeError, match="BetaGeo"):
         clv_explorer("not a model")
+
+
+def test_explorer_is_its_own_widget_class(fitted):
+    import ipywidgets as widgets
+
+    box = clv_explorer(fitted, T=40)
+    assert type(box) is BGNBDExplorer and isinstance(box, widgets.VBox)
+    # its parts are declared on the class, not attached to a plain VBox afterwards
+    assert {"sliders", "summary", "image", "fitted"} <= set(BGNBDExplorer.__annotations__)
+    assert box.has_trait("profile") and not widgets.VBox().has_trait("profile")
+    assert box.fitted is fitted and box.children[2] is box.summary
+    assert box.children[3] is box.image
+    seen = []
+    box.observe(lambda change: seen.append(change["new"]["T"]), names="profile")
+    box.sliders["T"].value = 60
+    assert seen == [60.0]
+    # a text form without object addresses, naming the current values
+    assert repr(box) == ("BGNBDExplorer(r={r:g}, alpha={alpha:g}, a={a:g}, b={b:g}, T=60)"
+                         .format(**{n: box.sliders[n].value for n in ("r", "alpha", "a", "b")}))
+    with pytest.raises(TypeError, match="BetaGeo"):
+        BGNBDExplorer(fitted="not a model")
+    with pytest.raises(ValueError, match="T must be"):
+        BGNBDExplorer(T=0)

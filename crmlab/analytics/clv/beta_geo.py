@@ -9,9 +9,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import betainc, digamma, expit, gammaln, hyp2f1
+from scipy.special import betainc, digamma, expit, gammaln
 
 from ._base import TransactionModel, TransactionResults
+from ._bgnbd_numerics import expected_purchases_k
 from ._data import broadcast_float, index_of, wrap
 
 __all__ = ["BetaGeo", "BetaGeoResults"]
@@ -133,24 +134,21 @@ class BetaGeoResults(TransactionResults, model=BetaGeo):
     def _log_odds_dead(self, x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params_tuple()
         with np.errstate(divide="ignore", invalid="ignore"):
+            # log((alpha+T)/(alpha+t_x)) as log1p: no digits lost when t_x is close to T
+            silence = np.log1p((age - tx) / (alpha + tx))
             return np.where(x > 0, np.log(a) - np.log(np.maximum(b + x - 1, 1e-300))
-                            + (r + x) * (np.log(alpha + age) - np.log(alpha + tx)), -np.inf)
+                            + (r + x) * silence, -np.inf)
 
     def _expected_array(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray,
                         age: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params_tuple()
-        z = t / (alpha + age + t)
-        # ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z), Euler-transformed to
-        # (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z): no huge powers for large x.
-        f = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
-        numer = (a + b + x - 1) / (a - 1) * (1 - f)
-        return numer * self._p_alive_array(x, tx, age)
+        # an alive customer's rate is Gamma(r+x, alpha+T), drop-out Beta(a, b+x)
+        k = expected_purchases_k(r, a, b, x, t / (alpha + age))
+        return k * self._p_alive_array(x, tx, age)
 
     def _expected_new_array(self, t: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params_tuple()
-        z = t / (alpha + t)
-        f = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-        return (a + b - 1) / (a - 1) * (1 - f) + 0.0
+        return expected_purchases_k(r, a, b, 0.0, t / alpha) + 0.0
 
     def probability_of_n_purchases(self, t: Any, n: Any) -> Any:
         """Probability that a new customer makes exactly ``n`` repeat purchases in ``t``.
