@@ -88,7 +88,7 @@ from .gamma_gamma import GammaGamma, GammaGammaResults
 from .pareto_nbd import ParetoNBD, ParetoNBDResults
 from .shifted_beta_geometric import ShiftedBetaGeometric, ShiftedBetaGeometricResults
 from .simulate import simulate_bgnbd, simulate_pareto_nbd
-from .summary import calibration_holdout_split, summarize_transactions
+from .summary import calibration_holdout_split, summarize_transactions, summary_counts
 from .value import customer_lifetime_value
 
 __all__ = [
@@ -108,6 +108,7 @@ __all__ = [
     "simulate_bgnbd",
     "simulate_pareto_nbd",
     "summarize_transactions",
+    "summary_counts",
 ]
 
 
