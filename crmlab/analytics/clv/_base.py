@@ -783,8 +783,8 @@ class TransactionResults(LikelihoodResults):
 
     # -- inputs of the predictions ------------------------------------------------------
     def _where(self) -> str:
-        unit = "" if self.unit is None else f" (time in {UNIT_NAMES[self.unit]})"
-        return f"this {self._model_class.__name__} model{unit}"
+        """The model, as unit errors name it (they add its unit themselves)."""
+        return f"this {self._model_class.__name__} model"
 
     def _histories(self, frequency: Any, recency: Any, T: Any,
                    **horizons: Any) -> tuple[pd.Index | None, tuple[np.ndarray, ...],
