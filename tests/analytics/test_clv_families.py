@@ -156,3 +156,54 @@ def test_mbgnbd_differs_from_bgnbd_where_the_papers_say():
     # extreme histories stay finite
     assert np.isfinite(mbg.expected_purchases(52, 500, 51.9, 52))
     assert 0 < mbg.p_alive(500, 1.0, 52) < 1e-100 or mbg.p_alive(500, 1.0, 52) == 0.0
+
+
+# -- GGom/NBD ------------------------------------------------------------------------------
+GGOM = {"r": 0.5, "alpha": 10.0, "b": 0.05, "s": 1.0, "beta": 2.0}
+
+
+def test_ggom_nbd_tends_to_pareto_nbd_as_b_goes_to_zero(cdnow):
+    """Bemmaor & Glady (2012): b -> 0 with beta / b fixed is Pareto/NBD."""
+    pn = clv.ParetoNBD.from_params(r=0.5533, alpha=10.5776, s=0.6061, beta=11.6650)
+    gg = clv.GompertzNBD.from_params(r=0.5533, alpha=10.5776, b=1e-7, s=0.6061,
+                                     beta=11.6650e-7)
+    f, r, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    np.testing.assert_allclose(gg.p_alive(f, r, T), pn.p_alive(f, r, T), rtol=1e-5)
+    np.testing.assert_allclose(gg.expected_purchases(39, f, r, T),
+                               pn.expected_purchases(39, f, r, T), rtol=1e-5)
+    theta = [0.5533, 10.5776, 1e-7, 0.6061, 11.6650e-7]
+    assert clv.GompertzNBD(f, r, T).loglike(theta) == pytest.approx(
+        clv.ParetoNBD(f, r, T).loglike([0.5533, 10.5776, 0.6061, 11.6650]), rel=1e-6)
+
+
+def test_ggom_nbd_gradient_is_the_likelihoods_derivative():
+    model = clv.GompertzNBD([0, 1, 2, 5, 3], [0, 5, 30, 20, 38], [39, 39, 39, 39, 39])
+    p = np.array([0.5, 10.0, 0.05, 1.0, 2.0])
+    np.testing.assert_allclose(model.score(p), _numeric_score(model, p), rtol=1e-6)
+
+
+def test_ggom_nbd_predictions_match_their_definitions():
+    from scipy import integrate
+
+    gg = clv.GompertzNBD.from_params(**GGOM)
+    r, alpha, b, s, beta = GGOM.values()
+    x, tx, age = 3.0, 20.0, 39.0
+
+    def survival(u):
+        return ((beta - 1 + np.exp(b * age)) / (beta - 1 + np.exp(b * (age + u)))) ** s
+
+    for t in (5.0, 39.0, 200.0):
+        want = (gg.p_alive(x, tx, age) * (r + x) / (alpha + age)
+                * integrate.quad(survival, 0, t)[0])
+        assert gg.expected_purchases(t, x, tx, age) == pytest.approx(want, rel=1e-9)
+    d = clv.simulate_ggom_nbd(200_000, 30, **GGOM, random_state=5)
+    assert d["frequency"].mean() == pytest.approx(
+        float(gg.expected_purchases_new_customer(30)), rel=0.02)
+
+
+def test_ggom_nbd_recovers_known_parameters():
+    rng = np.random.default_rng(1)
+    d = clv.simulate_ggom_nbd(6000, rng.integers(26, 105, 6000), **GGOM, random_state=2)
+    res = clv.GompertzNBD(d["frequency"], d["recency"], d["T"]).fit()
+    z = (res.params - pd.Series(GGOM)) / res.bse
+    assert (z.abs() < 3).all(), (res.params, res.bse)

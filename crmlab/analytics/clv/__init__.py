@@ -30,6 +30,9 @@ Models
     BG/BB (Fader, Hardie & Shang 2010): discrete transaction opportunities (frequency,
     recency and ``n_periods`` counted in opportunities). Parameters
     ``alpha, beta, gamma, delta``.
+:class:`GompertzNBD`
+    GGom/NBD (Bemmaor & Glady 2012): Pareto/NBD purchases with Gompertz/gamma lifetimes,
+    so the risk of leaving can grow with age. Parameters ``r, alpha, b, s, beta``.
 
 :mod:`~crmlab.analytics.clv.diagnostics` checks a fitted purchase model as Fader, Hardie
 & Lee (2005a) do: the repeat-purchase histogram with a chi-squared test, tracking plots
@@ -55,13 +58,16 @@ Layout (one module per model family, as lifetimes' ``fitters/``)
 ``summary``
     :func:`summarize_transactions`, :func:`calibration_holdout_split` (the log reduction).
 ``beta_geo``, ``modified_beta_geo``, ``beta_geo_beta_binom``, ``pareto_nbd``,
-``gamma_gamma``, ``shifted_beta_geometric``
+``gompertz_nbd``, ``gamma_gamma``, ``shifted_beta_geometric``
     One model family each: its likelihood, model class and results class.
 ``simulate``
     :func:`simulate_bgnbd`, :func:`simulate_mbgnbd`, :func:`simulate_bgbb`,
-    :func:`simulate_pareto_nbd`.
+    :func:`simulate_pareto_nbd`, :func:`simulate_ggom_nbd`.
 ``diagnostics``
     Goodness of fit and holdout checks of a fitted purchase model.
+``uncertainty``
+    Parameter draws (bootstrap refits or the asymptotic normal) and intervals for each
+    customer's predictions and CLV, percentile or delta method.
 ``value``
     :func:`customer_lifetime_value`.
 ``residual_value``
@@ -101,16 +107,23 @@ References
    http://brucehardie.com/notes/025/
 """
 
-from . import diagnostics
+from . import diagnostics, uncertainty
 from ._base import ConvergenceError, ConvergenceWarning, Summary
 from .beta_geo import BetaGeo, BetaGeoResults
 from .beta_geo_beta_binom import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .gamma_gamma import GammaGamma, GammaGammaResults
+from .gompertz_nbd import GompertzNBD, GompertzNBDResults
 from .modified_beta_geo import ModifiedBetaGeo, ModifiedBetaGeoResults
 from .pareto_nbd import ParetoNBD, ParetoNBDResults
 from .residual_value import discounted_expected_transactions, iso_value
 from .shifted_beta_geometric import ShiftedBetaGeometric, ShiftedBetaGeometricResults
-from .simulate import simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd
+from .simulate import (
+    simulate_bgbb,
+    simulate_bgnbd,
+    simulate_ggom_nbd,
+    simulate_mbgnbd,
+    simulate_pareto_nbd,
+)
 from .summary import calibration_holdout_split, summarize_transactions, summary_counts
 from .value import customer_lifetime_value
 
@@ -123,6 +136,8 @@ __all__ = [
     "ConvergenceWarning",
     "GammaGamma",
     "GammaGammaResults",
+    "GompertzNBD",
+    "GompertzNBDResults",
     "ModifiedBetaGeo",
     "ModifiedBetaGeoResults",
     "ParetoNBD",
@@ -137,10 +152,12 @@ __all__ = [
     "iso_value",
     "simulate_bgbb",
     "simulate_bgnbd",
+    "simulate_ggom_nbd",
     "simulate_mbgnbd",
     "simulate_pareto_nbd",
     "summarize_transactions",
     "summary_counts",
+    "uncertainty",
 ]
 
 

@@ -36,15 +36,16 @@ from scipy import stats
 from .._validation import check_frame_columns, check_rfm
 from ._base import TransactionResults
 from .beta_geo import BetaGeoResults
+from .gompertz_nbd import GompertzNBDResults
 from .modified_beta_geo import ModifiedBetaGeoResults
 from .pareto_nbd import ParetoNBDResults
-from .simulate import simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd
+from .simulate import simulate_bgnbd, simulate_ggom_nbd, simulate_mbgnbd, simulate_pareto_nbd
 
 __all__ = ["conditional_expectations", "holdout_loglike", "p_alive_history",
            "repeat_histogram", "tracking"]
 
 _SIMULATORS = {BetaGeoResults: simulate_bgnbd, ModifiedBetaGeoResults: simulate_mbgnbd,
-               ParetoNBDResults: simulate_pareto_nbd}
+               ParetoNBDResults: simulate_pareto_nbd, GompertzNBDResults: simulate_ggom_nbd}
 
 
 def _check_results(results: Any, what: str) -> TransactionResults:

@@ -14,7 +14,7 @@ curves.
 * Pareto/NBD has a closed form (FHL 2005b, eq. 2): ``DERT = P(alive) (r+x)/(alpha+T)
   delta^(s-1) (beta+T)^s U(s, s; delta (beta+T))`` with ``U`` the confluent
   hypergeometric function of the second kind.
-* BG/NBD and MBG/NBD are integrated numerically: the integral above in ``log t``, with
+* BG/NBD, MBG/NBD and GGom/NBD are integrated numerically: the integral above in ``log t``, with
   the trapezoid rule on 256 nodes (the integrand is smooth and falls off
   double-exponentially, so the rule converges fast), on the unique histories only. The
   closed form of Pareto/NBD checks this route in the tests.
