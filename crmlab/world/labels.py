@@ -18,8 +18,8 @@ from ..rules import MONTHS
 
 __all__ = [
     "ACQUISITION_CHANNELS", "CAMPAIGN_KINDS", "CITY_RANKS", "COLLECTION_STEPS",
-    "COMPLAINT_CATEGORIES", "COMPLAINT_CHANNELS", "MONTHS", "PAYMENT_METHODS", "PLATFORMS",
-    "SEGMENTS", "SPAN", "TARIFF_NAMES", "TOPICS",
+    "COMPLAINT_CATEGORIES", "COMPLAINT_CHANNELS", "COVARIATES", "MONTHS", "PAYMENT_METHODS",
+    "PLATFORMS", "SEGMENTS", "SPAN", "TARIFF_NAMES", "TOPICS",
 ]
 
 #: The five latent customer segments, in a fixed order (their codes are 0..4).
@@ -32,6 +32,11 @@ SEGMENTS: tuple[str, ...] = (
 )
 #: How customers were acquired.
 ACQUISITION_CHANNELS: tuple[str, ...] = ("store", "web", "call_centre", "partner", "referral")
+#: The customer covariates of purchase and dropout (``config.purchases.gamma_purchase``,
+#: ``gamma_dropout``), each computed from the observable customers table: ``female``
+#: (gender), ``age`` (age at sign-up, in decades from 40) and one dummy per acquisition
+#: channel but the store.
+COVARIATES: tuple[str, ...] = ("female", "age", "web", "call_centre", "partner", "referral")
 #: A province's three cities, largest first (the locale modules list them so).
 CITY_RANKS: tuple[str, ...] = ("first", "second", "third")
 #: What complaints are about.

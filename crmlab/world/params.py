@@ -61,6 +61,7 @@ from .labels import (
     COLLECTION_STEPS,
     COMPLAINT_CATEGORIES,
     COMPLAINT_CHANNELS,
+    COVARIATES,
     MONTHS,
     PAYMENT_METHODS,
     PLATFORMS,
@@ -429,7 +430,7 @@ class PopulationParams(ParamGroup):
 @_params_group("purchases")
 class PurchaseParams(ParamGroup):
     """Prepaid purchases beyond the per-segment BG/NBD and Gamma-Gamma parameters: where
-    they are made.
+    they are made, and the knobs that break the customer-base models' assumptions.
 
     A purchase is made in the app with chance ``app_share_base + app_share_per_digital *
     digital + app_share_per_year * years`` (capped at ``app_share_max``), on the web with
@@ -437,10 +438,31 @@ class PurchaseParams(ParamGroup):
     else at a retailer; ``store_purchase_share`` of store visits buy goods rather than a
     top-up.
 
+    The last seven coefficients make worlds that break the models (all off by default,
+    when the purchases follow BG/NBD and Gamma-Gamma exactly; see
+    :mod:`crmlab.world.processes.purchases` and docs/world.md):
+
+    * ``gap_shape`` k: gaps between purchases while alive are Erlang-k with mean
+      ``1 / lambda`` (coefficient of variation ``1 / sqrt(k)``) instead of exponential;
+    * ``season_amplitude`` A and ``season_peak_month``: the purchase rate in calendar
+      month m is ``lambda * (1 + A cos(2 pi (m - peak) / 12))`` (mean 1 over the twelve
+      months);
+    * ``rate_dropout_correlation`` rho: a Gaussian copula joins the purchase rate and the
+      dropout probability, each keeping its Gamma and Beta marginal;
+    * ``gamma_purchase`` and ``gamma_dropout``: covariate effects in the CLVTools
+      parameterisation, ``lambda_i = lambda_i0 exp(gamma_purchase . x_i)`` (so
+      ``alpha_i = alpha exp(-gamma_purchase . x_i)``) and ``p_i ~ Beta(a exp(gamma_dropout
+      . x_i), b exp(gamma_dropout . x_i))``, with the covariates
+      :data:`~crmlab.world.labels.COVARIATES` of the customers table;
+    * ``spend_rate_elasticity`` beta: each customer's mean spend per purchase is
+      multiplied by ``(lambda_i / (r / alpha))^beta``.
+
     Examples
     --------
     >>> PurchaseParams().store_share
     0.15
+    >>> PurchaseParams(gap_shape=4).gap_shape
+    4
     """
 
     min_amount: float = coef(0.01, "Smallest purchase amount (amounts are rounded to cents "
@@ -459,6 +481,35 @@ class PurchaseParams(ParamGroup):
                               unit="probability", low=0, high=1)
     store_purchase_share: float = coef(0.3, "Share of store purchases that are goods rather "
                                        "than top-ups", unit="probability", low=0, high=1)
+    # worlds that break the models: every default leaves purchases exactly BG/NBD
+    gap_shape: int = coef(1, "Erlang shape k of the gaps between purchases while alive (1: "
+                          "exponential, as BG/NBD and Pareto/NBD assume; above 1: more regular, "
+                          "coefficient of variation 1/sqrt(k), the same mean rate)", low=1,
+                          high=50, integer=True)
+    season_amplitude: float = coef(0.0, "Amplitude A of the purchase season: the rate in "
+                                   "calendar month m is lambda * (1 + A cos(2 pi (m - "
+                                   "season_peak_month) / 12)); 0: no season", low=0, high=1,
+                                   high_open=True)
+    season_peak_month: int = coef(12, "Calendar month of the highest purchase rate (acts when "
+                                  "season_amplitude > 0)", unit="1 = January", low=1, high=12,
+                                  integer=True)
+    rate_dropout_correlation: float = coef(
+        0.0, "Correlation rho of the Gaussian copula between a customer's purchase rate and "
+        "dropout probability (marginals stay Gamma(r, alpha) and Beta(a, b)); 0: independent, "
+        "as the models assume", low=-1, high=1, low_open=True, high_open=True)
+    gamma_purchase: tuple[float, ...] = coef(
+        (0.0,) * len(COVARIATES), "Covariate effects on the purchase rate: lambda_i = "
+        "lambda_i0 * exp(gamma_purchase . x_i), i.e. alpha_i = alpha * exp(-gamma_purchase . "
+        "x_i) as in CLVTools", unit="log rate per unit", keys=COVARIATES, low=-2, high=2)
+    gamma_dropout: tuple[float, ...] = coef(
+        (0.0,) * len(COVARIATES), "Covariate effects on dropout as CLVTools' BG/NBD has them: "
+        "p_i ~ Beta(a * exp(gamma_dropout . x_i), b * exp(gamma_dropout . x_i)) (same mean "
+        "a / (a + b), less spread for positive effects)", unit="log scale per unit",
+        keys=COVARIATES, low=-2, high=2)
+    spend_rate_elasticity: float = coef(
+        0.0, "Elasticity beta of the mean spend per purchase to the purchase rate: nu_i = "
+        "nu_i0 * (lambda_i / (r / alpha))^-beta, the ratio clipped to [0.01, 100]; 0: spend "
+        "independent of frequency, as Gamma-Gamma assumes", low=-2, high=2)
 
 
 # ----------------------------------------------------------------------------- billing

@@ -87,14 +87,20 @@ def world_tables(config: WorldConfig, seed: int) -> WorldTables:
 
 
 def _true_clv(config: WorldConfig, postpaid: np.ndarray, churn: Churn, truth: pd.DataFrame,
-              margin: np.ndarray) -> np.ndarray:
+              margin: np.ndarray, phase: np.ndarray) -> np.ndarray:
     """Expected discounted revenue over the next ``config.clv.horizon_years`` (3 by
     default), from the true parameters, at the annual rate ``config.clv.discount_rate``.
 
     Prepaid: a customer alive at the end with rate ``lambda`` and dropout ``p`` buys at
     rate ``lambda * exp(-lambda p t)``, so the value is
-    ``spend * lambda * (1 - exp(-(lambda p + d) h)) / (lambda p + d)``. Postpaid: the
-    monthly bill times the discounted survival ``sum_k ((1 - theta)/(1 + d_m))^k``.
+    ``spend * lambda * (1 - exp(-(lambda p + d) h)) / (lambda p + d)``. With Erlang gaps
+    or a purchase season (``config.purchases.gap_shape``, ``season_amplitude``) the
+    expected discounted purchases come from
+    :func:`~crmlab.world.processes.purchases.expected_discounted_purchases`, which also
+    reads how far each customer's running gap has got (``phase``); the covariate, copula
+    and spend knobs act through the per-customer ``lambda``, ``p`` and spend alone.
+    Postpaid: the monthly bill times the discounted survival ``sum_k ((1 - theta)/(1 +
+    d_m))^k``.
     """
     discount, years = config.clv.discount_rate, config.clv.horizon_years
     d = np.log1p(discount) / 52.0  # weekly continuous rate
@@ -102,10 +108,16 @@ def _true_clv(config: WorldConfig, postpaid: np.ndarray, churn: Churn, truth: pd
     lam = truth["purchase_rate"].to_numpy()
     p = truth["dropout_probability"].to_numpy()
     spend = truth["expected_spend"].to_numpy()
-    k = lam * p + d
     alive = np.isnan(churn.churn_day)
-    with np.errstate(invalid="ignore"):
-        pre = spend * lam * (1.0 - np.exp(-k * h)) / k
+    if config.purchases.gap_shape == 1 and config.purchases.season_amplitude == 0:
+        k = lam * p + d
+        with np.errstate(invalid="ignore"):
+            pre = spend * lam * (1.0 - np.exp(-k * h)) / k
+    else:
+        pre = np.zeros(len(lam))
+        valued = np.flatnonzero(alive & ~postpaid)
+        pre[valued] = spend[valued] * purchases.expected_discounted_purchases(
+            config, lam[valued], p[valued], phase[valued])
     theta = truth["monthly_churn_probability"].to_numpy()
     dm = (1.0 + discount) ** (1.0 / 12.0) - 1.0
     ratio = (1.0 - theta) / (1.0 + dm)
@@ -221,7 +233,7 @@ def generate_block(config: WorldConfig, seed: int, block: int, wt: WorldTables) 
     truth_columns["alive_at_end"] = np.isnan(churn.churn_day)
     clv_inputs = build_frame({name: truth_columns[name] for name in _CLV_INPUTS})
     truth_columns["true_clv_3y"] = _true_clv(config, post, churn, clv_inputs,
-                                             _mean_bill(issued.events, pop.n))
+                                             _mean_bill(issued.events, pop.n), bought.phase)
     for extra in (truth_loyalty, truth_social):
         extra_columns = _column_arrays(extra)
         del extra_columns["customer_id"]

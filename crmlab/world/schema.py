@@ -68,6 +68,15 @@ FOREIGN_KEYS: dict[tuple[str, str], tuple[str, str]] = {
 }
 
 _MONEY = "in the dataset's currency (see the package's `currency`)"
+#: What each covariate of config.purchases.gamma_purchase / gamma_dropout is.
+_COVARIATE_DOCS = {
+    "female": "1 for women, 0 for men",
+    "age": "age at sign-up in decades from 40",
+    "web": "1 if acquired on the web",
+    "call_centre": "1 if acquired by the call centre",
+    "partner": "1 if acquired by a partner",
+    "referral": "1 if referred by a customer",
+}
 
 #: table -> (description, {column: description})
 TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
@@ -328,7 +337,8 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
                        "or occasional.",
             "digital_preference": "0-1 preference for digital channels.",
             "purchase_rate": "Prepaid: true purchase rate per week while alive (BG/NBD "
-                             "lambda).",
+                             "lambda; the mean over the year with a purchase season, "
+                             "covariate effects included).",
             "dropout_probability": "Prepaid: true chance of dropping out after each "
                                    "purchase (BG/NBD p).",
             "spend_nu": "Prepaid: Gamma-Gamma nu (spend rate parameter).",
@@ -338,6 +348,11 @@ TABLE_DOCS: dict[str, tuple[str, dict[str, str]]] = {
                                      "postpaid).",
             "dropout_date": "Prepaid: when the customer dropped out (never observed in "
                             "the data).",
+            # only in worlds made with covariate effects (config.purchases.gamma_*)
+            **{f"covariate_{name}": f"Covariate {name} of purchase and dropout ({doc}), "
+               "as crmlab.world.processes.purchases.customer_covariates computes it from "
+               "the customers table; only in worlds with covariate effects."
+               for name, doc in _COVARIATE_DOCS.items()},
             "monthly_churn_probability": "Postpaid: true monthly churn chance (sBG theta).",
             "months_until_churn": "Postpaid: contract months before voluntary churn "
                                   "(0 for prepaid).",

@@ -10,7 +10,8 @@ What counts as a stated number
 ------------------------------
 Digits in markdown cells, after removing what is not prose: code spans and blocks,
 HTML tags, link targets, the numbering of headings and list items, and cross references
-such as "notebook 05" or "seed 42" (see :data:`REFERENCE_WORDS`). A number the prose
+such as "notebook 05" or "seed 42" (see :data:`REFERENCE_WORDS`), and a notebook's
+working time ("about 45 minutes"). A number the prose
 takes from the course's sources rather than from the data (a year from an article, the
 six principles of article 002) is listed in the notebook's metadata
 ``crmlab.source_numbers`` with the source it comes from; nothing else is exempt.
@@ -35,7 +36,11 @@ REFERENCE_WORDS = (
     "notebook", "notebooks", "nb", "cell", "cells", "section", "step", "task", "seed",
     "seeds", "version", "article", "articles", "question", "exercise", "figure", "table",
     "chapter", "part", "level", "levels", "week", "session", "principle", "python",
+    "primer",
 )
+#: A notebook's stated working time ("about 45 minutes") plans a session; it is not a
+#: result of the data.
+_DURATION = re.compile(r"\b\d+\s+(?:minutes|دقیقه)")
 _WORD_BEFORE = re.compile(r"(\w+)\W{0,3}$")
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)")
 _DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -81,6 +86,7 @@ def _prose(source: str) -> str:
     text = re.sub(r"<[^>]+>", " ", text)
     text = re.sub(r"\]\([^)]*\)", "]", text)
     text = re.sub(r"\$[^$]*\$", " ", text)  # formulas state no data
+    text = _DURATION.sub(" ", text.translate(_DIGITS))
     lines = []
     for line in text.splitlines():
         line = re.sub(r"^\s{0,3}#+\s*[\d.]*\s*", "", line)  # heading and its number

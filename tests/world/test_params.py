@@ -196,6 +196,8 @@ BUSY = WorldConfig(n_customers=1500, start="2024-01-01", end="2024-12-31", local
                    loyalty=P.LoyaltyParams(redeem_chunk=100))
 #: Coefficients that act only in a history too short for the campaign margins.
 SHORT = BUSY.replace(end="2024-03-31")
+#: Coefficients that act only with a purchase season.
+SEASONAL = BUSY.replace(purchases=P.PurchaseParams(season_amplitude=0.5))
 
 
 def _fingerprint(w: crm.World) -> str:
@@ -256,12 +258,18 @@ COEFFICIENTS = [(name, f.name) for name, cls in P.GROUPS.items()
 
 @pytest.fixture(scope="module")
 def baselines():
-    return {id(c): _fingerprint(crm.make_world(c, seed=5, workers=1)) for c in (BUSY, SHORT)}
+    return {id(c): _fingerprint(crm.make_world(c, seed=5, workers=1))
+            for c in (BUSY, SHORT, SEASONAL)}
+
+
+#: The base world of coefficients that act only beside another one.
+BASES = {("marketing", "short_history_margin_days"): SHORT,
+         ("purchases", "season_peak_month"): SEASONAL}
 
 
 @pytest.mark.parametrize(("group", "name"), COEFFICIENTS)
 def test_every_coefficient_shapes_the_world(baselines, group, name):
-    base = SHORT if (group, name) == ("marketing", "short_history_margin_days") else BUSY
+    base = BASES.get((group, name), BUSY)
     params = getattr(base, group)
     meta = next(f.metadata for f in dataclasses.fields(params) if f.name == name)
     other = BITING.get((group, name), _other_value(getattr(params, name), meta))
