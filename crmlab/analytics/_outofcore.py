@@ -8,6 +8,12 @@ per block of customers), runs the ordinary pandas summary on every partition in
 parallel, and returns the per-customer table in pandas, sorted by customer. Everything
 after that (scores, model fits on unique rows) is the pandas code path.
 
+:func:`per_customer_counts` goes one step further for the models that only need the
+distinct rows of a summary with their counts (BG/NBD, Pareto/NBD): each partition is
+summarised and counted on the workers, the counts are summed there (a tree reduction),
+and only the distinct rows come back, so the client's memory does not grow with the
+number of customers.
+
 Dask is imported only when such an input is given.
 """
 
@@ -21,7 +27,7 @@ import pandas as pd
 
 from ..package import DESCRIPTOR, is_partitioned_table_folder
 
-__all__ = ["DaskLog", "dask_log", "per_customer", "time_range"]
+__all__ = ["DaskLog", "dask_log", "per_customer", "per_customer_counts", "time_range"]
 
 
 class DaskLog:
@@ -82,7 +88,11 @@ def dask_log(df: Any, columns: Sequence[str | None], name: str = "df") -> DaskLo
 
 
 def time_range(log: DaskLog, time_col: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """First and last time of the log (one pass over that column)."""
+    """First and last time of the log as wall time (one pass over that column).
+
+    Raises the error of :func:`~crmlab.analytics._validation.check_times` if either lies
+    outside pandas' nanosecond range (a ``9999-12-31`` placeholder in a Parquet file).
+    """
     import dask
 
     from ._validation import check_times
@@ -92,10 +102,11 @@ def time_range(log: DaskLog, time_col: str) -> tuple[pd.Timestamp, pd.Timestamp]
     first, last = dask.compute(col.min(), col.max())
     if pd.isna(first) or pd.isna(last):
         raise ValueError(f"column {time_col!r} has no times: need at least one transaction")
-    first, last = pd.Timestamp(first), pd.Timestamp(last)
-    if first.tzinfo is not None:
-        first, last = first.tz_localize(None), last.tz_localize(None)
-    return first, last
+    ends = pd.Series([first, last])
+    if not isinstance(ends.dtype, pd.DatetimeTZDtype):
+        ends = ends.astype(log.frame._meta[time_col].dtype)
+    ns = check_times(ends, time_col)
+    return pd.Timestamp(int(ns[0])), pd.Timestamp(int(ns[1]))
 
 
 def per_customer(log: DaskLog, customer_col: str,
@@ -133,7 +144,55 @@ def per_customer(log: DaskLog, customer_col: str,
     out = out.sort_index(kind="stable")
     if not out.index.is_unique:  # a file-per-block table that does not hold whole customers
         dup = out.index[out.index.duplicated()][0]
-        raise ValueError(f"customer {dup!r} has rows in several files of the Parquet folder; "
-                         "read it with dask.dataframe.read_parquet and pass the Dask "
-                         "DataFrame, which is shuffled by customer first")
+        raise ValueError(_SPLIT_CUSTOMER.format(dup=dup))
+    return out
+
+
+_SPLIT_CUSTOMER = ("customer {dup!r} has rows in several files of the Parquet folder; read "
+                   "it with dask.dataframe.read_parquet and pass the Dask DataFrame, which is "
+                   "shuffled by customer first")
+
+
+def per_customer_counts(log: DaskLog, customer_col: str,
+                        count: Callable[[pd.DataFrame], pd.DataFrame],
+                        meta: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Sum, over partitions of whole customers, per-partition counts of distinct rows.
+
+    Parameters
+    ----------
+    log : DaskLog
+    customer_col : str
+        The input is shuffled on it first unless it already keeps every customer's rows
+        in one partition (a crmlab table folder: one file per block of customers).
+    count : callable
+        pandas DataFrame (some customers' complete rows) -> one row per distinct value of
+        ``keys`` with integer count columns (the other columns of ``meta``). Called on
+        the workers, on every non-empty partition.
+    meta : DataFrame
+        An empty frame with the keys and count columns and their dtypes.
+    keys : sequence of str
+        The columns that identify a distinct row.
+
+    Returns
+    -------
+    DataFrame
+        One row per distinct value of ``keys`` with the counts summed over partitions,
+        sorted by ``keys``, on a RangeIndex. Only this table is sent to the client: the
+        sums are computed on the workers (a tree reduction of Dask's groupby).
+    """
+    frame = log.frame
+    if not log.whole_customers:
+        frame = frame.shuffle(on=customer_col)
+
+    def run(part: pd.DataFrame) -> pd.DataFrame:
+        if len(part) == 0:
+            return meta
+        return count(part)
+
+    counted = frame.map_partitions(run, meta=meta)
+    values = [c for c in meta.columns if c not in keys]
+    out = counted.groupby(list(keys), sort=False)[values].sum().compute()
+    out = out.reset_index().sort_values(list(keys), kind="stable", ignore_index=True)
+    for c in values:
+        out[c] = out[c].astype(meta[c].dtype)
     return out

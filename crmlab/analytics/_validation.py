@@ -14,12 +14,28 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FREQ_DAYS", "as_float_array", "check_frame_columns", "check_freq",
-           "check_random_state", "check_rfm", "check_tables", "check_timestamp", "check_times",
-           "is_seed"]
+__all__ = ["FREQ_DAYS", "REFUND_RULES", "TIME_MAX", "TIME_MIN", "apply_refunds",
+           "as_float_array", "check_frame_columns", "check_freq", "check_random_state",
+           "check_refunds", "check_rfm", "check_tables", "check_timestamp", "check_times",
+           "is_seed", "time_zone"]
 
 #: Length of one period in days for each supported ``freq`` ("M" is the mean month).
 FREQ_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+#: The first and last instants the analytics can compute with: pandas' nanosecond
+#: timestamps (about 1677-09-21 to 2262-04-11). A column may hold later or earlier times
+#: in a coarser unit (a ``9999-12-31`` placeholder, a mistyped ``1600-01-01``); those are
+#: refused with an error instead of wrapping around when converted to nanoseconds.
+TIME_MIN: pd.Timestamp = pd.Timestamp.min
+TIME_MAX: pd.Timestamp = pd.Timestamp.max
+
+#: How negative transaction values (refunds, credits) are handled: see :func:`apply_refunds`.
+REFUND_RULES: tuple[str, ...] = ("error", "drop", "net")
+
+#: Nanoseconds per unit of the datetime64 units pandas uses.
+_NS_PER = {"s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
+#: "time zone not known": the caller does not say whether the log's times are aware.
+_UNKNOWN = object()
 
 
 def check_freq(freq: Any, name: str = "freq") -> str:
@@ -272,13 +288,72 @@ def is_seed(random_state: Any) -> bool:
     return isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool)
 
 
+def time_zone(values: Any) -> Any:
+    """The time zone of a datetime column (None for naive times).
+
+    Examples
+    --------
+    >>> time_zone(pd.Series(pd.to_datetime(["2024-01-01"]).tz_localize("Asia/Tehran")))
+    'Asia/Tehran'
+    >>> time_zone(pd.Series(pd.to_datetime(["2024-01-01"]))) is None
+    True
+    """
+    tz = getattr(getattr(values, "dtype", None), "tz", None)
+    return None if tz is None else str(tz)
+
+
+def _range_text() -> str:
+    return f"{TIME_MIN:%Y-%m-%d} to {TIME_MAX:%Y-%m-%d}"
+
+
+def _check_time_range(values: np.ndarray, col: str) -> None:
+    """Raise if datetime64 ``values`` (any unit) hold instants outside [TIME_MIN, TIME_MAX]."""
+    unit = np.datetime_data(values.dtype)[0]
+    if unit == "ns":
+        return  # a nanosecond column cannot hold anything outside the range
+    per = _NS_PER.get(unit)
+    if per is None:  # pragma: no cover - pandas holds s, ms, us or ns only
+        raise TypeError(f"column {col!r} has datetime unit {unit!r}; convert it to "
+                        f"nanoseconds first: df[{col!r}].astype('datetime64[ns]')")
+    ints = values.view(np.int64)
+    lo = -(-TIME_MIN.value // per)   # ceil: the first whole unit inside the range
+    hi = TIME_MAX.value // per
+    bad = (ints < lo) | (ints > hi)
+    if bad.any():
+        out = values[bad]
+        first = np.datetime_as_string(out.min(), unit="D")
+        last = np.datetime_as_string(out.max(), unit="D")
+        span = first if first == last else f"{first} to {last}"
+        n = int(bad.sum())
+        raise ValueError(
+            f"column {col!r} has {n} time{'' if n == 1 else 's'} outside the range the "
+            f"analytics can compute with ({_range_text()}, pandas' nanosecond timestamps): "
+            f"{span}. A placeholder such as 9999-12-31 or a mistyped year? Drop or fix "
+            f"those rows first, e.g. df = df[df[{col!r}].between('1900-01-01', "
+            "'2100-12-31')]")
+
+
 def check_times(values: pd.Series, col: str) -> np.ndarray:
     """Datetime column -> int64 nanoseconds (tz-aware times keep their local wall time).
+
+    Times outside the range of nanosecond timestamps (:data:`TIME_MIN` to
+    :data:`TIME_MAX`: a ``9999-12-31`` placeholder, a mistyped ``1600-01-01``) are
+    refused with an error naming the column, how many and their range; converting them
+    would silently wrap around. Tz-aware times are read as the wall time of their own
+    zone (a purchase at 23:30 in Tehran is on that Tehran day); :func:`check_timestamp`
+    converts window bounds given in another zone to it (see :func:`time_zone`).
 
     Examples
     --------
     >>> check_times(pd.Series(pd.to_datetime(["2024-01-01"])), "t").dtype
     dtype('int64')
+    >>> check_times(pd.Series(pd.to_datetime(["2024-01-01", "9999-12-31"])), "t")
+    Traceback (most recent call last):
+    ...
+    ValueError: column 't' has 1 time outside the range the analytics can compute with \
+(1677-09-21 to 2262-04-11, pandas' nanosecond timestamps): 9999-12-31. A placeholder \
+such as 9999-12-31 or a mistyped year? Drop or fix those rows first, e.g. \
+df = df[df['t'].between('1900-01-01', '2100-12-31')]
     """
     dtype = values.dtype
     if isinstance(dtype, pd.DatetimeTZDtype):
@@ -289,26 +364,158 @@ def check_times(values: pd.Series, col: str) -> np.ndarray:
     if values.isna().any():
         n = int(values.isna().sum())
         raise ValueError(f"column {col!r} has {n} missing times (NaT); drop or fix them first")
-    return values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    raw = values.to_numpy()
+    _check_time_range(raw, col)
+    return raw.astype("datetime64[ns]").view(np.int64)
 
 
-def check_timestamp(value: Any, name: str) -> pd.Timestamp:
-    """A date or timestamp argument as a tz-naive ``pd.Timestamp``.
+def check_timestamp(value: Any, name: str, *, tz: Any = _UNKNOWN) -> pd.Timestamp:
+    """A date or timestamp argument as a tz-naive ``pd.Timestamp`` (wall time of the log).
+
+    Parameters
+    ----------
+    value : str, date, datetime, Timestamp or datetime64
+        The argument (``end``, ``start``, ``calibration_end``, ...).
+    name : str
+        Its name, for the messages.
+    tz : str or None, optional
+        The time zone of the log the bound applies to (:func:`time_zone` of its time
+        column; None for naive times). A tz-aware ``value`` is converted to that zone
+        and compared on its wall time; a naive ``value`` is read as wall time of the
+        log. An aware ``value`` with a naive log (``tz=None``) is refused: there is no
+        zone to convert it to. Not given: an aware ``value`` keeps its own wall time.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a date.
+    ValueError
+        If it cannot be parsed, is NaT, lies outside :data:`TIME_MIN` .. :data:`TIME_MAX`,
+        or is tz-aware while the log's times are naive.
 
     Examples
     --------
     >>> check_timestamp("2025-12-31", "end")
     Timestamp('2025-12-31 00:00:00')
+    >>> check_timestamp(pd.Timestamp("2025-12-31 12:00", tz="UTC"), "end", tz="Asia/Tehran")
+    Timestamp('2025-12-31 15:30:00')
+    >>> check_timestamp("9999-12-31", "end")
+    Traceback (most recent call last):
+    ...
+    ValueError: end (9999-12-31) is outside the range the analytics can compute with \
+(1677-09-21 to 2262-04-11, pandas' nanosecond timestamps)
     """
     if isinstance(value, bool) or not isinstance(value, (str, np.datetime64, _dt.date)):
         raise TypeError(f"{name} must be a date (string like '2025-12-31' or a Timestamp); "
                         f"got {value!r}")
     try:
         ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as err:
+    except (ValueError, TypeError, OverflowError) as err:
         raise ValueError(f"{name} must be a date like '2025-12-31'; got {value!r}") from err
     if ts is pd.NaT or pd.isna(ts):
         raise ValueError(f"{name} must be a date; got NaT")
+    utc = ts if ts.tzinfo is None else ts.tz_convert("UTC").tz_localize(None)
+    if not TIME_MIN <= utc <= TIME_MAX:
+        raise ValueError(f"{name} ({value}) is outside the range the analytics can compute "
+                         f"with ({_range_text()}, pandas' nanosecond timestamps)")
     if ts.tzinfo is not None:
+        if tz is None:
+            raise ValueError(
+                f"{name} ({ts}) has a time zone but the log's times have none, so they "
+                f"cannot be compared: give {name} without a zone, as wall time of the log "
+                f"(e.g. {str(ts.tz_localize(None))!r}), or make the log's times aware "
+                "(df[col] = df[col].dt.tz_localize(...))")
+        if tz is not _UNKNOWN:
+            ts = ts.tz_convert(tz)
         ts = ts.tz_localize(None)
-    return ts
+    return ts.as_unit("ns")
+
+
+def check_refunds(refunds: Any) -> str:
+    """Return ``refunds`` if it is one of :data:`REFUND_RULES`.
+
+    Examples
+    --------
+    >>> check_refunds("net")
+    'net'
+    """
+    if not isinstance(refunds, str) or refunds not in REFUND_RULES:
+        raise ValueError(f"refunds must be one of {list(REFUND_RULES)} ('error': refuse "
+                         "negative values; 'drop': ignore them; 'net': subtract each from "
+                         f"the customer's latest purchase at or before it); got {refunds!r}")
+    return refunds
+
+
+def apply_refunds(customers: np.ndarray, ns: np.ndarray, values: np.ndarray, rule: str,
+                  value_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """The one rule for negative transaction values (refunds, credits) in the analytics.
+
+    A negative value is not a purchase. What happens to it depends on ``rule``:
+
+    ``"error"``
+        Refuse the log (the default of :func:`~crmlab.analytics.clv.summarize_transactions`
+        and :func:`~crmlab.analytics.rfm.rfm_table`): the message says how many values
+        are negative and how to choose another rule.
+    ``"drop"``
+        Ignore negative rows; every other row is a purchase with its own value.
+    ``"net"``
+        Subtract each refund from the value of the same customer's latest purchase at or
+        before it (a refund at the same instant as a purchase nets against that
+        purchase). A purchase refunded in full (net value <= 0) is no purchase at all; a
+        partly refunded one keeps its net value. A refund with no earlier purchase of the
+        customer in the log is ignored.
+
+    Parameters
+    ----------
+    customers : ndarray of int
+        Customer codes, one per row.
+    ns : ndarray of int64
+        Times in nanoseconds.
+    values : ndarray of float
+        Transaction values.
+    rule : {"error", "drop", "net"}
+    value_col : str
+        The value column's name, for the message.
+
+    Returns
+    -------
+    keep : ndarray of bool
+        The rows that are purchases.
+    net : ndarray of float
+        The purchases' values after netting (equal to ``values`` except under "net").
+
+    Examples
+    --------
+    >>> keep, net = apply_refunds(np.array([0, 0, 0]), np.array([1, 2, 3]),
+    ...                           np.array([10.0, 5.0, -5.0]), "net", "amount")
+    >>> keep.tolist(), net[keep].tolist()
+    ([True, False, False], [10.0])
+    """
+    negative = values < 0
+    if not negative.any():
+        return np.ones(values.size, dtype=bool), values
+    if rule == "error":
+        n = int(negative.sum())
+        raise ValueError(
+            f"column {value_col!r} has {n} negative value{'' if n == 1 else 's'} (refunds or "
+            f"credits?), e.g. {values[negative].min():g}; a negative value is not a purchase. "
+            "Choose refunds='drop' to ignore them or refunds='net' to subtract each from "
+            "the customer's latest purchase at or before it")
+    if rule == "drop":
+        return ~negative, values
+    # "net": in customer-then-time order (purchases before refunds at the same instant),
+    # each refund goes to the latest purchase row before it of the same customer
+    order = np.lexsort((negative, ns, customers))
+    is_purchase = ~negative[order]
+    pos = np.arange(order.size)
+    last = np.maximum.accumulate(np.where(is_purchase, pos, -1))
+    refund_at = np.flatnonzero(~is_purchase)
+    target = last[refund_at]
+    valid = target >= 0
+    valid[valid] = customers[order[target[valid]]] == customers[order[refund_at[valid]]]
+    rows = order[target[valid]]
+    net = values.astype(np.float64, copy=True)
+    net += np.bincount(rows, weights=values[order[refund_at[valid]]], minlength=values.size)
+    refunded = np.bincount(rows, minlength=values.size) > 0
+    gone = refunded & (net <= 1e-9 * np.abs(values))
+    return ~negative & ~gone, net

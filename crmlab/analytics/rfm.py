@@ -36,7 +36,15 @@ import numpy as np
 import pandas as pd
 
 from ._outofcore import dask_log, per_customer, time_range
-from ._validation import as_float_array, check_frame_columns, check_times, check_timestamp
+from ._validation import (
+    apply_refunds,
+    as_float_array,
+    check_frame_columns,
+    check_refunds,
+    check_times,
+    check_timestamp,
+    time_zone,
+)
 
 __all__ = ["rfm_scores", "rfm_table", "score"]
 
@@ -68,7 +76,7 @@ def score(values: pd.Series, *, bins: int = 5, higher_is_better: bool = True) ->
 
 def rfm_table(df: Any, *, customer_col: str = "customer_id",
               time_col: str = "timestamp", value_col: str = "amount", end=None,
-              bins: int = 5) -> pd.DataFrame:
+              bins: int = 5, refunds: str = "error") -> pd.DataFrame:
     """Per-customer recency, purchase count, monetary value, their scores and RFM cell.
 
     Parameters
@@ -77,80 +85,118 @@ def rfm_table(df: Any, *, customer_col: str = "customer_id",
         A transaction log, one row per purchase. A Dask DataFrame or the path of a
         Parquet file or folder is summarised out of core (each customer's rows in one
         partition); the scores are then computed on the per-customer table in pandas.
+        Times must lie between 1677-09-21 and 2262-04-11 (pandas' nanosecond range; a
+        ``9999-12-31`` placeholder is refused); tz-aware times count on their own wall
+        clock.
     customer_col, time_col, value_col : str
         Column names.
     end : date-like, optional
-        End of observation; default the day after the last purchase.
+        End of observation, inclusive: a date without a time means the end of that day
+        (as in :func:`crmlab.analytics.clv.summarize_transactions`), a timestamp the
+        instant itself; later purchases are left out and recency is measured from that
+        end, so it is never negative. Default: the end of the day of the last purchase.
+        A tz-aware ``end`` is converted to the log's zone (refused with a naive log).
     bins : int, default=5
         Number of score levels.
+    refunds : {"error", "drop", "net"}, default="error"
+        What a negative value (a refund or credit) does: refuse the log, ignore the row,
+        or subtract it from the customer's latest purchase at or before it (a purchase
+        refunded in full is no purchase; monetary is the mean net value). The same rule
+        as :func:`~crmlab.analytics.clv.summarize_transactions`.
 
     Returns
     -------
     DataFrame
         Indexed by customer (sorted): ``recency_days`` (days from the last purchase to
-        ``end``), ``purchases`` (every purchase, the first included — unlike CLV's
-        ``frequency``, which counts repeat purchases only), ``monetary`` (mean purchase
-        value), ``R``, ``F``, ``M`` (1..bins, higher is better; ``F`` scores
-        ``purchases``), ``cell`` (e.g. ``"545"``) and ``score`` (R + F + M).
+        the end of observation), ``purchases`` (every purchase, the first included —
+        unlike CLV's ``frequency``, which counts repeat purchases only), ``monetary``
+        (mean purchase value), ``R``, ``F``, ``M`` (1..bins, higher is better; ``F``
+        scores ``purchases``), ``cell`` (e.g. ``"545"``) and ``score`` (R + F + M).
 
     Examples
     --------
     >>> log = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
-    ...                     "timestamp": pd.to_datetime(["2024-01-01", "2024-02-01",
-    ...                                                  "2024-03-01", "2024-03-01"]),
+    ...                     "timestamp": pd.to_datetime(["2024-01-01 00:00", "2024-02-01 00:00",
+    ...                                                  "2024-03-01 00:00", "2024-03-31 18:00"]),
     ...                     "amount": [10.0, 20.0, 30.0, 5.0]})
     >>> t = rfm_table(log, end="2024-03-31", bins=2)
     >>> t["purchases"].tolist(), t["monetary"].tolist(), t["F"].tolist()
     ([3, 1], [20.0, 5.0], [2, 1])
+    >>> t["recency_days"].tolist()  # from the end of 2024-03-31
+    [31.0, 0.25]
     """
+    check_refunds(refunds)
     big = dask_log(df, [customer_col, time_col, value_col], "transactions")
     if big is not None:
-        return rfm_scores(_rfm_dask(big, customer_col, time_col, value_col, end), bins=bins)
-    return rfm_scores(_rfm_summary(df, customer_col, time_col, value_col, end), bins=bins)
+        return rfm_scores(_rfm_dask(big, customer_col, time_col, value_col, end, refunds),
+                          bins=bins)
+    frame = _checked(df, customer_col, time_col, value_col)
+    ns = check_times(df[time_col], time_col)
+    tz = time_zone(df[time_col])
+    ref, stop = _window(end, int(ns.min()), int(ns.max()), tz)
+    table = _rfm_summary(frame, customer_col, time_col, value_col, ns, ref, stop, refunds)
+    if table.empty:
+        raise ValueError("no purchases up to end: every transaction in the window is a "
+                         "refund")
+    return rfm_scores(table, bins=bins)
 
 
-def _rfm_summary(df: pd.DataFrame, customer_col: str, time_col: str, value_col: str,
-                 end) -> pd.DataFrame:
-    """Per-customer recency (days), purchase count and mean value of a pandas log."""
+def _checked(df: Any, customer_col: str, time_col: str, value_col: str) -> pd.DataFrame:
     check_frame_columns(df, [customer_col, time_col, value_col], "transactions")
-    times = pd.Series(check_times(df[time_col], time_col).astype("datetime64[ns]"),
-                      index=df.index)
-    values = as_float_array(df[value_col], value_col)
-    if (values < 0).any():
-        raise ValueError(f"column {value_col!r} has {int((values < 0).sum())} negative values; "
-                         "remove or net returns and credits first")
     missing = int(df[customer_col].isna().sum())
     if missing:
         raise ValueError(f"column {customer_col!r} has {missing} missing customer ids")
+    return df
+
+
+def _window(end: Any, first_ns: int, last_ns: int, tz: Any) -> tuple[int, int]:
+    """The end of observation as (reference instant of recency, exclusive stop), in ns.
+
+    A date means the end of that day (both are the next midnight); a timestamp the
+    instant itself (purchases at that instant are in); no ``end`` the end of the day of
+    the last purchase.
+    """
     if end is None:
-        stop = (times.max() + pd.Timedelta(days=1)).normalize()
-    else:
-        stop = check_timestamp(end, "end")
-        if stop < times.min():
-            raise ValueError(f"end ({stop.date()}) is before the first transaction "
-                             f"({times.min().date()})")
-    log = pd.DataFrame({customer_col: df[customer_col], time_col: times, value_col: values})
-    log = log[log[time_col] < stop + pd.Timedelta(days=1)]
-    g = log.groupby(customer_col, sort=True, observed=True)
-    out = pd.DataFrame({
-        "recency_days": (stop - g[time_col].max()).dt.total_seconds() / 86_400.0,
-        "purchases": g.size().astype("int64"),
-        "monetary": g[value_col].mean(),
-    })
-    out.index.name = customer_col
+        stop = (pd.Timestamp(last_ns).normalize() + pd.Timedelta(days=1)).value
+        return stop, stop
+    ts = check_timestamp(end, "end", tz=tz)
+    ref, stop = (ts.value, ts.value + 1) if ts != ts.normalize() else \
+        ((ts + pd.Timedelta(days=1)).value,) * 2
+    if stop <= first_ns:
+        raise ValueError(f"end ({ts.date() if ts == ts.normalize() else ts}) is before the "
+                         f"first transaction ({pd.Timestamp(first_ns).date()})")
+    return ref, stop
+
+
+def _rfm_summary(df: pd.DataFrame, customer_col: str, time_col: str, value_col: str,
+                 ns: np.ndarray, ref: int, stop: int, refunds: str) -> pd.DataFrame:
+    """Per-customer recency (days), purchase count and mean value of a pandas log."""
+    values = as_float_array(df[value_col], value_col)
+    inside = ns < stop
+    codes, uniques = pd.factorize(df[customer_col][inside], sort=True)
+    when = ns[inside]
+    keep, net = apply_refunds(codes, when, values[inside], refunds, value_col)
+    codes, when, net = codes[keep], when[keep], net[keep]
+    n = len(uniques)
+    count = np.bincount(codes, minlength=n)
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, codes, when)
+    total = np.bincount(codes, weights=net, minlength=n)
+    has = count > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = pd.DataFrame({
+            "recency_days": (ref - last[has]) / 86_400e9,
+            "purchases": count[has].astype("int64"),
+            "monetary": total[has] / count[has],
+        }, index=uniques[has].rename(customer_col))
     return out
 
 
-def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end) -> pd.DataFrame:
+def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end,
+              refunds: str) -> pd.DataFrame:
     """:func:`_rfm_summary` of a Dask DataFrame or Parquet path, partition by partition."""
     first, last = time_range(log, time_col)
-    if end is None:
-        stop = (last + pd.Timedelta(days=1)).normalize()
-    else:
-        stop = check_timestamp(end, "end")
-        if stop < first:
-            raise ValueError(f"end ({stop.date()}) is before the first transaction "
-                             f"({first.date()})")
+    ref, stop = _window(end, first.value, last.value, time_zone(log.frame._meta[time_col]))
     meta = pd.DataFrame({"recency_days": pd.Series(dtype="float64"),
                          "purchases": pd.Series(dtype="int64"),
                          "monetary": pd.Series(dtype="float64")},
@@ -158,11 +204,11 @@ def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end) -> pd.
                                        name=customer_col))
 
     def summary(part: pd.DataFrame) -> pd.DataFrame:
-        times = pd.Series(check_times(part[time_col], time_col), index=part.index)
-        part = part[times < (stop + pd.Timedelta(days=1)).value]
-        if len(part) == 0:
+        ns = check_times(part[time_col], time_col)
+        if not (ns < stop).any():
             return meta
-        return _rfm_summary(part, customer_col, time_col, value_col, stop)
+        return _rfm_summary(_checked(part, customer_col, time_col, value_col), customer_col,
+                            time_col, value_col, ns, ref, stop, refunds)
 
     return per_customer(log, customer_col, summary, meta)
 

@@ -47,6 +47,10 @@ __all__ = ["METHODS", "customer_features", "latent_class", "run_experiment", "sc
 METHODS = ("rfm", "kmeans", "gmm", "latent_class")
 #: Count features used by the latent-class model (per year of tenure as exposure).
 COUNT_FEATURES = ("purchases", "complaints", "posts", "referrals")
+#: The columns of :func:`customer_features` each method of :func:`segment` reads.
+_METHOD_COLUMNS = {"rfm": ["recency_days", "purchases", "tenure_years", "mean_spend"],
+                   "latent_class": [*COUNT_FEATURES, "tenure_years"],
+                   "kmeans": ["tenure_years"], "gmm": ["tenure_years"]}
 
 #: The tables (and their columns) that :func:`customer_features` reads.
 _NEEDED = {
@@ -228,6 +232,8 @@ def segment(X: pd.DataFrame, *, method: str, k: int = 5, random_state: Any = 0) 
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}")
+    check_frame_columns(X, _METHOD_COLUMNS[method], "X", if_empty=None,
+                        hint="build it with customer_features(tables)")
     if isinstance(k, bool) or not isinstance(k, int) or k < 2 or k > len(X):
         raise ValueError(f"k must be an integer in [2, {len(X)}]; got {k!r}")
     rng = check_random_state(random_state)  # also rejects a bad random_state

@@ -106,8 +106,9 @@ def rfm_sql(end, *, bins: int = 5, table: str = "fact_transaction") -> str:
     Parameters
     ----------
     end : date-like
-        End of observation; recency is measured from midnight at its start, as in
-        :func:`crmlab.analytics.rfm.rfm_table`.
+        End of observation, the whole day; recency is measured from the end of that day
+        (midnight after it), as in :func:`crmlab.analytics.rfm.rfm_table`, so it is
+        never negative.
     bins : int, default=5
     table : str, default="fact_transaction"
         A table with ``customer_id``, ``timestamp`` and ``amount``.
@@ -141,8 +142,9 @@ WITH log AS (
     WHERE "timestamp" < {stamp} + INTERVAL '1 day'),
 base AS (
     SELECT customer_id,
-           CAST(EXTRACT(EPOCH FROM {stamp}) - EXTRACT(EPOCH FROM MAX("timestamp"))
-                AS DOUBLE PRECISION) / 86400 AS recency_days,
+           CAST(EXTRACT(EPOCH FROM {stamp} + INTERVAL '1 day')
+                - EXTRACT(EPOCH FROM MAX("timestamp")) AS DOUBLE PRECISION) / 86400
+                AS recency_days,
            COUNT(*) AS purchases,
            AVG(amount) AS monetary
     FROM log GROUP BY customer_id),

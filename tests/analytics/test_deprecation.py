@@ -136,7 +136,7 @@ def test_summarize_transactions_old_positional_columns(log):
         old = clv.summarize_transactions(log, "client", "when", "paid", end="2025-03-31",
                                          freq="W")
     pd.testing.assert_frame_equal(old, new)
-    assert old.attrs == new.attrs == {"freq": "W"}
+    assert old.attrs == new.attrs == {"freq": "W", "unit": "W", "max_T": 12.0}
     with pytest.raises(TypeError, match="positional argument"):
         clv.summarize_transactions(log, "client", "when", "paid", "2025-03-31")
 

@@ -24,7 +24,8 @@ def log():
 def test_rfm_table_exact(log):
     t = rfm.rfm_table(log, end="2024-03-31", bins=3)
     assert t.index.tolist() == ["a", "b", "c"]
-    assert t["recency_days"].tolist() == [30.0, 59.0, 26.0]
+    # recency from the end of 2024-03-31 (a date means the whole day)
+    assert t["recency_days"].tolist() == [31.0, 60.0, 27.0]
     assert t["purchases"].tolist() == [2, 1, 3]
     assert t["monetary"].tolist() == [15.0, 5.0, 8.0]
     assert t["cell"].tolist() == ["223", "111", "332"]

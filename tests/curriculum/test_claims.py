@@ -18,7 +18,7 @@ NOTEBOOKS = sorted(ROOT.glob("notebooks/**/[0-9][0-9]_*.ipynb"))
 PENDING = {
     "04_segmentation_experiments",
     "05_complaints_and_quick_response", "06_billing_and_collections",
-    "08_six_principles", "09_reproducing_a_study", "10_data_warehouse",
+    "08_six_principles", "10_data_warehouse",
 }
 
 

@@ -124,7 +124,7 @@ from .simulate import (
     simulate_mbgnbd,
     simulate_pareto_nbd,
 )
-from .summary import calibration_holdout_split, summarize_transactions
+from .summary import calibration_holdout_split, summarize_transactions, summary_counts
 from .value import customer_lifetime_value
 
 __all__ = [
@@ -156,6 +156,7 @@ __all__ = [
     "simulate_mbgnbd",
     "simulate_pareto_nbd",
     "summarize_transactions",
+    "summary_counts",
     "uncertainty",
 ]
 

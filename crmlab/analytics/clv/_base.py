@@ -11,6 +11,12 @@ natural (positive) parameters. :class:`LikelihoodModel` then
   bound), retries from another start and with Nelder-Mead, warns with
   :class:`ConvergenceWarning` when only a retry worked and raises :class:`ConvergenceError`
   when nothing did;
+* reports a *degenerate* fit, one the data cannot identify, as ``converged=False`` with a
+  :class:`ConvergenceWarning` naming the cause: fewer distinct data rows than parameters
+  (one customer, identical customers), a parameter run to the edge of the search box
+  (the likelihood keeps rising without limit), or a Hessian that is not negative definite
+  at the optimum (a flat direction). Its parameters are where the optimizer stopped;
+  predictions from them are not estimates;
 * estimates the covariance from the Hessian of the log-likelihood in log-parameter space,
   taken by forward differences of the analytic gradient, and maps it to the natural scale
   with the delta method (``cov(theta) = diag(theta) cov(log theta) diag(theta)``);
@@ -44,8 +50,13 @@ from scipy.special import expit
 
 from .._validation import check_rfm
 from ._data import (
+    UNIT_NAMES,
+    align_series,
     broadcast_float,
+    check_time_label,
     check_weights,
+    data_unit,
+    horizon_in,
     index_of,
     rfm_for_prediction,
     split_unique_x,
@@ -73,7 +84,11 @@ class ConvergenceError(RuntimeError):
 
 
 class ConvergenceWarning(UserWarning):
-    """The fit converged, but only on a retry (another start or Nelder-Mead).
+    """The fit converged only on a retry, or is degenerate (``converged=False``).
+
+    The message names the cause: the retry that worked, or why the data do not identify
+    the parameters (too few distinct rows, a parameter at the edge of the search box, a
+    singular Hessian).
 
     Examples
     --------
@@ -138,6 +153,10 @@ class LikelihoodModel(Generic[ResultsT]):
     param_names: ClassVar[tuple[str, ...]] = ()
     #: Set by the results class: ``class XResults(LikelihoodResults, model=X)``.
     _results: ClassVar[type[LikelihoodResults] | None] = None
+    #: Whether the model's data and parameters are in a time unit (the purchase models).
+    _has_time_unit: ClassVar[bool] = False
+    #: The time unit of the data ("D", "W", "M"), None when not known.
+    unit: str | None = None
     weights: np.ndarray
     nobs: int
     _inverse: np.ndarray
@@ -176,7 +195,7 @@ class LikelihoodModel(Generic[ResultsT]):
 
     # -- parameters without a fit -----------------------------------------------------------
     @classmethod
-    def from_params(cls, **params: float) -> ResultsT:
+    def from_params(cls, *, unit: str | None = None, **params: float) -> ResultsT:
         """The results object for given parameter values, without data and without fitting.
 
         Every prediction method works as after :meth:`fit`; there is no fit, so ``llf``,
@@ -185,6 +204,12 @@ class LikelihoodModel(Generic[ResultsT]):
 
         Parameters
         ----------
+        unit : {"D", "W", "M"}, optional
+            The time unit of the parameters (``alpha``, ``beta``) of a purchase model
+            (BetaGeo, ParetoNBD): data labelled in another unit are then refused, and
+            period names and durations are converted (see
+            :meth:`TransactionResults.expected_purchases`). Without it the model takes
+            numbers as they come. Not for models without a time unit.
         **params : float
             One positive, finite number for each name in ``param_names``.
 
@@ -207,12 +232,19 @@ class LikelihoodModel(Generic[ResultsT]):
         >>> bg = clv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> round(bg.expected_purchases(39, 2, 30.43, 38.86), 3)  # FHL 2005a, CDNOW: 1.226
         1.226
+        >>> clv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426, unit="W").unit
+        'W'
         >>> clv.BetaGeo.from_params(r=0.24, alpha=4.4, a=0.79)
         Traceback (most recent call last):
         ...
         ValueError: BetaGeo.from_params needs exactly the parameters r, alpha, a, b; missing: b
         """
         where = f"{cls.__name__}.from_params"
+        if unit is not None:
+            if not cls._has_time_unit:
+                raise ValueError(f"{where}: unit= is for the purchase models (BetaGeo, "
+                                 f"ParetoNBD); {cls.__name__} has no time unit")
+            unit = data_unit({}, unit)
         unknown = [k for k in params if k not in cls.param_names]
         missing = [k for k in cls.param_names if k not in params]
         if unknown or missing:
@@ -225,7 +257,7 @@ class LikelihoodModel(Generic[ResultsT]):
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(f"{where}: {k} must be a number; got {type(v).__name__}")
         theta = cls._check_params([float(params[k]) for k in cls.param_names])
-        return cls._results_class()(None, theta, model_class=cls)
+        return cls._results_class()(None, theta, model_class=cls, unit=unit)
 
     # -- likelihood -----------------------------------------------------------------------
     @classmethod
@@ -297,12 +329,17 @@ class LikelihoodModel(Generic[ResultsT]):
         Returns
         -------
         LikelihoodResults
-            The model's results class (``BetaGeoResults`` for ``BetaGeo``, ...).
+            The model's results class (``BetaGeoResults`` for ``BetaGeo``, ...). Its
+            ``converged`` is False, with a :class:`ConvergenceWarning` naming the cause,
+            when the data cannot identify the parameters: fewer distinct rows than
+            parameters, a parameter run to the edge of the search box, or a Hessian that
+            is not negative definite at the optimum.
 
         Raises
         ------
         ConvergenceError
-            If neither L-BFGS-B from two starts nor Nelder-Mead finds a maximum.
+            If neither L-BFGS-B from two starts nor Nelder-Mead finds a maximum, and the
+            data are not degenerate in one of the ways above.
 
         Examples
         --------
@@ -341,6 +378,10 @@ class LikelihoodModel(Generic[ResultsT]):
                          "message": why, "iterations": int(nm.nit + res.nit), "llf": -res.fun})
         if ok:
             return self._finish(res, attempts, retried=True)
+        if np.isfinite(res.fun) and res.fun <= best.fun:
+            best = res
+        if np.isfinite(best.fun) and self._data_problems(best):
+            return self._finish(best, attempts, retried=True)
         steps = "; ".join(f"{a['step']}: {a['message']}" for a in attempts)
         raise ConvergenceError(
             f"{type(self).__name__} did not converge ({steps}). Check the data (are there "
@@ -369,22 +410,52 @@ class LikelihoodModel(Generic[ResultsT]):
             return False, f"{msg} (largest gradient {gmax:.2g} > {gtol:g})"
         return True, msg
 
+    def _data_problems(self, res: optimize.OptimizeResult) -> list[str]:
+        """Why the data cannot identify the parameters at ``res`` (empty if they can):
+        too few distinct rows, parameters at the edge of the search box."""
+        problems = []
+        k = len(self.param_names)
+        rows = int(np.count_nonzero(self.weights))
+        if rows < k:
+            problems.append(
+                f"only {rows} distinct data row{'' if rows == 1 else 's'} ({self.nobs:,} "
+                f"customer{'' if self.nobs == 1 else 's'}) for {k} parameters: the data "
+                "cannot pin them down (give more, and more varied, customers)")
+        at_bound = np.abs(res.x) >= LOG_BOUND - 1e-6
+        if at_bound.any():
+            names = [n for n, b in zip(self.param_names, at_bound, strict=True) if b]
+            problems.append(
+                f"parameter{'' if len(names) == 1 else 's'} {', '.join(names)} ran to the "
+                f"edge of the search box (exp(+-{LOG_BOUND:g})): the likelihood keeps rising "
+                "as it grows or shrinks without limit, so the data do not identify it (for "
+                "example no sign of churn in a short window)")
+        return problems
+
     def _finish(self, res: optimize.OptimizeResult, attempts: list[dict[str, Any]],
                 retried: bool) -> ResultsT:
-        if retried:
+        theta = np.exp(res.x)
+        cov_log, hessian = self._cov_log(res.x)
+        problems = self._data_problems(res) + hessian
+        name = type(self).__name__
+        if problems:
+            warnings.warn(f"{name} did not converge to an estimate (converged=False): "
+                          + "; ".join(problems) + ". The parameters are where the optimizer "
+                          "stopped; do not use them as estimates", ConvergenceWarning,
+                          stacklevel=3)
+        elif retried:
             steps = "; ".join(f"{a['step']}: {a['message']}" for a in attempts[:-1])
-            warnings.warn(f"{type(self).__name__} converged only on a retry "
+            warnings.warn(f"{name} converged only on a retry "
                           f"({attempts[-1]['step']}); earlier attempts: {steps}",
                           ConvergenceWarning, stacklevel=3)
-        theta = np.exp(res.x)
-        cov_log, note = self._cov_log(res.x)
-        return self._results_class()(self, theta, cov_log, attempts=attempts, notes=note)
+        return self._results_class()(self, theta, cov_log, attempts=attempts, notes=problems,
+                                     problems=problems)
 
     def _cov_log(self, log_params: np.ndarray) -> tuple[np.ndarray, list[str]]:
         """Inverse of minus the Hessian of the total log-likelihood in log-parameters.
 
         The Hessian is taken by forward differences (step 1e-6 in each log-parameter) of
-        the analytic gradient, then symmetrised.
+        the analytic gradient, then symmetrised. Returns the covariance and, when the
+        Hessian is not negative definite (NaN covariance), the problem in words.
         """
         k = log_params.size
         h = 1e-6
@@ -396,12 +467,13 @@ class LikelihoodModel(Generic[ResultsT]):
             hess[:, j] = (-self._objective(log_params + step)[1] - g0) / h * self.nobs
         hess = (hess + hess.T) / 2
         try:
+            if not np.all(np.isfinite(hess)):
+                raise np.linalg.LinAlgError
             chol = np.linalg.cholesky(-hess)
         except np.linalg.LinAlgError:
-            msg = ("the Hessian of the log-likelihood is not negative definite at the optimum, "
-                   "so standard errors are not available (NaN): the data do not pin down "
-                   "every parameter")
-            warnings.warn(f"{type(self).__name__}: {msg}", RuntimeWarning, stacklevel=4)
+            msg = ("the Hessian of the log-likelihood is not negative definite at the optimum "
+                   "(singular: a direction in which the likelihood is flat), so standard "
+                   "errors are not available (NaN): the data do not pin down every parameter")
             return np.full((k, k), np.nan), [msg]
         inv = np.linalg.inv(chol)
         return inv.T @ inv, []
@@ -425,6 +497,10 @@ class LikelihoodResults:
     model_class : type of LikelihoodModel, optional
         The model the parameters belong to; default ``type(model)`` (needed without a
         model).
+    unit : {"D", "W", "M"}, optional
+        Time unit without a model (``from_params``); a fitted model's own unit otherwise.
+    problems : sequence of str, optional
+        Why the fit is degenerate (then ``converged`` is False).
 
     Attributes
     ----------
@@ -439,8 +515,13 @@ class LikelihoodResults:
     nobs : int
         Number of customers (or observations) the likelihood sums over; 0 without a fit.
     converged : bool
-        True for a fitted result (failures raise :class:`ConvergenceError`), False for
-        one built with ``from_params``.
+        True for a fitted result whose data identify the parameters; False for a
+        degenerate fit (the cause is in ``mle_retvals["problems"]`` and ``summary()``)
+        and for one built with ``from_params``. (Failures raise
+        :class:`ConvergenceError`.)
+    unit : str or None
+        The time unit of the data the model was fitted on (``"D"``, ``"W"``, ``"M"``;
+        purchase models only), or given to ``from_params``; None when not known.
     mle_retvals : dict
         Optimizer steps taken, with their messages.
 
@@ -464,7 +545,8 @@ class LikelihoodResults:
     def __init__(self, model: LikelihoodModel[Any] | None, theta: np.ndarray,
                  cov_log: np.ndarray | None = None, *, attempts: Sequence[dict[str, Any]] = (),
                  notes: Sequence[str] = (),
-                 model_class: type[LikelihoodModel[Any]] | None = None) -> None:
+                 model_class: type[LikelihoodModel[Any]] | None = None,
+                 unit: str | None = None, problems: Sequence[str] = ()) -> None:
         if model_class is None:
             if model is None:
                 raise TypeError("results need the fitted model or, without one, model_class")
@@ -481,6 +563,7 @@ class LikelihoodResults:
         self.bse = pd.Series(np.sqrt(np.diag(cov)), index=names, name="bse")
         self.df_model = len(names)
         self.notes = list(notes)
+        self.unit = unit if model is None else model.unit
         if model is None:
             self.nobs = 0
             self.n_unique = 0
@@ -493,10 +576,11 @@ class LikelihoodResults:
         self.nobs = int(model.nobs)
         self.n_unique = int(model.weights.size)
         self.llf = float(model.loglike(theta))
-        self.converged = True
-        self.mle_retvals = {"converged": True, "method": attempts[-1]["step"],
+        self.converged = not problems
+        self.mle_retvals = {"converged": self.converged, "method": attempts[-1]["step"],
                             "iterations": attempts[-1]["iterations"],
-                            "message": attempts[-1]["message"], "attempts": list(attempts)}
+                            "message": attempts[-1]["message"], "attempts": list(attempts),
+                            "problems": list(problems)}
 
     @property
     def aic(self) -> float:
@@ -593,8 +677,9 @@ class LikelihoodResults:
         if self.model is None:
             notes = [f"built with {name}.from_params: no data and no fit, so no standard "
                      "errors, intervals, log-likelihood or information criteria"]
-            return Summary(title + " (from given parameters)", [model], table, notes)
-        info = [model,
+            return Summary(title + " (from given parameters)", [model] + self._unit_info(),
+                           table, notes)
+        info = [model] + self._unit_info() + [
                 ("Customers (nobs)", f"{self.nobs:,}"),
                 ("Unique rows fitted", f"{self.n_unique:,}"),
                 ("Log-likelihood", f"{self.llf:.4f}"),
@@ -603,6 +688,12 @@ class LikelihoodResults:
         notes = self.notes + ["standard errors by the delta method from the Hessian in "
                               "log-parameters; intervals on the log scale"]
         return Summary(title, info, table, notes)
+
+    def _unit_info(self) -> list[tuple[str, str]]:
+        if not self._model_class._has_time_unit:
+            return []
+        unit = "not recorded" if self.unit is None else f"{UNIT_NAMES[self.unit]} ({self.unit})"
+        return [("Time unit", unit)]
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
@@ -621,23 +712,35 @@ class TransactionModel(LikelihoodModel[ResultsT]):
     Stores the unique ``(frequency, recency, T)`` rows with their weights and the unique
     frequencies (``_xu``, with ``_xinv`` mapping rows to them); a subclass supplies the
     likelihood of a row and its starting values. The arguments (``frequency``,
-    ``recency``, ``T``, ``weights``) are described in :class:`~crmlab.analytics.clv.BetaGeo`.
+    ``recency``, ``T``, ``weights``, ``unit``) are described in
+    :class:`~crmlab.analytics.clv.BetaGeo`.
 
     Examples
     --------
     >>> from crmlab.analytics import clv
     >>> m = clv.BetaGeo([0, 2, 2], [0, 5.0, 5.0], [10, 10, 10])
-    >>> m.nobs, m.weights.tolist()
-    (3, [1.0, 2.0])
+    >>> m.nobs, m.weights.tolist(), m.unit
+    (3, [1.0, 2.0], None)
     """
 
+    _has_time_unit: ClassVar[bool] = True
     frequency: np.ndarray
     recency: np.ndarray
     T: np.ndarray
 
-    def __init__(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> None:
-        x, tx, age = check_rfm(frequency, recency, T, need_repeaters=True)
-        w = check_weights(weights, x.size)
+    def __init__(self, frequency: Any, recency: Any, T: Any, weights: Any = None, *,
+                 unit: str | None = None) -> None:
+        args = align_series(frequency=frequency, recency=recency, T=T, weights=weights)
+        self.unit = data_unit({k: args[k] for k in ("frequency", "recency", "T")}, unit,
+                              where=f"unit={unit!r}")
+        x, tx, age = check_rfm(args["frequency"], args["recency"], args["T"],
+                               need_repeaters=True)
+        check_time_label("recency", tx, args["recency"])
+        check_time_label("T", age, args["T"])
+        w = check_weights(args["weights"], x.size)
+        if not ((x > 0) & (w > 0)).any():
+            raise ValueError("every customer with repeat purchases has weight 0: the model "
+                             "cannot be fitted without repeat purchases")
         self.frequency, self.recency, self.T = self._keep_unique_rows(w, x, tx, age)
         self._xu, self._xinv = split_unique_x(self.frequency)
 
@@ -678,6 +781,45 @@ class TransactionResults(LikelihoodResults):
     def _p_alive_array(self, x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> np.ndarray:
         return expit(-self._log_odds_dead(x, tx, age))
 
+    # -- inputs of the predictions ------------------------------------------------------
+    def _where(self) -> str:
+        """The model, as unit errors name it (they add its unit themselves)."""
+        return f"this {self._model_class.__name__} model"
+
+    def _histories(self, frequency: Any, recency: Any, T: Any,
+                   **horizons: Any) -> tuple[pd.Index | None, tuple[np.ndarray, ...],
+                                              dict[str, np.ndarray]]:
+        """Check customers' histories (and horizons) given to a prediction method.
+
+        Series are paired by index; labelled columns must be in the model's unit and
+        hold what their label says; durations are converted to the model's periods.
+        Returns the index of the result, ``(x, tx, age)`` and the horizons as floats.
+        """
+        args = align_series(frequency=frequency, recency=recency, T=T, **horizons)
+        unit = data_unit(args, self.unit, where=self._where())
+        index = index_of(*args.values())
+        x, tx, age = rfm_for_prediction(args["frequency"], args["recency"], args["T"])
+        check_time_label("recency", tx, args["recency"])
+        check_time_label("T", age, args["T"])
+        return index, (x, tx, age), {k: self._horizon(k, args[k], unit) for k in horizons}
+
+    def _horizon(self, name: str, value: Any, unit: str | None = None) -> np.ndarray:
+        """A horizon (number, array, Series or duration) in the model's periods."""
+        if unit is None:
+            unit = data_unit({name: value}, self.unit, where=self._where())
+        value = horizon_in(unit, name, value)
+        out = broadcast_float(name, value)
+        check_time_label(name, out, value, bounded=False)
+        return out
+
+    def _horizon_args(self, t: Any, **others: Any) -> tuple[Any, ...]:
+        """``(index, t, *others)`` for a prediction of a new customer over horizon ``t``:
+        Series paired by index, ``t`` in the model's periods, ``others`` as floats."""
+        args = align_series(t=t, **others)
+        index = index_of(*args.values())
+        return (index, self._horizon("t", args["t"]),
+                *(broadcast_float(k, args[k]) for k in others))
+
     def p_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
         """Probability that a customer is still alive at the end of the window.
 
@@ -688,12 +830,15 @@ class TransactionResults(LikelihoodResults):
         Parameters
         ----------
         frequency, recency, T : float or array-like
-            The customers' histories (broadcast together).
+            The customers' histories (broadcast together). Series are paired by their
+            index (a Series whose labels differ from the first one's is refused), and
+            columns of a summary must be in the model's time unit (:attr:`unit`).
 
         Returns
         -------
         float, ndarray or Series
-            A Series named ``p_alive`` when any input is a Series (with its index).
+            A Series named ``p_alive`` when any input is a Series (with the index of the
+            first Series).
 
         Examples
         --------
@@ -704,8 +849,7 @@ class TransactionResults(LikelihoodResults):
         >>> bool(bg.p_alive(6, 30, 38) > bg.p_alive(6, 5, 38))
         True
         """
-        index = index_of(frequency, recency, T)
-        x, tx, age = rfm_for_prediction(frequency, recency, T)
+        index, (x, tx, age), _ = self._histories(frequency, recency, T)
         return wrap(self._p_alive_array(x, tx, age), index, "p_alive")
 
     def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
@@ -713,38 +857,50 @@ class TransactionResults(LikelihoodResults):
 
         Parameters
         ----------
-        t : float or array-like
-            Length of the future window (same unit as ``T``); broadcast with the rest.
+        t : float, array-like or duration
+            Length of the future window in the model's time unit (that of ``T``), or a
+            duration (``pd.Timedelta(weeks=52)``, a Series of timedeltas), converted to
+            the model's unit (which must then be known); broadcast with the rest.
         frequency, recency, T : float or array-like
-            The customers' histories.
+            The customers' histories. Series are paired by their index; columns of a
+            summary must be in the model's time unit.
 
         Returns
         -------
         float, ndarray or Series
-            A Series named ``expected_purchases`` when any input is a Series (with its
-            index).
+            A Series named ``expected_purchases`` when any input is a Series (with the
+            index of the first Series).
+
+        Raises
+        ------
+        ValueError
+            If a Series' labels differ from the others', or a summary's columns are in
+            another time unit than the model (or were converted by hand).
 
         Examples
         --------
+        >>> import pandas as pd
         >>> from crmlab.analytics import clv
-        >>> pn = clv.ParetoNBD.from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+        >>> pn = clv.ParetoNBD.from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67, unit="W")
         >>> pn.expected_purchases(0, 3, 20, 35)
         0.0
         >>> bool(pn.expected_purchases(10, 6, 30, 38) > pn.expected_purchases(10, 0, 0, 38))
         True
+        >>> pn.expected_purchases(pd.Timedelta(weeks=10), 6, 30, 38) == \\
+        ...     pn.expected_purchases(10, 6, 30, 38)
+        True
         """
-        index = index_of(frequency, recency, T, t)
-        x, tx, age = rfm_for_prediction(frequency, recency, T)
-        tt = broadcast_float("t", t)
-        return wrap(self._expected_array(tt, x, tx, age), index, "expected_purchases")
+        index, (x, tx, age), h = self._histories(frequency, recency, T, t=t)
+        return wrap(self._expected_array(h["t"], x, tx, age), index, "expected_purchases")
 
     def expected_purchases_new_customer(self, t: Any) -> Any:
         """Expected repeat purchases by a new customer in ``t`` periods.
 
         Parameters
         ----------
-        t : float or array-like
-            Length of the window since the first purchase (same unit as ``T``).
+        t : float, array-like or duration
+            Length of the window since the first purchase, in the model's time unit, or
+            a duration (converted to that unit, which must then be known).
 
         Returns
         -------
@@ -758,6 +914,5 @@ class TransactionResults(LikelihoodResults):
         >>> bg.expected_purchases_new_customer(0)
         0.0
         """
-        index = index_of(t)
-        tt = broadcast_float("t", t)
+        index, tt = self._horizon_args(t)
         return wrap(self._expected_new_array(tt), index, "expected_purchases")

@@ -13,7 +13,7 @@ from scipy.special import betainc, digamma, expit, gammaln
 
 from ._base import TransactionModel, TransactionResults
 from ._bgnbd_numerics import expected_purchases_k
-from ._data import broadcast_float, index_of, wrap
+from ._data import wrap
 
 __all__ = ["BetaGeo", "BetaGeoResults"]
 
@@ -71,6 +71,11 @@ class BetaGeo(TransactionModel["BetaGeoResults"]):
         Age: time from the first purchase to the end of the window.
     weights : array-like, optional
         Number of customers each row stands for (for pre-aggregated data).
+    unit : {"D", "W", "M"}, optional
+        Time unit of ``recency`` and ``T``. Default: the unit a summary's columns record
+        (:func:`~crmlab.analytics.clv.summarize_transactions`); given with such columns,
+        it must agree. The results remember it, and refuse data in another unit.
+        Series arguments are paired by index, not by position.
 
     Notes
     -----
@@ -164,9 +169,7 @@ class BetaGeoResults(TransactionResults, model=BetaGeo):
         >>> round(float(bg.probability_of_n_purchases(10, np.arange(200)).sum()), 6)
         1.0
         """
-        index = index_of(t, n)
-        tt = broadcast_float("t", t)
-        nn = broadcast_float("n", n)
+        index, tt, nn = self._horizon_args(t, n=n)
         if np.any(nn != np.floor(nn)):
             raise ValueError("n must hold whole numbers of purchases")
         r, alpha, a, b = self._params_tuple()

@@ -15,7 +15,7 @@ from scipy.special import digamma, gammaln
 
 from .._validation import as_float_array, check_rfm
 from ._base import LikelihoodModel, LikelihoodResults
-from ._data import broadcast_float, check_weights, index_of, wrap
+from ._data import align_series, broadcast_float, check_weights, index_of, wrap
 
 __all__ = ["GammaGamma", "GammaGammaResults"]
 
@@ -52,6 +52,11 @@ class GammaGamma(LikelihoodModel["GammaGammaResults"]):
     weights : array-like, optional
         Number of customers each row stands for.
 
+    Notes
+    -----
+    Series arguments are paired by their index, not by position (a Series whose labels
+    differ from ``frequency``'s is refused); the same holds for :meth:`expected_spend`.
+
     Examples
     --------
     >>> import numpy as np
@@ -68,12 +73,17 @@ class GammaGamma(LikelihoodModel["GammaGammaResults"]):
     param_names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
 
     def __init__(self, frequency: Any, monetary_value: Any, weights: Any = None) -> None:
-        (x,) = check_rfm(frequency, need_repeaters=True)
-        m = as_float_array(monetary_value, "monetary_value")
+        args = align_series(frequency=frequency, monetary_value=monetary_value,
+                            weights=weights)
+        (x,) = check_rfm(args["frequency"], need_repeaters=True)
+        m = as_float_array(args["monetary_value"], "monetary_value")
         if m.shape != x.shape:
             raise ValueError(f"monetary_value has {m.size} values but frequency has {x.size}")
-        w = check_weights(weights, x.size)
+        w = check_weights(args["weights"], x.size)
         rep = x > 0
+        if not (w[rep] > 0).any():
+            raise ValueError("every customer with repeat purchases has weight 0: the model "
+                             "cannot be fitted without repeat purchases")
         bad = rep & (m <= 0)
         if bad.any():
             raise ValueError(f"monetary_value must be > 0 for customers with frequency > 0; "
@@ -126,9 +136,10 @@ class GammaGammaResults(LikelihoodResults, model=GammaGamma):
         >>> bool(np.isclose(gg.expected_spend(0, 0.0), p * g / (q - 1)))
         True
         """
-        index = index_of(frequency, monetary_value)
-        x = broadcast_float("frequency", frequency)
-        m = broadcast_float("monetary_value", monetary_value)
+        args = align_series(frequency=frequency, monetary_value=monetary_value)
+        index = index_of(*args.values())
+        x = broadcast_float("frequency", args["frequency"])
+        m = broadcast_float("monetary_value", args["monetary_value"])
         p, q, gam = self._params_tuple()
         if q <= 1:
             raise ValueError(f"expected spend needs q > 1 (the population mean spend is "

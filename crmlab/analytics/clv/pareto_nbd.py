@@ -60,7 +60,7 @@ class ParetoNBD(TransactionModel["ParetoNBDResults"]):
 
     Parameters
     ----------
-    frequency, recency, T, weights
+    frequency, recency, T, weights, unit
         As in :class:`~crmlab.analytics.clv.BetaGeo`.
 
     Notes

@@ -16,7 +16,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 
 from .._validation import as_float_array
 from ._base import LikelihoodModel, LikelihoodResults
-from ._data import broadcast_float, check_weights, index_of, wrap
+from ._data import align_series, broadcast_float, check_weights, index_of, wrap
 
 __all__ = ["ShiftedBetaGeometric", "ShiftedBetaGeometricResults"]
 
@@ -53,6 +53,8 @@ class ShiftedBetaGeometric(LikelihoodModel["ShiftedBetaGeometricResults"]):
     param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta")
 
     def __init__(self, durations: Any, censored: Any = None, weights: Any = None) -> None:
+        args = align_series(durations=durations, censored=censored, weights=weights)
+        durations, censored, weights = args["durations"], args["censored"], args["weights"]
         t = as_float_array(durations, "durations")
         if (t != np.floor(t)).any() or (t < 0).any():
             raise ValueError("durations must be whole numbers of periods >= 0")

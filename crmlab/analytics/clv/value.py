@@ -11,7 +11,7 @@ import pandas as pd
 
 from .._validation import FREQ_DAYS, as_float_array, check_frame_columns, check_freq, check_rfm
 from ._base import TransactionResults
-from ._data import unique_rows
+from ._data import check_time_label, data_unit, unique_rows
 from .gamma_gamma import GammaGammaResults
 
 __all__ = ["customer_lifetime_value"]
@@ -48,9 +48,11 @@ def customer_lifetime_value(transaction_model: TransactionResults,
     discount_rate : float, default=0.01
         Discount rate per period.
     period : float or {"D", "W", "M"}, default=1.0
-        Length of one discounting period in the model's time unit, or a period name;
-        a name needs ``data.attrs["freq"]`` (set by :func:`summarize_transactions`), e.g.
-        ``period="M"`` on weekly data means 4.35 weeks.
+        Length of one discounting period in the model's time unit, or a period name,
+        converted with the model's unit: ``period="M"`` for a model in weeks means 4.35
+        weeks. The unit is the one the model was fitted on (or given to
+        ``from_params(unit=...)``); for a model without one, that of ``data`` (recorded by
+        :func:`summarize_transactions`).
     frequency_col, recency_col, T_col, monetary_col : str
         Column names in ``data``.
     margin : float, default=1
@@ -61,6 +63,14 @@ def customer_lifetime_value(transaction_model: TransactionResults,
     -------
     Series
         Named ``clv``, indexed like ``data``.
+
+    Raises
+    ------
+    ValueError
+        If ``data`` is a summary in another time unit than the model (e.g. a model fitted
+        in weeks and a daily summary): the CLV would be off by the ratio of the units. Or
+        if its recency or T were converted by hand (see
+        :func:`summarize_transactions`'s ``unit``).
 
     Examples
     --------
@@ -86,13 +96,17 @@ def customer_lifetime_value(transaction_model: TransactionResults,
     d = float(discount_rate)
     if not np.isfinite(d) or d < 0:
         raise ValueError(f"discount_rate must be >= 0; got {discount_rate!r}")
+    model_unit = transaction_model.unit
+    name = type(transaction_model).__name__.removesuffix("Results")
+    unit = data_unit({"data": data}, model_unit,
+                     where=f"the {name} model") if isinstance(data, pd.DataFrame) else model_unit
     if isinstance(period, str):
-        unit = data.attrs.get("freq") if isinstance(data, pd.DataFrame) else None
         if unit is None:
-            raise ValueError("period given as a name needs data.attrs['freq'] (the time unit "
-                             "of the model, set by summarize_transactions); give period as a "
-                             "number of model time units instead")
-        plen = FREQ_DAYS[check_freq(period, "period")] / FREQ_DAYS[check_freq(unit)]
+            raise ValueError("period given as a name needs a time unit, and neither the model "
+                             "(fitted on unlabelled numbers, or from_params without unit=) nor "
+                             "data (no data.attrs['freq'] from summarize_transactions) records "
+                             "one; give period as a number of model time units instead")
+        plen = FREQ_DAYS[check_freq(period, "period")] / FREQ_DAYS[unit]
     else:
         plen = float(period)
         if not np.isfinite(plen) or plen <= 0:
@@ -105,6 +119,8 @@ def customer_lifetime_value(transaction_model: TransactionResults,
         need.append(monetary_col)
     check_frame_columns(data, need, "data")
     x, tx, age = check_rfm(data[frequency_col], data[recency_col], data[T_col])
+    check_time_label(recency_col, tx, data[recency_col])
+    check_time_label(T_col, age, data[T_col])
     (ux, utx, uage), inverse, _ = unique_rows(x, tx, age)
     times = plen * np.arange(horizon + 1, dtype=np.float64)
     cum = transaction_model._expected_array(times[None, :], ux[:, None], utx[:, None],
