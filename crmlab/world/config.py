@@ -284,6 +284,18 @@ class WorldConfig:
         """Number of independent customer blocks."""
         return -(-self.n_customers // self.block_size)
 
+    @property
+    def customer_digits(self) -> int:
+        """Digits of the customer ids (``C0000042``): seven, or as many as
+        ``n_customers`` needs."""
+        return max(7, len(str(self.n_customers)))
+
+    @property
+    def block_digits(self) -> int:
+        """Digits of the block number in event ids and silo keys (``T0003...``): four,
+        or as many as the last block's number needs (past 10,000 blocks)."""
+        return max(4, len(str(self.n_blocks - 1)))
+
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain JSON-ready values (each group a dict, vectors lists).
 

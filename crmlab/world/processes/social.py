@@ -26,7 +26,6 @@ from .._kernels import (
     choose_mixed,
     choose_weighted,
     days_to_timestamps,
-    event_ids,
     frame,
     sort_events,
     stable_argsort,
@@ -67,7 +66,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
     referred = np.flatnonzero(pop.referrer >= 0)
     referred = referred[stable_argsort(pop.signup_day[referred])]
     referrals = frame({
-        "referral_id": event_ids("R", pop.block, len(referred)),
+        "referral_id": pop.event_ids("R", len(referred)),
         "referrer_id": take_strings(pop.customer_id, pop.referrer[referred]),
         "referred_id": take_strings(pop.customer_id, referred),
         "timestamp": days_to_timestamps(start, pop.signup_day[referred]),
@@ -112,7 +111,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
                    else pools(config.locale).platform_shares)
     platform = choose_weighted(rng, mix / mix.sum(), m)
     online = frame({
-        "post_id": event_ids("O", pop.block, m),
+        "post_id": pop.event_ids("O", m),
         "customer_id": take_strings(pop.customer_id, cust),  # = cust[order]
         "timestamp": days_to_timestamps(start, day[order]),
         "platform": categorical(platform[order], PLATFORMS),
