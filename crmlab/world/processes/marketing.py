@@ -550,7 +550,8 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, pop: Populat
     for who, when, paid in ((purchases.cust, purchases.day, purchases.amount),
                             (invoices.cust, invoices.day + par.invoice_points_delay_days,
                              invoices.amount)):
-        earn = np.flatnonzero(when > join_at[who])  # members' purchases only: filter first
+        # members' purchases only (filter first), and only points given in the history
+        earn = np.flatnonzero((when > join_at[who]) & (when < horizon))
         e_cust.append(who[earn])
         e_day.append(when[earn])
         e_amount.append(paid[earn])

@@ -37,6 +37,9 @@ from ..locales import pools
 from ._block import Churn, ComplaintEvents
 from .population import Population
 
+#: More people than live on Earth: the cap of followers and of a post's reach.
+PEOPLE = 1e10
+
 __all__ = ["PLATFORMS", "TOPICS", "generate_social"]
 
 
@@ -74,7 +77,10 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
     })
 
     influence = config.segments.array("influence")[pop.segment]
-    followers = np.floor(rng.lognormal(influence, par.followers_sigma)).astype(np.int64)
+    # nobody has more followers, and no post reaches more people, than there are people
+    # (10**10 caps the lognormal tails, which could pass int64 at the widest spreads)
+    followers = np.floor(np.minimum(rng.lognormal(influence, par.followers_sigma),
+                                    PEOPLE)).astype(np.int64)
     share_rate = rng.uniform(*par.share_rate, n)
     shared = followers * share_rate  # a post's reach before sentiment and chance
     horizon = float(config.n_days)
@@ -103,8 +109,9 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
     sentiment = np.where(leaving, sentiment - par.leaving_sentiment, sentiment)
     topic = np.where(sour, TOPICS.index("service"), topic)
     sentiment = np.round(np.clip(sentiment, -1.0, 1.0), 3)
-    reach = np.floor(shared[cust] * (1.0 + np.abs(sentiment))
-                     * rng.lognormal(0.0, par.reach_sigma, m)).astype(np.int64)
+    reach = np.floor(np.minimum(shared[cust] * (1.0 + np.abs(sentiment))
+                                * rng.lognormal(0.0, par.reach_sigma, m), PEOPLE)
+                     ).astype(np.int64)
     shares = rng.poisson(reach * par.share_chance)
     order = sort_events(cust, day)  # within each author: authors already ascend
     mix = np.array(par.platform_shares if par.platform_shares is not None
