@@ -427,8 +427,8 @@ class PopulationParams(ParamGroup):
         "a fully digital customer", unit="log-odds per year", keys=ACQUISITION_CHANNELS,
         low=-20, high=20)
     signup_stop_days: float = coef(
-        14.0, "Days before the end of the history when sign-ups stop (less than the "
-        "history's length)", unit="days", low=0, high=_DAYS)
+        14.0, "Days before the end of the history when sign-ups stop", unit="days", low=0,
+        high=_DAYS)  # and less than the history's length: WorldConfig checks that rule
     digital_sd: float = coef(0.1, "Spread of digital preference around the segment's mean "
                              "(normal, clipped to 0..1)", unit="0..1", low=0, high=10)
     city_shares: tuple[float, ...] = coef(
