@@ -157,8 +157,8 @@ def bench_million(quick: bool) -> dict:
     out: dict = {"rows": len(log), "end": end}
     for freq in ("D", "W"):
         t = time.perf_counter()
-        s = clv.summarize_transactions(log, "customer_id", "timestamp", "amount", end=end,
-                                       freq=freq)
+        s = clv.summarize_transactions(log, customer_col="customer_id", time_col="timestamp",
+                                       value_col="amount", end=end, freq=freq)
         t_summary = time.perf_counter() - t
         t = time.perf_counter()
         bg = clv.BetaGeo(s["frequency"], s["recency"], s["T"]).fit()
@@ -190,8 +190,8 @@ def bench_large_world() -> dict:
     world = crm.make_world("large", seed=42)
     tx = world.transactions
     t = time.perf_counter()
-    s = clv.summarize_transactions(tx, "customer_id", "timestamp", "amount",
-                                   end=world.config.end, freq="D")
+    s = clv.summarize_transactions(tx, customer_col="customer_id", time_col="timestamp",
+                                   value_col="amount", end=world.config.end, freq="D")
     t_summary = time.perf_counter() - t
     t = time.perf_counter()
     bg = clv.BetaGeo(s["frequency"], s["recency"], s["T"]).fit()

@@ -32,7 +32,7 @@ import functools
 import inspect
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 __all__ = ["keyword_only_after", "renamed_kwargs"]
@@ -40,6 +40,10 @@ __all__ = ["keyword_only_after", "renamed_kwargs"]
 F = TypeVar("F", bound=Callable[..., Any])
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+def _since(version: str | None) -> str:
+    return "" if version is None else f" since crmlab {version}"
 
 
 def _warn(message: str) -> None:
@@ -52,11 +56,13 @@ def _warn(message: str) -> None:
     warnings.warn(message, DeprecationWarning, stacklevel=level)
 
 
-def renamed_kwargs(**renames: str) -> Callable[[F], F]:
+def renamed_kwargs(*, since: str | None = None, **renames: str) -> Callable[[F], F]:
     """Accept old keyword names (``old="new"``) for one release, with a DeprecationWarning.
 
     Parameters
     ----------
+    since : str, optional
+        The crmlab version that renamed them (named in the warning).
     **renames : str
         Old keyword -> new keyword. Each new name must be a parameter of the decorated
         function and no old name may be one.
@@ -100,8 +106,8 @@ def renamed_kwargs(**renames: str) -> Callable[[F], F]:
                     if new in kwargs:
                         raise TypeError(f"{name}() got both {old!r} (its old name) and "
                                         f"{new!r}; pass only {new!r}")
-                    _warn(f"{name}(): the argument {old!r} is deprecated and will be "
-                          f"removed in the next release; use {new!r} instead")
+                    _warn(f"{name}(): the argument {old!r} is deprecated{_since(since)} and "
+                          f"will be removed in the next release; use {new!r} instead")
                     kwargs[new] = kwargs.pop(old)
             return func(*args, **kwargs)
 
@@ -110,18 +116,24 @@ def renamed_kwargs(**renames: str) -> Callable[[F], F]:
     return decorate
 
 
-def keyword_only_after(name: str) -> Callable[[F], F]:
+def keyword_only_after(name: str, *, since: str | None = None,
+                       formerly: Sequence[str] | None = None) -> Callable[[F], F]:
     """Let keyword-only parameters still be passed by position for one release.
 
-    The decorated function declares every parameter after ``name`` keyword-only, in the
-    order they used to have as positional parameters. A call with more positional
-    arguments than up to ``name`` gets the extra ones assigned to those parameters, in
-    that order, and a DeprecationWarning naming the keywords to use.
+    The decorated function declares every parameter after ``name`` keyword-only. A call
+    with more positional arguments than up to ``name`` gets the extra ones assigned to
+    the parameters that used to take those positions, in that order, and a
+    DeprecationWarning naming the keywords to use.
 
     Parameters
     ----------
     name : str
         The last parameter that stays positional.
+    since : str, optional
+        The crmlab version that made them keyword-only (named in the warning).
+    formerly : sequence of str, optional
+        The keyword-only parameters that used to be positional, in their old order
+        (default: every keyword-only parameter, in signature order).
 
     Raises
     ------
@@ -152,11 +164,16 @@ def keyword_only_after(name: str) -> Callable[[F], F]:
             raise TypeError(f"{qual}() has no positional parameter {name!r}")
         n_pos = names.index(name) + 1
         rest = params[n_pos:]
-        moved = [p.name for p in rest if p.kind is inspect.Parameter.KEYWORD_ONLY]
-        if not moved or any(p.kind is not inspect.Parameter.KEYWORD_ONLY
-                            for p in rest if p.kind is not inspect.Parameter.VAR_KEYWORD):
+        keyword_only = [p.name for p in rest if p.kind is inspect.Parameter.KEYWORD_ONLY]
+        if not keyword_only or any(p.kind is not inspect.Parameter.KEYWORD_ONLY
+                                   for p in rest if p.kind is not inspect.Parameter.VAR_KEYWORD):
             raise TypeError(f"{qual}(): every parameter after {name!r} must be keyword-only "
                             "(declare them after '*')")
+        moved = keyword_only if formerly is None else list(formerly)
+        unknown = [k for k in moved if k not in keyword_only]
+        if unknown:
+            raise TypeError(f"{qual}(): {unknown} are not keyword-only parameters; its "
+                            f"keyword-only parameters are {keyword_only}")
         head = ", ".join(names[:n_pos])
 
         @functools.wraps(func)
@@ -173,9 +190,9 @@ def keyword_only_after(name: str) -> Callable[[F], F]:
                 if twice:
                     raise TypeError(f"{qual}() got multiple values for argument {twice[0]!r}")
                 keywords = ", ".join(f"{k}=..." for k in given)
-                _warn(f"{qual}(): passing {', '.join(given)} by position is deprecated and "
-                      f"will stop working in the next release; pass them by keyword: "
-                      f"{qual}({head}, {keywords})")
+                _warn(f"{qual}(): passing {', '.join(given)} by position is deprecated"
+                      f"{_since(since)} and will stop working in the next release; pass them "
+                      f"by keyword: {qual}({head}, {keywords})")
                 kwargs.update(zip(given, extra, strict=True))
                 args = args[:n_pos]
             return func(*args, **kwargs)

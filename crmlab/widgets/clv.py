@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from crmlab.analytics.clv import BetaGeoResults
+from crmlab.analytics.clv import BetaGeo, BetaGeoResults
 
 from ._png import figure_png
 
@@ -36,14 +36,9 @@ RANGES = {"r": (0.05, 5.0, 0.05), "alpha": (0.5, 30.0, 0.5), "a": (0.05, 5.0, 0.
 
 
 def _model(r: float, alpha: float, a: float, b: float) -> BetaGeoResults:
-    """BG/NBD predictions for given parameters, without fitting.
-
-    The results object's predictions depend only on ``params``; a test checks that this
-    gives the same numbers as a fitted model with the same parameters.
-    """
-    res = BetaGeoResults.__new__(BetaGeoResults)
-    res.params = pd.Series([r, alpha, a, b], index=list(_NAMES), name="params", dtype=float)
-    return res
+    """BG/NBD predictions for given parameters, without fitting (a test checks that this
+    gives the same numbers as a fitted model with the same parameters)."""
+    return BetaGeo.from_params(r=r, alpha=alpha, a=a, b=b)
 
 
 def _check(name: str, value: Any) -> float:

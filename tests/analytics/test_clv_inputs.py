@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmlab.analytics import clv
-from crmlab.analytics._likelihood import LikelihoodModel
+from crmlab.analytics.clv._base import LikelihoodModel
 
 # ---------------------------------------------------------------------------------------
 # transaction logs

@@ -13,7 +13,10 @@ from scipy import integrate, optimize
 from scipy.special import gammaln
 
 from crmlab.analytics import clv
-from crmlab.analytics.clv import _log_G, _log_I_quadrature, _pnbd_log_integral
+from crmlab.analytics.clv._data import split_unique_x
+from crmlab.analytics.clv._pnbd_numerics import log_G, log_I_quadrature, pnbd_log_integral
+from crmlab.analytics.clv.beta_geo import _bgnbd_rows
+from crmlab.analytics.clv.pareto_nbd import _pnbd_rows
 
 RNG_SEED = 20240611
 
@@ -107,11 +110,11 @@ def test_pareto_nbd_series_and_quadrature_agree():
         Q = rng.uniform(1.1, 3, 50)
         t0 = rng.uniform(0, 10, 50)
         t1 = t0 + rng.uniform(0.5, 60, 50)
-        g1, d1 = _log_G(A, B, np.r_[P, P], np.r_[Q, Q], np.r_[t0, t1])
+        g1, d1 = log_G(A, B, np.r_[P, P], np.r_[Q, Q], np.r_[t0, t1])
         ratio = np.exp(g1[50:] - g1[:50])
         series = g1[:50] + np.log1p(-ratio)
         dseries = (d1[:50] - ratio[:, None] * d1[50:]) / (1 - ratio)[:, None]
-        quad, dquad = _log_I_quadrature(A, B, P, Q, t0, t1)
+        quad, dquad = log_I_quadrature(A, B, P, Q, t0, t1)
         np.testing.assert_allclose(series, quad, rtol=1e-12, atol=1e-12)
         np.testing.assert_allclose(dseries, dquad, rtol=1e-9, atol=1e-10)
 
@@ -158,7 +161,7 @@ def test_weighted_unique_fit_equals_full_data_fit(rfm):
 
     def full_nll(logp):  # every customer separately, no weights
         p = np.exp(logp)
-        ll, grad = clv._bgnbd_rows(p, x, tx, T, *clv._split_unique_x(x))
+        ll, grad = _bgnbd_rows(p, x, tx, T, *split_unique_x(x))
         return -ll.sum() / x.size, -(grad.sum(axis=0) * p) / x.size
 
     full = optimize.minimize(full_nll, np.log([1, 5, 1, 3]), jac=True, method="BFGS",
@@ -181,7 +184,7 @@ def test_pareto_nbd_weighted_equals_unweighted(rfm):
     m = clv.ParetoNBD(x, tx, T)
     p = np.array([0.5, 7.0, 0.8, 12.0])
     ll, _ = m._loglike_rows(p)
-    full = clv._pnbd_rows(p, x, tx, T, *clv._split_unique_x(x))[0].sum()
+    full = _pnbd_rows(p, x, tx, T, *split_unique_x(x))[0].sum()
     assert m.loglike(p) == pytest.approx(full, rel=1e-12)
     assert (ll[m._inverse].sum()) == pytest.approx(full, rel=1e-12)
 
@@ -209,6 +212,6 @@ def _log_integral_quad(r, alpha, s, beta, x, tx, T):
 ])
 def test_pareto_nbd_integral_in_extreme_regimes(params, customer):
     """log I to machine precision where alpha and beta differ by orders of magnitude."""
-    log_i, grad = _pnbd_log_integral(*params, *(np.array([float(v)]) for v in customer))
+    log_i, grad = pnbd_log_integral(*params, *(np.array([float(v)]) for v in customer))
     assert log_i[0] == pytest.approx(_log_integral_quad(*params, *customer), rel=1e-13)
     assert np.all(np.isfinite(grad))

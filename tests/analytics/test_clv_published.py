@@ -7,33 +7,14 @@ read its data files from the installed package without importing lifetimes.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from lifetimes_data import lifetimes_file as _lifetimes_file
 
 from crmlab.analytics import clv
-
-
-def _lifetimes_file(name: str) -> Path:
-    """A data file of the installed lifetimes package (skip only if it is not installed)."""
-    candidates = []
-    spec = importlib.util.find_spec("lifetimes")
-    if spec is not None and spec.origin:
-        candidates.append(Path(spec.origin).parent / "datasets" / name)
-    try:
-        dist = importlib.metadata.distribution("lifetimes")
-        candidates.append(Path(str(dist.locate_file(f"lifetimes/datasets/{name}"))))
-    except importlib.metadata.PackageNotFoundError:
-        pass
-    for path in candidates:
-        if path.is_file():
-            return path
-    pytest.skip(f"lifetimes' {name} not found: install the test extra (lifetimes==0.11.3)")
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +133,8 @@ def test_sbg_derl_equals_its_definition():
 
 def test_summary_reproduces_the_published_cdnow_table(cdnow_log, cdnow, cdnow_spend):
     """Daily periods up to 1997-09-30 give the published 39-week summary (in days / 7)."""
-    s = clv.summarize_transactions(cdnow_log, "customer_id", "date", "amount",
-                                   end="1997-09-30", freq="D")
+    s = clv.summarize_transactions(cdnow_log, customer_col="customer_id", time_col="date",
+                                   value_col="amount", end="1997-09-30", freq="D")
     assert len(s) == 2357 and s.index.name == "customer_id"
     np.testing.assert_array_equal(s["frequency"].to_numpy(), cdnow["frequency"].to_numpy())
     np.testing.assert_allclose(s["recency"] / 7, cdnow["recency"], atol=0.0051)
@@ -165,8 +146,8 @@ def test_summary_matches_lifetimes_weekly(cdnow_log):
     """Weekly periods, end on a Sunday: the same table as lifetimes (which also keeps
     transactions after `end` in the end week; crmlab drops them)."""
     utils = pytest.importorskip("lifetimes.utils")
-    ours = clv.summarize_transactions(cdnow_log, "customer_id", "date", "amount",
-                                      end="1997-09-28", freq="W")
+    ours = clv.summarize_transactions(cdnow_log, customer_col="customer_id", time_col="date",
+                                      value_col="amount", end="1997-09-28", freq="W")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = utils.summary_data_from_transaction_data(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import inspect
 import warnings
 
+import pandas as pd
 import pytest
 
+from crmlab.analytics import clv
 from crmlab.analytics._deprecation import keyword_only_after, renamed_kwargs
 
 
@@ -114,3 +116,36 @@ def test_warnings_can_be_made_errors_to_find_old_spellings():
         with pytest.raises(DeprecationWarning):
             _draw(1, seed=2)
         assert _draw(1, random_state=2) == (1, 2, "amount")
+
+
+@pytest.fixture(scope="module")
+def log():
+    return pd.DataFrame({"client": [1, 1, 1, 2, 2],
+                         "when": pd.to_datetime(["2025-01-06", "2025-01-09", "2025-02-20",
+                                                 "2025-01-13", "2025-03-02"]),
+                         "paid": [10.0, 5.0, 20.0, 7.0, 3.0]})
+
+
+def test_summarize_transactions_old_positional_columns(log):
+    new = clv.summarize_transactions(log, customer_col="client", time_col="when",
+                                     value_col="paid", end="2025-03-31", freq="W")
+    with pytest.warns(DeprecationWarning,
+                      match=r"since crmlab 0\.2 .*pass them by keyword: "
+                            r"summarize_transactions\(df, customer_col=\.\.\., "
+                            r"time_col=\.\.\., value_col=\.\.\.\)"):
+        old = clv.summarize_transactions(log, "client", "when", "paid", end="2025-03-31",
+                                         freq="W")
+    pd.testing.assert_frame_equal(old, new)
+    assert old.attrs == new.attrs == {"freq": "W"}
+    with pytest.raises(TypeError, match="positional argument"):
+        clv.summarize_transactions(log, "client", "when", "paid", "2025-03-31")
+
+
+def test_calibration_holdout_split_old_positional_columns(log):
+    new = clv.calibration_holdout_split(log, customer_col="client", time_col="when",
+                                        calibration_end="2025-01-31", freq="D")
+    with pytest.warns(DeprecationWarning, match="calibration_holdout_split\\(\\): passing "
+                                                "customer_col, time_col by position"):
+        old = clv.calibration_holdout_split(log, "client", "when",
+                                            calibration_end="2025-01-31", freq="D")
+    pd.testing.assert_frame_equal(old, new)

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from ._province import Province
 
+__all__ = ["CURRENCY", "EMAIL_DOMAINS", "MOBILE_PREFIXES", "MONEY_SCALE", "PERSON_PROVIDER",
+           "PLATFORM_SHARES", "PROVINCES", "STREETS", "STREET_KINDS"]
+
 #: Faker's person provider module whose name lists the pools are built from.
 PERSON_PROVIDER = "faker.providers.person.en_US"
 PROVINCES: tuple[Province, ...] = (

@@ -1,8 +1,9 @@
-"""A small maximum-likelihood base in the statsmodels style, for the customer-base models.
+"""Model and results base classes of the customer-base models, in the statsmodels style.
 
-Subclasses hold their data as *unique rows with integer weights* and supply
-``_loglike_rows(params) -> (ll, grad)``: the log-likelihood of every unique row and its
-analytic gradient with respect to the natural (positive) parameters. The base then
+A model holds its data as *unique rows with integer weights* (see
+:mod:`crmlab.analytics.clv._data`) and supplies ``_loglike_rows(params) -> (ll, grad)``:
+the log-likelihood of every unique row and its analytic gradient with respect to the
+natural (positive) parameters. :class:`LikelihoodModel` then
 
 * optimises the mean negative log-likelihood over log-parameters with L-BFGS-B, using the
   analytic gradient (chain rule ``d/dlog(theta) = theta * d/dtheta``);
@@ -13,8 +14,14 @@ analytic gradient with respect to the natural (positive) parameters. The base th
 * estimates the covariance from the Hessian of the log-likelihood in log-parameter space,
   taken by forward differences of the analytic gradient, and maps it to the natural scale
   with the delta method (``cov(theta) = diag(theta) cov(log theta) diag(theta)``);
-* returns a :class:`LikelihoodResults` with ``params``, ``bse``, ``llf``, ``aic``, ``bic``,
-  ``nobs``, ``conf_int()`` and ``summary()``.
+* returns the model's :class:`LikelihoodResults` subclass with ``params``, ``bse``,
+  ``llf``, ``aic``, ``bic``, ``nobs``, ``conf_int()``, ``summary()`` and the predictions;
+  ``Model.from_params(**params)`` builds the same results object from given parameters,
+  without data.
+
+:class:`TransactionModel` and :class:`TransactionResults` add what every purchase model
+on frequency / recency / T shares (BG/NBD, Pareto/NBD): the data reduction, the starting
+values' ingredients and the prediction methods, each model supplying its formulas.
 
 statsmodels' ``GenericLikelihoodModel`` offers the same surface but works per observation
 and differentiates numerically; here a fit costs a few hundred microseconds per
@@ -24,19 +31,35 @@ evaluation on a few thousand unique rows, however many customers they stand for.
 from __future__ import annotations
 
 import html
+import numbers
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
+from scipy.special import expit
 
-__all__ = ["ConvergenceError", "ConvergenceWarning", "LikelihoodModel", "LikelihoodResults",
-           "Summary", "unique_rows"]
+from .._validation import check_rfm
+from ._data import (
+    broadcast_float,
+    check_weights,
+    index_of,
+    rfm_for_prediction,
+    split_unique_x,
+    unique_rows,
+    wrap,
+)
+
+__all__ = ["LOG_BOUND", "ConvergenceError", "ConvergenceWarning", "LikelihoodModel",
+           "LikelihoodResults", "Summary", "TransactionModel", "TransactionResults"]
 
 #: Log-parameters are kept inside these bounds; a parameter that ends on one has run away.
 LOG_BOUND = 30.0
+
+ResultsT = TypeVar("ResultsT", bound="LikelihoodResults")
 
 
 class ConvergenceError(RuntimeError):
@@ -57,45 +80,6 @@ class ConvergenceWarning(UserWarning):
     >>> issubclass(ConvergenceWarning, UserWarning)
     True
     """
-
-
-def unique_rows(*columns: np.ndarray) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
-    """Unique rows of equally long 1-d columns, with the inverse index and the counts.
-
-    Parameters
-    ----------
-    *columns : ndarray
-        Float columns of the same length.
-
-    Returns
-    -------
-    uniques : list of ndarray
-        One array per column, holding the unique rows (sorted lexicographically).
-    inverse : ndarray of int
-        ``uniques[j][inverse]`` gives back ``columns[j]``.
-    counts : ndarray of int
-        How many rows each unique row stands for.
-
-    Examples
-    --------
-    >>> (u, v), inv, n = unique_rows(np.array([1., 0., 1.]), np.array([2., 0., 2.]))
-    >>> u, v, n
-    (array([0., 1.]), array([0., 2.]), array([1, 2]))
-    """
-    order = np.lexsort(columns[::-1])
-    size = order.size
-    change = np.zeros(size, dtype=bool)
-    change[0] = True
-    for col in columns:
-        s = col[order]
-        change[1:] |= s[1:] != s[:-1]
-    starts = np.flatnonzero(change)
-    group = np.cumsum(change) - 1
-    inverse = np.empty(size, dtype=np.intp)
-    inverse[order] = group
-    counts = np.diff(np.append(starts, size))
-    uniques = [col[order[starts]] for col in columns]
-    return uniques, inverse, counts
 
 
 @dataclass
@@ -136,12 +120,14 @@ class Summary:
                 f"{self.table.to_html(float_format=lambda v: f'{v:.4g}')}{notes}</div>")
 
 
-class LikelihoodModel:
+class LikelihoodModel(Generic[ResultsT]):
     """Base of the customer-base models: unique rows, weights, log-scale L-BFGS-B fit.
 
-    Subclasses set ``param_names`` and ``_results_class()``, store their unique rows and
-    ``weights`` (counts) in ``__init__``, and implement ``_loglike_rows`` and
-    ``_default_start``.
+    Subclasses set ``param_names``, store their unique rows with
+    :meth:`_keep_unique_rows` in ``__init__``, and implement ``_loglike_rows`` and
+    ``_default_start``. Their results class names them
+    (``class BetaGeoResults(TransactionResults, model=BetaGeo)``); ``fit()`` and
+    ``from_params()`` return it (the type parameter ``ResultsT``).
 
     Examples
     --------
@@ -150,8 +136,11 @@ class LikelihoodModel:
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: Set by the results class: ``class XResults(LikelihoodResults, model=X)``.
+    _results: ClassVar[type[LikelihoodResults] | None] = None
     weights: np.ndarray
     nobs: int
+    _inverse: np.ndarray
 
     # -- to be supplied by subclasses ---------------------------------------------------
     def _loglike_rows(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,23 +150,95 @@ class LikelihoodModel:
     def _default_start(self) -> np.ndarray:
         raise NotImplementedError
 
-    def _results_class(self) -> type[LikelihoodResults]:
-        return LikelihoodResults
-
     def _alternative_start(self) -> np.ndarray:
         return np.ones(len(self.param_names))
 
+    @classmethod
+    def _results_class(cls) -> type[ResultsT]:
+        if cls._results is None:
+            raise TypeError(f"{cls.__name__} has no results class; declare one with "
+                            f"class {cls.__name__}Results(LikelihoodResults, "
+                            f"model={cls.__name__})")
+        return cls._results  # type: ignore[return-value]
+
+    # -- data ---------------------------------------------------------------------------
+    def _keep_unique_rows(self, weights: np.ndarray, *columns: np.ndarray) -> list[np.ndarray]:
+        """Reduce ``columns`` to their unique rows; set ``weights``, ``nobs``, ``_inverse``.
+
+        ``weights`` are the customers each input row stands for (from
+        :func:`~crmlab.analytics.clv._data.check_weights`); the model's ``weights`` are
+        their sums per unique row. Returns the unique rows, one array per column.
+        """
+        uniques, self._inverse, counts = unique_rows(*columns)
+        self.weights = np.bincount(self._inverse, weights=weights, minlength=counts.size)
+        self.nobs = int(weights.sum())
+        return uniques
+
+    # -- parameters without a fit -----------------------------------------------------------
+    @classmethod
+    def from_params(cls, **params: float) -> ResultsT:
+        """The results object for given parameter values, without data and without fitting.
+
+        Every prediction method works as after :meth:`fit`; there is no fit, so ``llf``,
+        ``aic`` and ``bic`` are NaN, ``bse`` and ``conf_int()`` are NaN, ``nobs`` is 0,
+        ``converged`` is False and ``model`` is None.
+
+        Parameters
+        ----------
+        **params : float
+            One positive, finite number for each name in ``param_names``.
+
+        Returns
+        -------
+        LikelihoodResults
+            The model's results class.
+
+        Raises
+        ------
+        ValueError
+            If a name is missing or not a parameter of the model, or a value is not
+            positive and finite.
+        TypeError
+            If a value is not a real number.
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> bg = clv.BetaGeo.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> round(bg.expected_purchases(39, 2, 30.43, 38.86), 3)  # FHL 2005a, CDNOW: 1.226
+        1.226
+        >>> clv.BetaGeo.from_params(r=0.24, alpha=4.4, a=0.79)
+        Traceback (most recent call last):
+        ...
+        ValueError: BetaGeo.from_params needs exactly the parameters r, alpha, a, b; missing: b
+        """
+        where = f"{cls.__name__}.from_params"
+        unknown = [k for k in params if k not in cls.param_names]
+        missing = [k for k in cls.param_names if k not in params]
+        if unknown or missing:
+            got = "; ".join(f"{what}: {', '.join(names)}" for what, names in
+                            (("unknown", unknown), ("missing", missing)) if names)
+            raise ValueError(f"{where} needs exactly the parameters "
+                             f"{', '.join(cls.param_names)}; {got}")
+        for k in cls.param_names:
+            v = params[k]
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{where}: {k} must be a number; got {type(v).__name__}")
+        theta = cls._check_params([float(params[k]) for k in cls.param_names])
+        return cls._results_class()(None, theta, model_class=cls)
+
     # -- likelihood -----------------------------------------------------------------------
-    def _check_params(self, params: Any) -> np.ndarray:
+    @classmethod
+    def _check_params(cls, params: Any) -> np.ndarray:
         if isinstance(params, pd.Series):
-            params = params.reindex(list(self.param_names)).to_numpy()
+            params = params.reindex(list(cls.param_names)).to_numpy()
         p = np.asarray(params, dtype=np.float64)
-        if p.shape != (len(self.param_names),):
-            raise ValueError(f"params must hold {len(self.param_names)} values "
-                             f"{self.param_names}; got shape {p.shape}")
+        if p.shape != (len(cls.param_names),):
+            raise ValueError(f"params must hold {len(cls.param_names)} values "
+                             f"{cls.param_names}; got shape {p.shape}")
         if not np.all(np.isfinite(p) & (p > 0)):
-            raise ValueError(f"params {dict(zip(self.param_names, p, strict=True))} must all "
-                             "be positive and finite")
+            raise ValueError(f"params {dict(zip(cls.param_names, p.tolist(), strict=True))} "
+                             "must all be positive and finite")
         return p
 
     def loglike(self, params: Any) -> float:
@@ -219,13 +280,14 @@ class LikelihoodModel:
 
     # -- fitting ------------------------------------------------------------------------------
     def fit(self, start_params: Any = None, *, maxiter: int = 2000,
-            gtol: float = 1e-5) -> LikelihoodResults:
+            gtol: float = 1e-5) -> ResultsT:
         """Maximum-likelihood fit; returns a results object (the model is not changed).
 
         Parameters
         ----------
         start_params : array-like, optional
-            Starting values on the natural scale, in ``param_names`` order.
+            Starting values on the natural scale, in ``param_names`` order (or a Series
+            named by parameter).
         maxiter : int, default=2000
             Iteration limit for each optimizer run.
         gtol : float, default=1e-5
@@ -235,7 +297,7 @@ class LikelihoodModel:
         Returns
         -------
         LikelihoodResults
-            The model's results class.
+            The model's results class (``BetaGeoResults`` for ``BetaGeo``, ...).
 
         Raises
         ------
@@ -308,7 +370,7 @@ class LikelihoodModel:
         return True, msg
 
     def _finish(self, res: optimize.OptimizeResult, attempts: list[dict[str, Any]],
-                retried: bool) -> LikelihoodResults:
+                retried: bool) -> ResultsT:
         if retried:
             steps = "; ".join(f"{a['step']}: {a['message']}" for a in attempts[:-1])
             warnings.warn(f"{type(self).__name__} converged only on a retry "
@@ -346,22 +408,39 @@ class LikelihoodModel:
 
 
 class LikelihoodResults:
-    """Results of a maximum-likelihood fit (statsmodels style).
+    """Results of a maximum-likelihood fit (statsmodels style), or of ``from_params``.
+
+    Parameters
+    ----------
+    model : LikelihoodModel or None
+        The fitted model (holds the data); None for results built with ``from_params``.
+    theta : ndarray
+        Parameter values on the natural scale, in ``param_names`` order.
+    cov_log : ndarray, optional
+        Covariance of the log-parameters; NaN when not given.
+    attempts : sequence of dict, optional
+        The optimizer steps of the fit.
+    notes : sequence of str, optional
+        Notes shown by :meth:`summary`.
+    model_class : type of LikelihoodModel, optional
+        The model the parameters belong to; default ``type(model)`` (needed without a
+        model).
 
     Attributes
     ----------
-    model : LikelihoodModel
-        The fitted model (holds the data).
+    model : LikelihoodModel or None
+        The fitted model (holds the data), None without a fit.
     params : Series
         Estimates on the natural scale, named.
     bse : Series
-        Standard errors (delta method from the log-scale Hessian).
+        Standard errors (delta method from the log-scale Hessian); NaN without a fit.
     llf : float
-        Maximised log-likelihood.
+        Maximised log-likelihood; NaN without a fit.
     nobs : int
-        Number of customers (or observations) the likelihood sums over.
+        Number of customers (or observations) the likelihood sums over; 0 without a fit.
     converged : bool
-        Always True for a returned result (failures raise :class:`ConvergenceError`).
+        True for a fitted result (failures raise :class:`ConvergenceError`), False for
+        one built with ``from_params``.
     mle_retvals : dict
         Optimizer steps taken, with their messages.
 
@@ -375,28 +454,53 @@ class LikelihoodResults:
 
     _describe: ClassVar[str] = "Maximum-likelihood fit"
 
-    def __init__(self, model: LikelihoodModel, theta: np.ndarray, cov_log: np.ndarray, *,
-                 attempts: list[dict[str, Any]], notes: list[str]) -> None:
-        names = list(model.param_names)
+    def __init_subclass__(cls, model: type[LikelihoodModel[Any]] | None = None,
+                          **kwargs: Any) -> None:
+        """``class XResults(LikelihoodResults, model=X)`` makes ``X.fit()`` return it."""
+        super().__init_subclass__(**kwargs)
+        if model is not None:
+            model._results = cls
+
+    def __init__(self, model: LikelihoodModel[Any] | None, theta: np.ndarray,
+                 cov_log: np.ndarray | None = None, *, attempts: Sequence[dict[str, Any]] = (),
+                 notes: Sequence[str] = (),
+                 model_class: type[LikelihoodModel[Any]] | None = None) -> None:
+        if model_class is None:
+            if model is None:
+                raise TypeError("results need the fitted model or, without one, model_class")
+            model_class = type(model)
+        names = list(model_class.param_names)
+        if cov_log is None:
+            cov_log = np.full((len(names), len(names)), np.nan)
         self.model = model
+        self._model_class = model_class
         self.params = pd.Series(theta, index=names, name="params")
         self.cov_params_log = pd.DataFrame(cov_log, index=names, columns=names)
         cov = cov_log * np.outer(theta, theta)
         self._cov = pd.DataFrame(cov, index=names, columns=names)
         self.bse = pd.Series(np.sqrt(np.diag(cov)), index=names, name="bse")
+        self.df_model = len(names)
+        self.notes = list(notes)
+        if model is None:
+            self.nobs = 0
+            self.n_unique = 0
+            self.llf = float("nan")
+            self.converged = False
+            self.mle_retvals = {"converged": False, "method": "from_params", "iterations": 0,
+                                "message": "built from given parameters, not fitted",
+                                "attempts": []}
+            return
         self.nobs = int(model.nobs)
         self.n_unique = int(model.weights.size)
         self.llf = float(model.loglike(theta))
-        self.df_model = len(names)
         self.converged = True
         self.mle_retvals = {"converged": True, "method": attempts[-1]["step"],
                             "iterations": attempts[-1]["iterations"],
-                            "message": attempts[-1]["message"], "attempts": attempts}
-        self.notes = list(notes)
+                            "message": attempts[-1]["message"], "attempts": list(attempts)}
 
     @property
     def aic(self) -> float:
-        """Akaike information criterion, ``2 k - 2 llf``.
+        """Akaike information criterion, ``2 k - 2 llf`` (NaN without a fit).
 
         Examples
         --------
@@ -409,15 +513,19 @@ class LikelihoodResults:
 
     @property
     def bic(self) -> float:
-        """Bayesian information criterion, ``k log(nobs) - 2 llf``.
+        """Bayesian information criterion, ``k log(nobs) - 2 llf`` (NaN without a fit).
 
         Examples
         --------
         >>> from crmlab.analytics import clv
-        >>> res = clv.ShiftedBetaGeometric.from_survivors([1000, 869, 743, 653]).fit()
-        >>> bool(res.bic > res.aic)
+        >>> sbg = clv.ShiftedBetaGeometric.from_survivors([1000, 869, 743, 653])
+        >>> bool(sbg.fit().bic > sbg.fit().aic)
         True
+        >>> clv.ShiftedBetaGeometric.from_params(alpha=1, beta=2).bic  # no data, no fit
+        nan
         """
+        if self.model is None:
+            return float("nan")
         return self.df_model * np.log(self.nobs) - 2.0 * self.llf
 
     def cov_params(self) -> pd.DataFrame:
@@ -479,7 +587,14 @@ class LikelihoodResults:
         pct = f"{100 * (1 - alpha):g}%"
         table = pd.DataFrame({"coef": self.params, "std err": self.bse,
                               f"[{pct} lower": ci["lower"], f"{pct} upper]": ci["upper"]})
-        info = [("Model", f"{type(self.model).__name__} ({self._describe})"),
+        name = self._model_class.__name__
+        model = ("Model", f"{name} ({self._describe})")
+        title = f"{name} results"
+        if self.model is None:
+            notes = [f"built with {name}.from_params: no data and no fit, so no standard "
+                     "errors, intervals, log-likelihood or information criteria"]
+            return Summary(title + " (from given parameters)", [model], table, notes)
+        info = [model,
                 ("Customers (nobs)", f"{self.nobs:,}"),
                 ("Unique rows fitted", f"{self.n_unique:,}"),
                 ("Log-likelihood", f"{self.llf:.4f}"),
@@ -487,10 +602,12 @@ class LikelihoodResults:
                 ("Converged", f"{self.converged} ({self.mle_retvals['method']})")]
         notes = self.notes + ["standard errors by the delta method from the Hessian in "
                               "log-parameters; intervals on the log scale"]
-        return Summary(f"{type(self.model).__name__} results", info, table, notes)
+        return Summary(title, info, table, notes)
 
     def __repr__(self) -> str:
         ps = ", ".join(f"{k}={v:.4g}" for k, v in self.params.items())
+        if self.model is None:
+            return f"<crmlab {type(self).__name__}: from given parameters, {ps}>"
         return (f"<crmlab {type(self).__name__}: {self.nobs:,} customers, {ps}, "
                 f"llf={self.llf:.2f}>")
 
@@ -498,23 +615,149 @@ class LikelihoodResults:
         return tuple(float(v) for v in self.params.to_numpy())
 
 
-def broadcast_float(name: str, value: Any) -> np.ndarray:
-    """``value`` as a float array (scalars stay 0-d); raises on NaN or negatives.
+class TransactionModel(LikelihoodModel[ResultsT]):
+    """Base of the purchase models fitted on frequency, recency and T (BG/NBD, Pareto/NBD).
+
+    Stores the unique ``(frequency, recency, T)`` rows with their weights and the unique
+    frequencies (``_xu``, with ``_xinv`` mapping rows to them); a subclass supplies the
+    likelihood of a row and its starting values. The arguments (``frequency``,
+    ``recency``, ``T``, ``weights``) are described in :class:`~crmlab.analytics.clv.BetaGeo`.
 
     Examples
     --------
-    >>> broadcast_float("t", 3)
-    array(3.)
+    >>> from crmlab.analytics import clv
+    >>> m = clv.BetaGeo([0, 2, 2], [0, 5.0, 5.0], [10, 10, 10])
+    >>> m.nobs, m.weights.tolist()
+    (3, [1.0, 2.0])
     """
-    if isinstance(value, pd.DataFrame):
-        raise TypeError(f"{name} must be a number, array or Series, not a DataFrame")
-    arr = np.asarray(value.to_numpy() if isinstance(value, pd.Series) else value)
-    if arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
-        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} has missing or infinite values")
-    if np.any(arr < 0):
-        raise ValueError(f"{name} must be >= 0")
-    return arr
 
+    frequency: np.ndarray
+    recency: np.ndarray
+    T: np.ndarray
+
+    def __init__(self, frequency: Any, recency: Any, T: Any, weights: Any = None) -> None:
+        x, tx, age = check_rfm(frequency, recency, T, need_repeaters=True)
+        w = check_weights(weights, x.size)
+        self.frequency, self.recency, self.T = self._keep_unique_rows(w, x, tx, age)
+        self._xu, self._xinv = split_unique_x(self.frequency)
+
+    def _mean_T(self) -> float:
+        """Mean customer age (1 when every age is 0)."""
+        return float(self.weights @ self.T / self.nobs) or 1.0
+
+    def _purchase_rate(self) -> float:
+        """Repeat purchases per unit of time, over all customers."""
+        return (self.weights @ self.frequency) / max(self.weights @ self.T, 1e-12)
+
+
+class TransactionResults(LikelihoodResults):
+    """Predictions shared by the purchase models; a subclass gives the formulas.
+
+    A subclass implements ``_log_odds_dead(x, tx, age)`` (log of P(dead) / P(alive)),
+    ``_expected_array(t, x, tx, age)`` (conditional expected purchases) and
+    ``_expected_new_array(t)`` (expected purchases of a new customer), on broadcast
+    float arrays; the public methods check the input and keep a Series' index.
+
+    Examples
+    --------
+    >>> from crmlab.analytics import clv
+    >>> isinstance(clv.BetaGeo.from_params(r=1, alpha=1, a=1, b=1), TransactionResults)
+    True
+    """
+
+    def _log_odds_dead(self, x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _expected_array(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray,
+                        age: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _expected_new_array(self, t: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _p_alive_array(self, x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> np.ndarray:
+        return expit(-self._log_odds_dead(x, tx, age))
+
+    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+        """Probability that a customer is still alive at the end of the window.
+
+        Computed as ``expit`` of minus the model's log-odds of being dead, so customers
+        with many purchases or a long silence get finite values (the formula is in the
+        model's Notes).
+
+        Parameters
+        ----------
+        frequency, recency, T : float or array-like
+            The customers' histories (broadcast together).
+
+        Returns
+        -------
+        float, ndarray or Series
+            A Series named ``p_alive`` when any input is a Series (with its index).
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> bg = clv.BetaGeo.from_params(r=0.24, alpha=4.4, a=0.79, b=2.4)
+        >>> bg.p_alive(0, 0, 30)
+        1.0
+        >>> bool(bg.p_alive(6, 30, 38) > bg.p_alive(6, 5, 38))
+        True
+        """
+        index = index_of(frequency, recency, T)
+        x, tx, age = rfm_for_prediction(frequency, recency, T)
+        return wrap(self._p_alive_array(x, tx, age), index, "p_alive")
+
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
+        """Expected repeat purchases in the next ``t`` periods, given a customer's history.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Length of the future window (same unit as ``T``); broadcast with the rest.
+        frequency, recency, T : float or array-like
+            The customers' histories.
+
+        Returns
+        -------
+        float, ndarray or Series
+            A Series named ``expected_purchases`` when any input is a Series (with its
+            index).
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> pn = clv.ParetoNBD.from_params(r=0.55, alpha=10.58, s=0.61, beta=11.67)
+        >>> pn.expected_purchases(0, 3, 20, 35)
+        0.0
+        >>> bool(pn.expected_purchases(10, 6, 30, 38) > pn.expected_purchases(10, 0, 0, 38))
+        True
+        """
+        index = index_of(frequency, recency, T, t)
+        x, tx, age = rfm_for_prediction(frequency, recency, T)
+        tt = broadcast_float("t", t)
+        return wrap(self._expected_array(tt, x, tx, age), index, "expected_purchases")
+
+    def expected_purchases_new_customer(self, t: Any) -> Any:
+        """Expected repeat purchases by a new customer in ``t`` periods.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Length of the window since the first purchase (same unit as ``T``).
+
+        Returns
+        -------
+        float, ndarray or Series
+            A Series named ``expected_purchases`` when ``t`` is a Series.
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> bg = clv.BetaGeo.from_params(r=0.24, alpha=4.4, a=0.79, b=2.4)
+        >>> bg.expected_purchases_new_customer(0)
+        0.0
+        """
+        index = index_of(t)
+        tt = broadcast_float("t", t)
+        return wrap(self._expected_new_array(tt), index, "expected_purchases")

@@ -1,0 +1,63 @@
+"""Execute notebooks in place, as strict nbval will check them, without volatile metadata.
+
+    .venv/bin/python scripts/run_notebooks.py notebooks/03_*.ipynb [...]
+
+Each notebook runs top to bottom in the ``crmlab`` kernel from its own folder (as
+JupyterLab and nbval run it), with its widget state saved (so a static viewer shows the
+explorers). The execution timestamps that Jupyter records in every cell's metadata are
+removed: they change on every run, say nothing about the lesson, and make every
+re-execution a merge conflict. Outputs are what the code prints; the notebooks' own
+code keeps them deterministic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+#: Cell metadata keys that record when a cell ran, not what it does.
+VOLATILE_CELL_METADATA = ("execution", "ExecuteTime")
+
+
+def strip_volatile(nb: nbformat.NotebookNode) -> None:
+    """Remove run timestamps from every cell's metadata (in place)."""
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+
+
+def run(path: Path, *, timeout: int = 600, kernel: str = "crmlab") -> None:
+    """Execute ``path`` in place and strip its volatile metadata."""
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
+                            resources={"metadata": {"path": str(path.parent)}},
+                            store_widget_state=True)
+    client.execute()
+    strip_volatile(nb)
+    nbformat.write(nb, path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
+    parser.add_argument("--strip-only", action="store_true",
+                        help="only remove the volatile metadata, do not execute")
+    args = parser.parse_args(argv)
+    for path in args.notebooks:
+        if args.strip_only:
+            nb = nbformat.read(path, as_version=4)
+            strip_volatile(nb)
+            nbformat.write(nb, path)
+        else:
+            print(f"run_notebooks: executing {path}", file=sys.stderr, flush=True)
+            run(path, timeout=args.timeout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
