@@ -18,13 +18,13 @@ from .config import WorldConfig
 __all__ = ["BYTES_PER_CUSTOMER", "BYTES_PER_CUSTOMER_YEAR", "available_memory",
            "check_memory", "estimate_world_bytes"]
 
-#: Bytes a customer takes in a world's tables (observable, silos and truth) whatever the
-#: history's length, and bytes added per year of history. Measured on the classroom
-#: preset (about 1,630 bytes a customer over one year, 2,690 over three) and rounded
-#: down, so that the estimate is a lower bound for the default coefficients: a world
-#: refused would not have fitted.
-BYTES_PER_CUSTOMER = 1_000
-BYTES_PER_CUSTOMER_YEAR = 500
+#: Bytes a customer takes in memory whatever the history's length, and bytes added per
+#: year of history. make_world's peak (resident memory, the classroom preset with
+#: 200,000 customers) was about 1,520 bytes a customer over one year and 2,380 over
+#: three; these are about four fifths of that, so that the estimate is a lower bound for
+#: the default coefficients: a world refused would not have fitted.
+BYTES_PER_CUSTOMER = 800
+BYTES_PER_CUSTOMER_YEAR = 400
 
 
 def estimate_world_bytes(config: WorldConfig) -> int:
@@ -43,7 +43,7 @@ def estimate_world_bytes(config: WorldConfig) -> int:
     >>> from crmlab import WorldConfig
     >>> estimate_world_bytes(WorldConfig(n_customers=1_000, start="2024-01-01",
     ...                                  end="2024-12-31"))
-    1501369
+    1201095
     """
     years = config.n_days / 365.0
     return int(config.n_customers * (BYTES_PER_CUSTOMER + BYTES_PER_CUSTOMER_YEAR * years))
