@@ -166,6 +166,7 @@ def _exercises(args: argparse.Namespace) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    from .package import Staging
     from .world import make_world, resolve_config
 
     overrides = {"locale": args.locale}
@@ -175,6 +176,7 @@ def _generate(args: argparse.Namespace) -> int:
     out = Path(args.out)
     if out.exists() and not args.overwrite:
         raise FileExistsError(f"{out} already exists; choose a new --out or pass --overwrite")
+    Staging(out, overwrite=args.overwrite)  # a destination it may not write fails now
     if args.engine is not None:
         return _generate_blocks(args, config, out)
     if args.scheduler is not None:
@@ -267,30 +269,87 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+#: Set to 1 to see the traceback of an unexpected error instead of its one line.
+TRACEBACK_ENV = "CRMLAB_TRACEBACK"
+
+
+def _error(message: str) -> None:
+    sys.stderr.write(f"crmlab: error: {' '.join(message.split())}\n")
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings on one line each, like errors (not Python's two lines with the source)."""
+    (file or sys.stderr).write(f"crmlab: warning: {' '.join(str(message).split())}\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (also the console script's entry point)."""
+    """Run the CLI; returns the exit code (also the console script's entry point).
+
+    Every failure prints exactly one line on stderr, ``crmlab: error: ...``, and returns
+    non-zero: 2 for what the user asked wrongly (bad arguments, a bad config, a damaged
+    package, a destination that exists), 1 for what failed on the way (the disk, the
+    database, a bug: named by its exception type; set ``CRMLAB_TRACEBACK=1`` to see its
+    traceback), 130 on Ctrl-C. Warnings are one line each too.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit code.
+
+    Examples
+    --------
+    >>> main(["datasets", "verify", "no-such-dataset"])  # doctest: +SKIP
+    2
+    """
+    import os
+    import warnings
+
     from .package import DataPackageError
 
     parser = _build_parser()
-    args = parser.parse_args(argv)
     try:
-        if args.command == "generate":
-            return _generate(args)
-        if args.command == "warehouse":
-            return _warehouse(args)
-        if args.command == "exercises":
-            return _exercises(args)
-        return _datasets(args)
-    except (ValueError, TypeError, FileExistsError, FileNotFoundError, RuntimeError,
-            DataPackageError) as exc:
-        sys.stderr.write(f"crmlab: error: {exc}\n")
-        return 2
-    except OSError as exc:
-        sys.stderr.write(f"crmlab: error: {exc.strerror or exc}: {exc.filename or ''}\n")
-        return 1
-    except KeyboardInterrupt:
-        sys.stderr.write("crmlab: interrupted; nothing was written at the destination\n")
-        return 130
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version (0) or a bad argument (2, one line)
+        return exc.code if isinstance(exc.code, int) else 2
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            if args.command == "generate":
+                return _generate(args)
+            if args.command == "warehouse":
+                return _warehouse(args)
+            if args.command == "exercises":
+                return _exercises(args)
+            return _datasets(args)
+        except (ValueError, TypeError, FileExistsError, FileNotFoundError, NotADirectoryError,
+                RuntimeError, DataPackageError) as exc:
+            _error(_one_line(exc))
+            return 2
+        except OSError as exc:  # the disk (full, read-only), the network
+            where = f": {exc.filename}" if exc.filename else ""
+            _error(f"{exc.strerror or _one_line(exc)}{where}")
+            return 1
+        except KeyboardInterrupt:
+            sys.stderr.write("crmlab: interrupted; nothing was written at the destination\n")
+            return 130
+        except SystemExit as exc:  # a library exiting on its own: its message, one line
+            if exc.code in (None, 0):
+                return 0
+            if isinstance(exc.code, int):
+                return exc.code
+            _error(str(exc.code))
+            return 1
+        except Exception as exc:  # the database, memory, a bug: still one line
+            if os.environ.get(TRACEBACK_ENV) == "1":
+                raise
+            _error(f"{type(exc).__name__}: {_one_line(exc)} (set {TRACEBACK_ENV}=1 to see "
+                   "the traceback)")
+            return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

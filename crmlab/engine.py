@@ -59,7 +59,7 @@ from .package import (
     table_files,
     write_part,
 )
-from .world.config import WorldConfig, resolve_config
+from .world.config import WorldConfig, check_seed, resolve_config
 from .world.io import descriptor_fields, params_frame, resource_names, table_spec
 from .world.pipeline import generate_block, world_tables
 
@@ -245,10 +245,7 @@ def generate(config: str | WorldConfig = "classroom", seed: int = 42, *,
     (['part-00000.parquet', 'part-00001.parquet'], 500)
     """
     cfg = resolve_config(config, **overrides)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int; got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed}")
+    seed = check_seed(seed)
     _check_engine(engine, workers, retries)
     staging = Staging(out, overwrite=overwrite)  # checks ``out`` before any work
     n = cfg.n_blocks

@@ -360,6 +360,9 @@ def _check_destination(dest: Path, overwrite: bool) -> dict[str, Any] | None:
     """The descriptor of the package ``dest`` holds (None if ``dest`` does not exist);
     an error unless ``overwrite`` and ``dest`` really is a crmlab data package."""
     if not dest.exists() and not dest.is_symlink():
+        above = next((p for p in dest.parents if p.exists()), None)
+        if above is not None and not above.is_dir():  # found now, not after the work
+            raise NotADirectoryError(f"cannot write {dest}: {above} is a file, not a folder")
         return None
     if not overwrite:
         raise FileExistsError(f"{dest} already exists; pass overwrite=True to replace it")

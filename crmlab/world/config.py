@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import rules
@@ -39,17 +41,87 @@ from .params import (
     WeatherParams,
 )
 
-__all__ = ["LOCALES", "PRESETS", "SEGMENTS", "WorldConfig", "resolve_config"]
+__all__ = ["LIMITS", "LOCALES", "PRESETS", "SEGMENTS", "WorldConfig", "check_seed",
+           "resolve_config"]
 
 #: Locales with name, place and currency pools (see :mod:`crmlab.world.locales`).
 LOCALES: tuple[str, ...] = ("en_US", "fa_IR")
 
+#: The size limits a ``WorldConfig`` checks when it is made, before any work:
+#:
+#: * ``n_customers``: at most 10**10 (more people than live on Earth; customer ids then
+#:   have 11 digits, ``C10000000000``);
+#: * ``n_blocks``: at most 1,000,000 blocks (``n_customers / block_size``, rounded up):
+#:   each block is one task and one Parquet file per table;
+#: * ``campaigns_per_year``: at most 1,000;
+#: * ``loyalty_launch_months``: at most 1,200 (a hundred years);
+#: * ``start`` and ``end``: between 1900-01-01 and 2199-12-31, so that every timestamp a
+#:   world holds (birth dates up to 120 years before the start included) fits pandas'
+#:   nanosecond timestamps (1677-2262), which analyses convert to.
+#:
+#: Whether a world fits in memory is checked by :func:`crmlab.make_world` (see
+#: :func:`crmlab.world.memory.check_memory`), not here: a config is also made for the
+#: block-by-block engine, which never holds the whole world.
+LIMITS: dict[str, Any] = {
+    "n_customers": 10**10,
+    "n_blocks": 1_000_000,
+    "campaigns_per_year": 1_000,
+    "loyalty_launch_months": 1_200,
+    "start": pd.Timestamp("1900-01-01"),
+    "end": pd.Timestamp("2199-12-31"),
+}
 
-def _positive_int(name: str, value: Any) -> None:
+
+def check_seed(seed: Any, name: str = "seed") -> int:
+    """A world seed: a non-negative whole number (Python or numpy int; not a bool, not a
+    float, even a whole one, which would hide a seed such as 3.9 becoming 3).
+
+    Parameters
+    ----------
+    seed : int
+        The seed to check.
+    name : str, default="seed"
+        Its name in the error.
+
+    Returns
+    -------
+    int
+        The seed as a Python int.
+
+    Raises
+    ------
+    TypeError
+        Not a whole number (a float, a bool, a string).
+    ValueError
+        Negative.
+
+    Examples
+    --------
+    >>> check_seed(7)
+    7
+    >>> check_seed(3.9)
+    Traceback (most recent call last):
+    ...
+    TypeError: seed must be an int (a whole number, not truncated); got float 3.9
+    """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"{name} must be an int (a whole number, not truncated); got "
+                        f"{type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer; got {seed}")
+    return int(seed)
+
+
+def _int(name: str, value: Any, low: int, high: int | None = None) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"WorldConfig.{name} must be an int; got {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise ValueError(f"WorldConfig.{name} must be a positive integer (>= 1); got {value}")
+    if value < low or (high is not None and value > high):
+        allowed = f">= {low}" if high is None else f"in [{low}, {high:,}]"
+        raise ValueError(f"WorldConfig.{name} must be a whole number {allowed}; got {value:,}")
+
+
+def _positive_int(name: str, value: Any, high: int | None = None) -> None:
+    _int(name, value, 1, high)
 
 
 def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> None:
@@ -63,20 +135,28 @@ def _number(name: str, value: Any, low: float, high: float, *, low_open: bool = 
         raise ValueError(f"WorldConfig.{name} must be in {bracket}{low}, {high}]; got {value}")
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(name: str, value: Any) -> pd.Timestamp:
     if not isinstance(value, str):
         raise TypeError(
             f"WorldConfig.{name} must be an ISO date string like '2023-01-01'; "
             f"got {type(value).__name__} {value!r}"
         )
+    first, last = LIMITS["start"].date(), LIMITS["end"].date()
     try:
+        if not _ISO_DATE.fullmatch(value):
+            raise ValueError(value)
         stamp = pd.Timestamp(value)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ValueError(
-            f"WorldConfig.{name} must be an ISO date like '2023-01-01'; got {value!r}"
+            f"WorldConfig.{name} must be a plain ISO date YYYY-MM-DD like '2023-01-01' "
+            f"(without time), from {first} to {last}; got {value!r}"
         ) from None
-    if stamp != stamp.normalize() or stamp.tz is not None:
-        raise ValueError(f"WorldConfig.{name} must be a plain date without time; got {value!r}")
+    if not LIMITS["start"] <= stamp <= LIMITS["end"]:
+        raise ValueError(f"WorldConfig.{name} must be a date from {first} to {last}; got "
+                         f"{value!r}")
     return stamp
 
 
@@ -164,7 +244,7 @@ class WorldConfig:
     >>> WorldConfig(service={"weather_load": -1.0})
     Traceback (most recent call last):
     ...
-    ValueError: WorldConfig.service.weather_load must be a number in [0, inf); got -1
+    ValueError: WorldConfig.service.weather_load must be a number in [0, 20]; got -1
     """
 
     n_customers: int = 5000
@@ -206,20 +286,18 @@ class WorldConfig:
             elif not isinstance(value, cls):
                 raise TypeError(f"WorldConfig.{name} must be a {cls.__name__} (or a dict of "
                                 f"its fields); got {type(value).__name__}")
-        _positive_int("n_customers", self.n_customers)
+        _positive_int("n_customers", self.n_customers, LIMITS["n_customers"])
         _positive_int("block_size", self.block_size)
-        _positive_int("campaigns_per_year", self.campaigns_per_year)
-        if isinstance(self.loyalty_launch_months, bool) or not isinstance(
-            self.loyalty_launch_months, int
-        ):
-            raise TypeError(
-                "WorldConfig.loyalty_launch_months must be an int; "
-                f"got {type(self.loyalty_launch_months).__name__}"
-            )
-        if self.loyalty_launch_months < 0:
+        if self.n_blocks > LIMITS["n_blocks"]:
+            least = -(-self.n_customers // LIMITS["n_blocks"])
             raise ValueError(
-                f"WorldConfig.loyalty_launch_months must be >= 0; got {self.loyalty_launch_months}"
-            )
+                f"WorldConfig.block_size={self.block_size:,} splits n_customers="
+                f"{self.n_customers:,} into {self.n_blocks:,} blocks; at most "
+                f"{LIMITS['n_blocks']:,} are allowed: use block_size >= {least:,}")
+        _positive_int("campaigns_per_year", self.campaigns_per_year,
+                      LIMITS["campaigns_per_year"])
+        _int("loyalty_launch_months", self.loyalty_launch_months, 0,
+             LIMITS["loyalty_launch_months"])
         start, end = _date("start", self.start), _date("end", self.end)
         if start >= end:
             raise ValueError(
@@ -257,6 +335,11 @@ class WorldConfig:
                 f"(sum {sum(shares):.6g})"
             )
         object.__setattr__(self, "segment_shares", tuple(float(s) for s in shares))
+        if self.population.signup_stop_days >= self.n_days - 1:
+            raise ValueError(
+                f"WorldConfig.population.signup_stop_days ({self.population.signup_stop_days:g})"
+                f" must leave days for sign-ups: at most the history's length minus two "
+                f"({self.n_days - 2} days from {self.start} to {self.end})")
 
     # ------------------------------------------------------------------ derived
     @property
@@ -283,6 +366,18 @@ class WorldConfig:
     def n_blocks(self) -> int:
         """Number of independent customer blocks."""
         return -(-self.n_customers // self.block_size)
+
+    @property
+    def customer_digits(self) -> int:
+        """Digits of the customer ids (``C0000042``): seven, or as many as
+        ``n_customers`` needs."""
+        return max(7, len(str(self.n_customers)))
+
+    @property
+    def block_digits(self) -> int:
+        """Digits of the block number in event ids and silo keys (``T0003...``): four,
+        or as many as the last block's number needs (past 10,000 blocks)."""
+        return max(4, len(str(self.n_blocks - 1)))
 
     def to_dict(self) -> dict[str, Any]:
         """The configuration as plain JSON-ready values (each group a dict, vectors lists).

@@ -79,6 +79,12 @@ __all__ = [
 ]
 
 _INF = math.inf
+#: The longest delay, duration or window in days any coefficient may have (ten years),
+#: and in hours: no date a world holds then leaves pandas' nanosecond range.
+_DAYS = 3_650
+_HOURS = 8_760
+#: The highest mean purchase rate of a segment, ``bg_r / bg_alpha``, a week (seven a day).
+MAX_PURCHASE_RATE = 50.0
 #: Tariffs as keys of the tariff vectors (and of their truth columns): lower-case names.
 _TARIFF_KEYS = tuple(name.lower() for name in TARIFF_NAMES)
 
@@ -312,23 +318,26 @@ class SegmentParams(ParamGroup):
 
     # BG/NBD purchasing (prepaid top-ups): rate ~ Gamma(r, alpha), dropout ~ Beta(a, b)
     bg_r: tuple[float, ...] = _seg(0, "BG/NBD r, shape of the purchase rates",
-                                   unit="per week", low=0, low_open=True)
+                                   unit="per week", low=0, low_open=True, high=100)
     bg_alpha: tuple[float, ...] = _seg(1, "BG/NBD alpha, scale of the purchase rates",
-                                       unit="weeks", low=0, low_open=True)
-    bg_a: tuple[float, ...] = _seg(2, "BG/NBD a, dropout Beta(a, b)", low=0, low_open=True)
-    bg_b: tuple[float, ...] = _seg(3, "BG/NBD b, dropout Beta(a, b)", low=0, low_open=True)
+                                       unit="weeks", low=0, low_open=True, high=10_000)
+    bg_a: tuple[float, ...] = _seg(2, "BG/NBD a, dropout Beta(a, b)", low=0, low_open=True,
+                                   high=1_000)
+    bg_b: tuple[float, ...] = _seg(3, "BG/NBD b, dropout Beta(a, b)", low=0, low_open=True,
+                                   high=1_000)
     # Gamma-Gamma spend per purchase: z ~ Gamma(p, nu), nu ~ Gamma(q, gamma)
     gg_p: tuple[float, ...] = _seg(4, "Gamma-Gamma p, shape of spend per purchase",
-                                   low=0, low_open=True)
+                                   low=0, low_open=True, high=1_000)
     gg_q: tuple[float, ...] = _seg(5, "Gamma-Gamma q, shape of the spend scales (above 1, "
-                                   "so that mean spend exists)", low=1, low_open=True)
+                                   "so that mean spend exists)", low=1, low_open=True, high=1_000)
     gg_gamma: tuple[float, ...] = _seg(6, "Gamma-Gamma gamma, scale of the spend scales",
-                                       unit="money", low=0, low_open=True, money=True)
+                                       unit="money", low=0, low_open=True, money=True,
+                                       high=1_000_000)
     # shifted-beta-geometric monthly churn (postpaid): theta ~ Beta(alpha, beta)
     sbg_alpha: tuple[float, ...] = _seg(7, "shifted-beta-geometric alpha (monthly churn)",
-                                        low=0, low_open=True)
+                                        low=0, low_open=True, high=1_000)
     sbg_beta: tuple[float, ...] = _seg(8, "shifted-beta-geometric beta (monthly churn)",
-                                       low=0, low_open=True)
+                                       low=0, low_open=True, high=1_000)
     # plan and acquisition
     postpaid_logit: tuple[float, ...] = _seg(9, "Shift of the log-odds of choosing postpaid",
                                              unit="log-odds", low=-20, high=20)
@@ -340,12 +349,13 @@ class SegmentParams(ParamGroup):
                                      high=100)
     # postpaid usage and payment behaviour
     usage_gb: tuple[float, ...] = _seg(13, "Typical monthly data use", unit="GB", low=0,
-                                       low_open=True)
-    pay_delay_days: tuple[float, ...] = _seg(14, "Typical payment delay", unit="days", low=0)
+                                       low_open=True, high=10_000)
+    pay_delay_days: tuple[float, ...] = _seg(14, "Typical payment delay", unit="days", low=0,
+                                             high=_DAYS)
     default_risk: tuple[float, ...] = _seg(15, "Mean propensity not to pay", unit="0..1",
                                            low=0, high=1, high_open=True)
     # service: multiplier on complaint rates
-    complaint_mult: tuple[float, ...] = _seg(16, "Multiplier of the complaint rate", low=0)
+    complaint_mult: tuple[float, ...] = _seg(16, "Multiplier of the complaint rate", low=0, high=10)
     # marketing: base chance of buying during an offer, and uplift when contacted
     base_response: tuple[float, ...] = _seg(17, "Base chance of buying during an offer "
                                             "without contact", unit="probability", low=0,
@@ -355,9 +365,18 @@ class SegmentParams(ParamGroup):
     # social: referral propensity and online influence (followers, log scale)
     referral: tuple[float, ...] = _seg(19, "Referral propensity (relative odds of being "
                                        "referred and weight as a referrer)", low=0,
-                                       low_open=True)
+                                       low_open=True, high=1_000)
     influence: tuple[float, ...] = _seg(20, "Log-mean of followers online", unit="log "
                                         "followers", low=-10, high=20)
+
+    def _check(self) -> None:
+        rate = np.array(self.bg_r) / np.array(self.bg_alpha)
+        if (rate > MAX_PURCHASE_RATE).any():
+            k = int(np.argmax(rate))
+            raise ValueError(
+                "WorldConfig.segments.bg_r / bg_alpha, the mean purchase rate, must be at "
+                f"most {MAX_PURCHASE_RATE:g} a week in every segment; got {rate[k]:.6g} for "
+                f"{SEGMENTS[k]} (bg_r={self.bg_r[k]:g}, bg_alpha={self.bg_alpha[k]:g})")
 
     @classmethod
     def column_docs(cls) -> dict[str, str]:
@@ -409,9 +428,10 @@ class PopulationParams(ParamGroup):
         "a fully digital customer", unit="log-odds per year", keys=ACQUISITION_CHANNELS,
         low=-20, high=20)
     signup_stop_days: float = coef(
-        14.0, "Days before the end of the history when sign-ups stop", unit="days", low=0)
+        14.0, "Days before the end of the history when sign-ups stop", unit="days", low=0,
+        high=_DAYS)  # and less than the history's length: WorldConfig checks that rule
     digital_sd: float = coef(0.1, "Spread of digital preference around the segment's mean "
-                             "(normal, clipped to 0..1)", unit="0..1", low=0)
+                             "(normal, clipped to 0..1)", unit="0..1", low=0, high=10)
     city_shares: tuple[float, ...] = coef(
         (0.6, 0.25, 0.15), "Share of a province's customers in each of its three cities",
         keys=CITY_RANKS, low=0, high=1, shares=True)
@@ -466,7 +486,7 @@ class PurchaseParams(ParamGroup):
     """
 
     min_amount: float = coef(0.01, "Smallest purchase amount (amounts are rounded to cents "
-                             "and floored here)", unit="money", low=0, money=True)
+                             "and floored here)", unit="money", low=0, money=True, high=10_000)
     app_share_base: float = coef(0.15, "Chance that a purchase is made in the app, before "
                                  "digital preference and trend", unit="probability", low=0,
                                  high=1)
@@ -531,33 +551,33 @@ class BillingParams(ParamGroup):
     """
 
     due_days: float = coef(14.0, "Days from the issue of an invoice to its due date",
-                           unit="days", low=0)
+                           unit="days", low=0, high=_DAYS)
     collection_offsets: tuple[float, ...] = coef(
         (7.0, 21.0, 45.0, 90.0), "Days after the due date when an unpaid invoice reaches each "
         "collection step (the suspension ends the contract)", unit="days",
-        keys=COLLECTION_STEPS, low=0, increasing=True)
+        keys=COLLECTION_STEPS, low=0, increasing=True, high=_DAYS)
     collection_hour: float = coef(9.0, "Hour of the day when collection steps are taken",
                                   unit="hours", low=0, high=24, high_open=True)
     tariff_fee: tuple[float, ...] = coef(
         (15.0, 25.0, 40.0, 60.0), "Monthly fee of each tariff", unit="money",
-        keys=_TARIFF_KEYS, low=0, money=True)
+        keys=_TARIFF_KEYS, low=0, money=True, high=100_000)
     tariff_included_gb: tuple[float, ...] = coef(
         (5.0, 15.0, 40.0, 150.0), "Data included in each tariff", unit="GB per month",
-        keys=_TARIFF_KEYS, low=0)
+        keys=_TARIFF_KEYS, low=0, high=100_000)
     tariff_overage_per_gb: tuple[float, ...] = coef(
         (4.0, 3.0, 2.0, 1.0), "Price of data beyond the tariff's allowance", unit="money per "
-        "GB", keys=_TARIFF_KEYS, low=0, money=True)
+        "GB", keys=_TARIFF_KEYS, low=0, money=True, high=10_000)
     usage_level_sigma: float = coef(0.5, "Spread of customers' usage level around their "
-                                    "segment's (lognormal sigma)", low=0)
+                                    "segment's (lognormal sigma)", low=0, high=3)
     tariff_guess_sigma: float = coef(0.4, "Noise of the usage guess by which customers pick "
-                                     "the cheapest tariff (lognormal sigma)", low=0)
+                                     "the cheapest tariff (lognormal sigma)", low=0, high=3)
     usage_shape: float = coef(4.0, "Gamma shape of a month's usage around the customer's "
-                              "level", low=0, low_open=True)
+                              "level", low=0, low_open=True, high=10_000)
     default_risk_concentration: float = coef(
         2.0, "Beta concentration c of customers' default risk around their segment's mean "
-        "(Beta(c, c / mean - c))", low=0, low_open=True)
+        "(Beta(c, c / mean - c))", low=0, low_open=True, high=10_000)
     pay_delay_sigma: float = coef(0.4, "Spread of customers' typical payment delay around "
-                                  "their segment's (lognormal sigma)", low=0)
+                                  "their segment's (lognormal sigma)", low=0, high=3)
     payment_method_shares: tuple[float, ...] = coef(
         (0.4, 0.3, 0.2, 0.1), "Share of customers paying by each method",
         keys=PAYMENT_METHODS, low=0, high=1, shares=True)
@@ -566,14 +586,14 @@ class BillingParams(ParamGroup):
     late_base: float = coef(0.1, "Chance of paying late on top of the customer's default "
                             "risk", unit="probability", low=0, high=1)
     late_shape: float = coef(2.0, "Gamma shape of the days paid after the due date",
-                             low=0, low_open=True)
+                             low=0, low_open=True, high=10_000)
     late_extra_days: float = coef(5.0, "Days added to the customer's typical delay as the "
-                                  "scale of late payments", unit="days", low=0)
+                                  "scale of late payments", unit="days", low=0, high=_DAYS)
     overcharge_share: float = coef(0.6, "Share of wrong invoices that overcharge (the rest "
                                    "undercharge)", unit="probability", low=0, high=1)
     overcharge_by: tuple[float, ...] = coef(
         (0.2, 1.0), "Relative overcharge of an overcharged invoice, drawn uniformly",
-        unit="share of the correct amount", keys=SPAN, low=0)
+        unit="share of the correct amount", keys=SPAN, low=0, high=10)
     undercharge_by: tuple[float, ...] = coef(
         (0.2, 0.6), "Relative undercharge of an undercharged invoice, drawn uniformly",
         unit="share of the correct amount", keys=SPAN, low=0, high=1)
@@ -581,7 +601,7 @@ class BillingParams(ParamGroup):
                                       "the invoice", unit="probability", low=0, high=1)
     dispute_delay_days: tuple[float, ...] = coef(
         (1.0, 10.0), "Days from the issue of an invoice to its dispute, drawn uniformly",
-        unit="days", keys=SPAN, low=0)
+        unit="days", keys=SPAN, low=0, high=_DAYS)
 
 
 # ----------------------------------------------------------------------------- weather
@@ -608,16 +628,16 @@ class WeatherParams(ParamGroup):
                              low=1, high=12)
     snow_duration_days: tuple[int, ...] = coef(
         (2, 7), "Length of a snow storm, drawn uniformly (both ends included)", unit="days",
-        keys=SPAN, integer=True, low=1)
+        keys=SPAN, integer=True, low=1, high=_DAYS)
     flood_duration_days: tuple[int, ...] = coef(
         (3, 14), "Length of a flood, drawn uniformly (both ends included)", unit="days",
-        keys=SPAN, integer=True, low=1)
+        keys=SPAN, integer=True, low=1, high=_DAYS)
     severity: tuple[float, ...] = coef(
         (0.3, 1.0), "Severity of an event, drawn uniformly", unit="0..1", keys=SPAN, low=0,
         high=1)
     risk_exponent: float = coef(2.0, "Power of the provinces' climate risks in the choice of "
                                 "an event's province (higher concentrates events where they "
-                                "are typical)", low=0)
+                                "are typical)", low=0, high=10)
 
 
 # ----------------------------------------------------------------------------- service
@@ -646,23 +666,24 @@ class ServiceParams(ParamGroup):
 
     season: tuple[float, ...] = coef(
         rules.SEASON, "Relative complaint intensity and service load by month (rescaled to "
-        "mean 1)", keys=MONTHS, low=0, low_open=True)
+        "mean 1)", keys=MONTHS, low=0, low_open=True, high=1_000)
     weather_load: float = coef(rules.WEATHER_LOAD, "How many times the normal load (and the "
                                "routine repair and outage complaints) a weather event of "
-                               "severity 1 adds", unit="x normal load", low=0)
+                               "severity 1 adds", unit="x normal load", low=0, high=20)
     backlog_days: int = coef(rules.BACKLOG_DAYS, "Days a repair backlog lingers, fading, "
-                             "after a weather event ends", unit="days", integer=True, low=0)
+                             "after a weather event ends", unit="days", integer=True, low=0,
+                             high=365)
     queue_coefficient: float = coef(rules.QUEUE_COEFFICIENT, "Steepness of the queueing "
                                     "delay: 1 + c * rho^2 / max(1 - rho, slack)", low=0,
-                                    low_open=True)
+                                    low_open=True, high=100)
     queue_max_load: float = coef(rules.QUEUE_MAX_LOAD, "Load ratio at which the queueing "
                                  "delay stops growing", unit="load / capacity", low=0,
-                                 low_open=True)
+                                 low_open=True, high=100)
     queue_min_slack: float = coef(rules.QUEUE_MIN_SLACK, "Smallest free capacity in the "
                                   "queueing delay's denominator", unit="share of capacity",
-                                  low=0, low_open=True)
+                                  low=0, low_open=True, high=1)
     prepaid_complaint_factor: float = coef(0.5, "Complaint rate of prepaid customers relative "
-                                           "to postpaid", low=0)
+                                           "to postpaid", low=0, high=10)
     routine_mix: tuple[float, ...] = coef(
         (0.2, 0.0, 0.4, 0.15, 0.25, 0.0), "Categories of routine complaints in calm weather",
         keys=COMPLAINT_CATEGORIES, low=0, high=1, shares=True)
@@ -677,16 +698,16 @@ class ServiceParams(ParamGroup):
                                        high=1)
     collection_complaint_delay_days: tuple[float, ...] = coef(
         (0.1, 3.0), "Days from a collection step to the complaint it provokes, drawn "
-        "uniformly", unit="days", keys=SPAN, low=0)
+        "uniformly", unit="days", keys=SPAN, low=0, high=_DAYS)
     prepaid_failure_before_dropout: float = coef(
         0.35, "Chance that a prepaid customer's dropout was preceded by a service failure",
         unit="probability", low=0, high=1)
     failure_before_dropout_days: tuple[float, ...] = coef(
         (1.0, 30.0), "Days from such a failure to the dropout, drawn uniformly", unit="days",
-        keys=SPAN, low=0)
+        keys=SPAN, low=0, high=_DAYS)
     failure_complaint_delay_days: float = coef(
         1.0, "Longest delay from a failure to the complaint about it (drawn uniformly from "
-        "0)", unit="days", low=0)
+        "0)", unit="days", low=0, high=_DAYS)
     channel_base: tuple[float, ...] = coef(
         (1.2, 0.0, -0.3, 0.3, -1.5), "Complaint channel logits at the start of the history",
         unit="log-odds", keys=COMPLAINT_CHANNELS, low=-20, high=20)
@@ -696,47 +717,50 @@ class ServiceParams(ParamGroup):
         low=-20, high=20)
     base_response_hours: tuple[float, ...] = coef(
         (2.0, 8.0, 12.0, 4.0, 6.0), "First-response time by channel before queueing and "
-        "category", unit="hours", keys=COMPLAINT_CHANNELS, low=0, low_open=True)
+        "category", unit="hours", keys=COMPLAINT_CHANNELS, low=0, low_open=True, high=_HOURS)
     category_response: tuple[float, ...] = coef(
         (4.0, 1.5, 1.0, 2.0, 1.0, 1.0), "Response time multiplier by category (repairs need "
-        "an engineer on site)", keys=COMPLAINT_CATEGORIES, low=0, low_open=True)
+        "an engineer on site)", keys=COMPLAINT_CATEGORIES, low=0, low_open=True, high=100)
     response_sigma: float = coef(0.5, "Noise of the first-response time (lognormal sigma)",
-                                 low=0)
+                                 low=0, high=3)
     min_response_hours: float = coef(0.05, "Shortest first-response time", unit="hours",
-                                     low=0)
+                                     low=0, high=_HOURS)
     strain_sd: float = coef(0.7, "Noise of a complaint's strain (normal sd)", unit="log "
-                            "hours", low=0)
+                            "hours", low=0, high=10)
     failure_strain: float = coef(1.0, "Strain added when the complaint is about a serious "
-                                 "failure", unit="log hours")
+                                 "failure", unit="log hours", low=-100, high=100)
     escalation_threshold: float = coef(0.5, "Strain above which a complaint escalates to "
-                                       "level 1", unit="log hours")
+                                       "level 1", unit="log hours", low=-100, high=100)
     escalation_step: float = coef(0.8, "Strain per further escalation level (up to 3, the "
-                                  "executive)", unit="log hours", low=0, low_open=True)
+                                  "executive)", unit="log hours", low=0, low_open=True, high=100)
     resolve_shape: float = coef(2.0, "Gamma shape of the days from first response to "
-                                "resolution", low=0, low_open=True)
+                                "resolution", low=0, low_open=True, high=10_000)
     resolve_multiplier: tuple[float, ...] = coef(
         (2.0, 1.0, 1.0, 1.0, 1.0, 1.0), "Multiplier of the resolution time by category",
-        keys=COMPLAINT_CATEGORIES, low=0)
+        keys=COMPLAINT_CATEGORIES, low=0, high=100)
     unresolved_base: float = coef(0.03, "Chance that a complaint is never resolved",
                                   unit="probability", low=0, high=1)
     unresolved_if_escalated: float = coef(0.05, "Added chance of no resolution at "
                                           "escalation level 2 or more", unit="probability",
                                           low=0, high=1)
     satisfaction_base: float = coef(4.4, "Satisfaction of a quickly answered, resolved, "
-                                    "unescalated complaint", unit="points, 1..5")
+                                    "unescalated complaint", unit="points, 1..5", low=-100,
+                                    high=100)
     satisfaction_per_log_delay: float = coef(0.55, "Satisfaction lost per unit of log(1 + "
-                                             "response / base time)", unit="points")
+                                             "response / base time)", unit="points",
+                                             low=-100, high=100)
     satisfaction_supervisor: float = coef(0.45, "Satisfaction lost when the complaint is "
                                           "escalated to supervisors (levels 1-2)",
-                                          unit="points")
+                                          unit="points", low=-100, high=100)
     satisfaction_executive: float = coef(0.2, "Satisfaction gained when an executive takes "
-                                         "the complaint (level 3)", unit="points")
+                                         "the complaint (level 3)", unit="points", low=-100,
+                                         high=100)
     satisfaction_unresolved: float = coef(1.2, "Satisfaction lost when the complaint is not "
-                                          "resolved", unit="points")
+                                          "resolved", unit="points", low=-100, high=100)
     satisfaction_failure: float = coef(0.8, "Satisfaction lost when the complaint is about "
-                                       "a serious failure", unit="points")
+                                       "a serious failure", unit="points", low=-100, high=100)
     satisfaction_sd: float = coef(0.6, "Noise of satisfaction (normal sd)", unit="points",
-                                  low=0)
+                                  low=0, high=10)
     bad_satisfaction: int = coef(2, "Satisfaction at or below which a complaint is very "
                                  "dissatisfied (it may lead to churn and sours posts)",
                                  unit="points", integer=True, low=0, high=5)
@@ -770,18 +794,18 @@ class ChurnParams(ParamGroup):
                                       high=1)
     leave_after_complaint_days: tuple[float, ...] = coef(
         (3.0, 30.0), "Days from that complaint to leaving, drawn uniformly", unit="days",
-        keys=SPAN, low=0)
+        keys=SPAN, low=0, high=_DAYS)
     after_silent_failure: float = coef(0.4, "Chance of leaving after a failure suffered in "
                                        "silence", unit="probability", low=0, high=1)
     leave_after_silent_failure_days: tuple[float, ...] = coef(
         (5.0, 40.0), "Days from a silent failure to leaving, drawn uniformly", unit="days",
-        keys=SPAN, low=0)
+        keys=SPAN, low=0, high=_DAYS)
     executive_escalation: float = coef(0.5, "Chance that the complaint after which a "
                                        "customer announces leaving reaches an executive",
                                        unit="probability", low=0, high=1)
     winback_delay_days: tuple[float, ...] = coef(
         (7.0, 60.0), "Days from leaving to coming back, for those won back, drawn uniformly",
-        unit="days", keys=SPAN, low=0)
+        unit="days", keys=SPAN, low=0, high=_DAYS)
 
 
 # --------------------------------------------------------------------------- marketing
@@ -805,22 +829,22 @@ class MarketingParams(ParamGroup):
 
     contact_cost: tuple[float, ...] = coef(
         (2.0, 0.2, 2.0), "Cost of one contact by campaign kind", unit="money",
-        keys=CAMPAIGN_KINDS, low=0, money=True)
+        keys=CAMPAIGN_KINDS, low=0, money=True, high=100_000)
     offer_value: tuple[float, ...] = coef(
         (5.0, 10.0, 8.0), "Cost of the offer to a contacted customer who responds, by "
-        "campaign kind", unit="money", keys=CAMPAIGN_KINDS, low=0, money=True)
+        "campaign kind", unit="money", keys=CAMPAIGN_KINDS, low=0, money=True, high=100_000)
     first_campaign_day: float = coef(60.0, "Days after the start of the history before the "
-                                     "first campaign", unit="days", low=0)
+                                     "first campaign", unit="days", low=0, high=_DAYS)
     end_margin_days: float = coef(50.0, "Days before the end of the history after which no "
-                                  "campaign starts", unit="days", low=0)
+                                  "campaign starts", unit="days", low=0, high=_DAYS)
     short_history_margin_days: float = coef(
         10.0, "In a history too short for those two margins, days before the end after which "
-        "no campaign starts (campaigns then start from day 0)", unit="days", low=0)
+        "no campaign starts (campaigns then start from day 0)", unit="days", low=0, high=_DAYS)
     start_jitter: float = coef(0.5, "Random delay of a campaign's start, as a share of the "
                                "spacing between campaigns", unit="share", low=0, high=1)
     duration_days: tuple[int, ...] = coef(
         (14, 42), "Length of a campaign, drawn uniformly (both ends included)", unit="days",
-        keys=SPAN, integer=True, low=1)
+        keys=SPAN, integer=True, low=1, high=_DAYS)
     list_share: float = coef(0.3, "Share of the eligible customers put on a campaign's list",
                              unit="share", low=0, high=1)
     holdout_share: float = coef(0.1, "Share of the list held back as a control group",
@@ -829,46 +853,47 @@ class MarketingParams(ParamGroup):
                                  "contacts are made", unit="share", low=0, high=1)
     lookback_days: float = coef(180.0, "Days of purchase history used to score customers "
                                 "(and window for contracts ended recently, win-back)",
-                                unit="days", low=0)
+                                unit="days", low=0, high=_DAYS)
     lapsed_days: float = coef(90.0, "Days without a top-up after which a prepaid customer "
-                              "looks lapsed", unit="days", low=0)
+                              "looks lapsed", unit="days", low=0, high=_DAYS)
     activity_max_purchases: int = coef(12, "Purchases in the look-back window beyond which "
-                                       "activity no longer grows", integer=True, low=0)
+                                       "activity no longer grows", integer=True, low=0,
+                                       high=1_000_000)
     activity_full_purchases: float = coef(6.0, "Purchases in the look-back window that make "
-                                          "activity 1", low=0, low_open=True)
+                                          "activity 1", low=0, low_open=True, high=1_000_000)
     offer_activity_base: float = coef(0.3, "Activity added for everyone in the response "
-                                      "without contact (call lists, retention)", low=0)
+                                      "without contact (call lists, retention)", low=0, high=100)
     winback_response_factor: float = coef(0.5, "Multiplier of the response without contact "
-                                          "in win-back campaigns", low=0)
+                                          "in win-back campaigns", low=0, high=100)
     uplift_digital_base: float = coef(0.5, "Uplift multiplier of a customer with no digital "
                                       "preference (it grows by 1 per unit of preference)",
-                                      low=0)
+                                      low=0, high=100)
     response_saturation: float = coef(0.8, "Response without contact at which a contact "
                                       "adds nothing", unit="probability", low=0,
                                       low_open=True, high=1)
     max_response: float = coef(0.95, "Largest response without contact",
                                unit="probability", low=0, high=1)
     winback_uplift_alive: float = coef(2.0, "Uplift multiplier in win-back campaigns for "
-                                       "customers still active", low=0)
+                                       "customers still active", low=0, high=100)
     winback_uplift_lapsed: float = coef(0.6, "Uplift multiplier in win-back campaigns for "
-                                        "customers who left", low=0)
+                                        "customers who left", low=0, high=100)
     sleeping_dog_window_days: float = coef(
         90.0, "Retention contacts within this many days before a customer leaves may backfire",
-        unit="days", low=0)
+        unit="days", low=0, high=_DAYS)
     sleeping_dog_share: float = coef(0.5, "Chance that such a contact backfires",
                                      unit="probability", low=0, high=1)
     sleeping_dog_uplift: float = coef(-0.08, "Uplift of a contact that backfires",
                                       unit="probability", low=-1, high=0)
     value_multiple_postpaid: float = coef(2.0, "Revenue of a postpaid response, in average "
-                                          "bills", low=0)
+                                          "bills", low=0, high=1_000)
     value_multiple_prepaid: float = coef(3.0, "Revenue of a prepaid response, in average "
-                                         "purchases", low=0)
+                                         "purchases", low=0, high=1_000)
     call_list_purchases_per_response: float = coef(
         10.0, "Recent purchases worth one past response in the call-list score",
-        low=0, low_open=True)
+        low=0, low_open=True, high=1_000_000)
     retention_tenure_days: float = coef(
         30.0, "Retention score: recent spend times (1 + this / tenure in days)", unit="days",
-        low=0)
+        low=0, high=_DAYS)
 
 
 # ----------------------------------------------------------------------------- loyalty
@@ -888,29 +913,31 @@ class LoyaltyParams(ParamGroup):
     """
 
     join_intercept: float = coef(-2.8, "Log-odds of joining for a customer who neither buys "
-                                 "nor stays", unit="log-odds")
+                                 "nor stays", unit="log-odds", low=-100, high=100)
     join_per_log_frequency: float = coef(0.9, "Log-odds of joining per unit of log1p(purchases "
-                                         "a year / frequency_norm)", unit="log-odds")
+                                         "a year / frequency_norm)", unit="log-odds",
+                                         low=-100, high=100)
     frequency_norm: float = coef(6.0, "Purchases a year that count as one unit of frequency",
-                                 unit="purchases per year", low=0, low_open=True)
+                                 unit="purchases per year", low=0, low_open=True, high=1_000_000)
     join_if_staying: float = coef(1.8, "Log-odds of joining added for a customer who will "
-                                  "stay", unit="log-odds")
+                                  "stay", unit="log-odds", low=-100, high=100)
     join_stay_days: float = coef(270.0, "A customer stays if they are still a customer this "
                                  "many days after the launch (or their sign-up)",
-                                 unit="days", low=0)
+                                 unit="days", low=0, high=_DAYS)
     min_tenure_years: float = coef(0.1, "Shortest tenure in the purchases-a-year ratio",
-                                   unit="years", low=0, low_open=True)
+                                   unit="years", low=0, low_open=True, high=100)
     join_delay_days: float = coef(120.0, "Mean delay from the launch (or sign-up) to joining "
-                                  "(exponential)", unit="days", low=0)
+                                  "(exponential)", unit="days", low=0, high=_DAYS)
     points_per_unit: float = coef(1.0, "Points earned per money unit spent after joining",
-                                  unit="points per money unit", low=0, low_open=True)
+                                  unit="points per money unit", low=0, low_open=True, high=100)
     redeem_chunk: int = coef(500, "Points redeemed at once, each time a member's points pass "
-                             "a multiple of it", unit="points", integer=True, low=1)
+                             "a multiple of it", unit="points", integer=True, low=1,
+                             high=1_000_000_000)
     redeem_delay_days: tuple[float, ...] = coef(
         (1.0, 30.0), "Days from passing a multiple to redeeming, drawn uniformly", unit="days",
-        keys=SPAN, low=0)
+        keys=SPAN, low=0, high=_DAYS)
     invoice_points_delay_days: float = coef(0.5, "Days from an invoice's issue to the points "
-                                            "for paying it", unit="days", low=0)
+                                            "for paying it", unit="days", low=0, high=_DAYS)
 
 
 # ------------------------------------------------------------------------------ social
@@ -929,15 +956,15 @@ class SocialParams(ParamGroup):
     """
 
     referral_reward: float = coef(10.0, "Bonus paid per referred customer", unit="money",
-                                  low=0, money=True)
-    followers_sigma: float = coef(1.2, "Spread of followers (lognormal sigma)", low=0)
+                                  low=0, money=True, high=100_000)
+    followers_sigma: float = coef(1.2, "Spread of followers (lognormal sigma)", low=0, high=3)
     share_rate: tuple[float, ...] = coef(
         (0.05, 0.3), "Share of a customer's followers reached by a post, drawn uniformly per "
-        "customer", unit="share", keys=SPAN, low=0)
+        "customer", unit="share", keys=SPAN, low=0, high=1)
     posts_base: float = coef(0.3, "Posts a year of a customer with no digital preference",
-                             unit="posts per year", low=0)
+                             unit="posts per year", low=0, high=365)
     posts_per_digital: float = coef(8.0, "Posts a year added per squared unit of digital "
-                                    "preference", unit="posts per year", low=0)
+                                    "preference", unit="posts per year", low=0, high=365)
     topic_mix: tuple[float, ...] = coef(
         (0.25, 0.2, 0.15, 0.1, 0.1, 0.2), "Topics of posts", keys=TOPICS, low=0, high=1,
         shares=True)
@@ -946,18 +973,19 @@ class SocialParams(ParamGroup):
         keys=PLATFORMS, low=0, high=1, shares=True, optional=True)
     sentiment_mean: float = coef(0.15, "Mean sentiment of a post", unit="-1..1", low=-1,
                                  high=1)
-    sentiment_sd: float = coef(0.35, "Spread of sentiment (normal sd)", unit="-1..1", low=0)
+    sentiment_sd: float = coef(0.35, "Spread of sentiment (normal sd)", unit="-1..1", low=0,
+                               high=10)
     sour_days: float = coef(60.0, "Days after a very dissatisfied complaint, and before "
-                            "leaving, when posts turn sour", unit="days", low=0)
+                            "leaving, when posts turn sour", unit="days", low=0, high=_DAYS)
     sour_sentiment: float = coef(0.7, "Sentiment lost after a very dissatisfied complaint",
-                                 unit="-1..1", low=0)
+                                 unit="-1..1", low=0, high=2)
     leaving_sentiment: float = coef(0.3, "Sentiment lost in the last days before leaving",
-                                    unit="-1..1", low=0)
-    reach_sigma: float = coef(0.5, "Noise of a post's reach (lognormal sigma)", low=0)
+                                    unit="-1..1", low=0, high=2)
+    reach_sigma: float = coef(0.5, "Noise of a post's reach (lognormal sigma)", low=0, high=3)
     share_chance: float = coef(0.01, "Shares per person reached", unit="probability", low=0,
                                high=1)
     influence_factor: float = coef(1.2, "Expected reach of a post per follower reached (the "
-                                   "truth's influence_score)", low=0)
+                                   "truth's influence_score)", low=0, high=100)
 
 
 # ------------------------------------------------------------------------------- silos
@@ -998,11 +1026,11 @@ class InteractionParams(ParamGroup):
     """
 
     escalation_delay_days: float = coef(0.5, "Days from a complaint to its escalation",
-                                        unit="days", low=0)
+                                        unit="days", low=0, high=_DAYS)
     executive_call_delay_days: float = coef(1.0, "Days from a complaint to the executive's "
-                                            "call (level 3)", unit="days", low=0)
+                                            "call (level 3)", unit="days", low=0, high=_DAYS)
     dispute_delay_days: float = coef(0.01, "Days from a billing complaint to the billing "
-                                     "system's dispute record", unit="days", low=0)
+                                     "system's dispute record", unit="days", low=0, high=_DAYS)
 
 
 # --------------------------------------------------------------------------------- clv

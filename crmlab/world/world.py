@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 
 from ._parallel.block_workers import make_blocks, resolve_workers
-from .config import WorldConfig, resolve_config
+from .config import WorldConfig, check_seed, resolve_config
 from .io import read_world, save_world
+from .memory import check_memory
 from .pipeline import BlockOutput, world_tables
 from .schema import SILOS, TABLES, TRUTH_TABLES
 from .truth_params import params_table
@@ -116,7 +117,7 @@ class World:
         self.silos = dict(silos)
         self.truth = truth
         self.config = config
-        self.seed = int(seed)
+        self.seed = check_seed(seed)
         self.meta = dict(meta or {})
 
     @property
@@ -316,10 +317,8 @@ def make_world(config: str | WorldConfig = "classroom", seed: int = 42, *,
     True
     """
     cfg = resolve_config(config, **overrides)
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int; got {type(seed).__name__} {seed!r}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {seed}")
+    seed = check_seed(seed)
+    check_memory(cfg)  # before any work: refuse a world that cannot fit, naming the way out
     n_workers = resolve_workers(workers, cfg.n_blocks)
     wt = world_tables(cfg, seed)
     bar = None

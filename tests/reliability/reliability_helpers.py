@@ -4,17 +4,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import crmlab as crm
 from crmlab.package import DESCRIPTOR, file_sha256
 
 __all__ = ["REPO", "assert_one_line_error", "descriptor", "reseal", "run_cli",
-           "write_descriptor"]
+           "world_invariants", "write_descriptor"]
 
 REPO = Path(crm.__file__).resolve().parent.parent
 
@@ -61,3 +64,16 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *needles: str) ->
     for needle in needles:
         assert needle in lines[0], lines[0]
     return lines[0]
+
+
+@cache
+def world_invariants() -> ModuleType:
+    """``tests/world/test_invariants.py`` (its ``check_world``), loaded from its file under
+    a name of its own: whichever test folder pytest put on ``sys.path`` first. Load it at
+    import time, not inside a test (it defines hypothesis tests, and hypothesis refuses
+    a ``@given`` made while another runs)."""
+    path = REPO / "tests" / "world" / "test_invariants.py"
+    spec = importlib.util.spec_from_file_location("crmlab_world_invariants", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

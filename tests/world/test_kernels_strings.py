@@ -3,9 +3,11 @@
 of one length taken as numpy records or not (mixed lengths, nulls, empty strings, sliced
 arrays, ``string`` and ``large_string``), offsets shared or made afresh (the shared table
 too short, past its limit), ids written a slice at a time with prefixes of every length,
-widths of up to 13 digits, serial numbers across ten-thousand boundaries, and the fall
-backs to Arrow's own kernels. Each runs at the kernels' real sizes and with their slice
-and shared-offset sizes shrunk (``kernel_sizes``), and on 20,000 rows.
+widths of up to 13 digits, serial numbers across ten-thousand boundaries, block numbers
+and serials wider than the usual four and eight digits (worlds of more than 10,000
+blocks, blocks of 10**8 events), and the fall backs to Arrow's own kernels. Each runs at
+the kernels' real sizes and with their slice and shared-offset sizes shrunk
+(``kernel_sizes``), and on 20,000 rows.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from crmlab.world._kernels.strings import (
     glue_chars,
     join_strings,
     number_strings,
+    serial_digits,
     string_array,
     strings,
     take,
@@ -290,47 +293,68 @@ def test_format_ids_refuses_what_does_not_fit(numbers, width, message):
     assert format_ids("C", np.array([], dtype=np.int64), 5).tolist() == []
 
 
+def serial_ids(prefix: str, block: int, positions, digits: int, block_digits: int = 4
+               ) -> list[str]:
+    """The reference: prefix, the zero-padded block, the zero-padded serial number."""
+    return python_ids(f"{prefix}{block:0{block_digits}d}", np.asarray(positions) + 1, digits)
+
+
 @PROPERTY
-@given(block=st.integers(0, 12_000), first=st.integers(0, 10**8 - 1),
-       n=st.integers(0, 60), digits=st.sampled_from([1, 2, 4, 5, 6, 8, 9]),
+@given(block=st.integers(0, 1_200_000), block_digits=st.sampled_from([1, 4, 4, 5, 6, 7]),
+       first=st.integers(0, 10**9), n=st.integers(0, 60),
+       digits=st.sampled_from([1, 2, 4, 5, 6, 8, 9, 10, 11]),
        step=st.sampled_from([1, 1, 2, 3]), shuffle=st.booleans(),
        prefix=st.sampled_from(["", "S", "SA", "TFX"]))
-def test_block_serials_are_format_ids(kernel_sizes, block, first, n, digits, step, shuffle,
-                                      prefix):
+def test_block_serials_are_format_ids(kernel_sizes, block, block_digits, first, n, digits,
+                                      step, shuffle, prefix):
     positions = first % 10**digits + np.arange(n) * step
     if shuffle:
         positions = np.random.default_rng(first).permutation(positions)
-    numbers = block * 10**digits + positions + 1
-    if n and numbers.max() >= 10**(4 + digits):  # a block of five digits, or a serial
-        with pytest.raises(ValueError, match="ids need 0 <= number"):  # too long
-            block_serials(prefix, block, positions, digits)
+    if block >= 10**block_digits:  # the block number does not fit its digits
+        with pytest.raises(ValueError, match=f"block numbers need 0 <= block < 10\\*\\*"
+                                             f"{block_digits}; got {block}"):
+            block_serials(prefix, block, positions, digits, block_digits=block_digits)
         return
-    want = python_ids(prefix, numbers, 4 + digits)
-    assert block_serials(prefix, block, positions, digits).to_pylist() == want
+    if n and positions.max() + 1 >= 10**digits:  # a serial number too long
+        with pytest.raises(ValueError, match=f"serial numbers need 0 <= position < "
+                                             f"10\\*\\*{digits} - 1"):
+            block_serials(prefix, block, positions, digits, block_digits=block_digits)
+        return
+    want = serial_ids(prefix, block, positions, digits, block_digits)
+    assert block_serials(prefix, block, positions, digits,
+                         block_digits=block_digits).to_pylist() == want
+    if block_digits == 4 and block * 10**digits + 10**digits < 2**63:  # the old formula
+        assert want == python_ids(prefix, block * 10**digits + positions + 1, 4 + digits)
 
 
-@pytest.mark.parametrize(("positions", "block"), [
-    ([9_998, 9_999, 10_000, 10_001], 3),  # serials across a ten-thousand boundary
-    ([0, 2, 1, 3], 3),  # first and last look consecutive, the middle does not
-    ([5], 9_999),
-    ([], 3),
-    ([10**6 - 1], 3),  # the serial 10**6 no longer fits six digits: the slow way
+@pytest.mark.parametrize(("positions", "block", "block_digits"), [
+    ([9_998, 9_999, 10_000, 10_001], 3, 4),  # serials across a ten-thousand boundary
+    ([0, 2, 1, 3], 3, 4),  # first and last look consecutive, the middle does not
+    ([5], 9_999, 4),
+    ([5], 10_000, 5),  # more than 10,000 blocks: a fifth block digit
+    ([7, 3], 123_456_789, 11),  # a block number past what int64 arithmetic would hold
+    ([], 3, 4),
+    ([10**6 - 2], 3, 4),  # the last serial that fits six digits
 ])
-def test_block_serials_on_each_way(positions, block):
+def test_block_serials_on_each_way(positions, block, block_digits):
     positions = np.array(positions, dtype=np.int64)
-    want = python_ids("SA", block * 10**6 + positions + 1, 10)
-    assert block_serials("SA", block, positions, 6).to_pylist() == want
+    want = serial_ids("SA", block, positions, 6, block_digits)
+    assert block_serials("SA", block, positions, 6,
+                         block_digits=block_digits).to_pylist() == want
 
 
-def test_block_serials_refuse_what_does_not_fit():
-    # a negative position is just a number in the formula (the slow way)
-    assert block_serials("SA", 3, np.array([-2]), 6).to_pylist() == ["SA0002999999"]
-    with pytest.raises(ValueError, match="ids need 0 <= number"):  # five block digits
-        block_serials("SA", 10_000, np.array([0, 1]), 6)
-    with pytest.raises(ValueError, match="ids need 0 <= number"):
-        block_serials("SA", -1, np.array([0, 1]), 6)
-    with pytest.raises(ValueError, match="at least one digit; got 0"):
-        block_serials("SA", 3, np.array([1]), 0)
+@pytest.mark.parametrize(("block", "positions", "digits", "block_digits", "message"), [
+    (3, [-2], 6, 4, r"serial numbers need 0 <= position < 10\*\*6 - 1; got -2..-2"),
+    (3, [5, 10**6 - 1], 6, 4, r"serial numbers need 0 <= position < 10\*\*6 - 1; got 5"),
+    (10_000, [0, 1], 6, 4, r"block numbers need 0 <= block < 10\*\*4; got 10000"),
+    (-1, [0, 1], 6, 4, r"block numbers need 0 <= block < 10\*\*4; got -1"),
+    (3, [1], 0, 4, "serial numbers need at least one digit; got 0"),
+    (3, [1], 6, 0, "block numbers need at least one digit; got 0"),
+])
+def test_block_serials_refuse_what_does_not_fit(block, positions, digits, block_digits,
+                                                message):
+    with pytest.raises(ValueError, match=message):
+        block_serials("SA", block, np.array(positions), digits, block_digits=block_digits)
 
 
 @LARGE
@@ -343,20 +367,41 @@ def test_block_serials_on_20000_rows(block, start, kernel_sizes):
     assert block_serials("K", block, positions[::-1], 8).to_pylist() == want[::-1]
 
 
+def test_serial_digits_grow_past_the_least():
+    assert [serial_digits(n) for n in (0, 1, 99_999_999, 10**8, 10**10)] == [8, 8, 8, 9, 11]
+    assert [serial_digits(n, 6) for n in (999_999, 10**6)] == [6, 7]
+
+
 @PROPERTY
-@given(block=st.integers(0, 11_000), n=st.integers(0, 40),
-       rows=st.one_of(st.none(), st.lists(st.integers(0, 10**8 - 2), max_size=30)))
-def test_event_ids_number_events_of_a_block(kernel_sizes, block, n, rows):
-    numbers = block * 10**8 + (np.arange(n) if rows is None else np.array(rows, np.int64)) + 1
-    if block >= 10_000 and len(numbers):  # a block of five digits: ids too long
-        with pytest.raises(ValueError, match="ids need 0 <= number"):
-            event_ids("T", block, n, rows=None if rows is None else np.array(rows, np.int64))
+@given(block=st.integers(0, 110_000), block_digits=st.sampled_from([4, 4, 5, 6]),
+       n=st.integers(0, 40), big=st.booleans(), data=st.data())
+def test_event_ids_number_events_of_a_block(kernel_sizes, block, block_digits, n, big, data):
+    # ``big``: a block numbering 10**8 events or more (nine or ten serial digits),
+    # looked at through a few of its positions
+    total = data.draw(st.integers(10**8 - 5, 2 * 10**9)) if big else n
+    rows = (data.draw(st.lists(st.integers(0, total - 1), max_size=30)) if big or
+            data.draw(st.booleans()) and total else None)
+    positions = np.arange(total) if rows is None else np.array(rows, np.int64)
+    if block >= 10**block_digits:
+        with pytest.raises(ValueError, match="block numbers need 0 <= block"):
+            event_ids("T", block, total, rows=rows, block_digits=block_digits)
         return
-    want = python_ids("T", numbers, 12)
-    if rows is None:
-        assert event_ids("T", block, n).tolist() == want
-    else:
-        assert event_ids("T", block, rows=np.array(rows, dtype=np.int64)).tolist() == want
+    want = serial_ids("T", block, positions, serial_digits(total), block_digits)
+    got = event_ids("T", block, total, rows=None if rows is None else np.array(rows, np.int64),
+                    block_digits=block_digits)
+    assert got.tolist() == want
+    if rows is None and block_digits == 4:
+        assert want == python_ids("T", block * 10**8 + positions + 1, 12)  # the old ids
+
+
+@pytest.mark.parametrize(("n", "rows", "message"), [
+    (-1, None, "a block numbers n >= 0 events; got -1"),
+    (5, [0, 5], r"event positions must be in \[0, 5\); got 0..5"),
+    (5, [-1], r"event positions must be in \[0, 5\); got -1..-1"),
+])
+def test_event_ids_refuse_positions_outside_the_numbering(n, rows, message):
+    with pytest.raises(ValueError, match=message):
+        event_ids("T", 3, n, rows=None if rows is None else np.array(rows))
 
 
 def test_event_ids_on_20000_rows(kernel_sizes):

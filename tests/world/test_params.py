@@ -71,13 +71,13 @@ def test_from_dict_names_unknown_and_missing_keys():
     ({"churn": {"after_bad_complaint": "high"}}, TypeError,
      "WorldConfig.churn.after_bad_complaint must be a number; got str 'high'"),
     ({"service": {"weather_load": -1}}, ValueError,
-     r"WorldConfig.service.weather_load must be a number in \[0, inf\); got -1"),
+     r"WorldConfig.service.weather_load must be a number in \[0, 20\]; got -1"),
     ({"service": {"backlog_days": 2.5}}, ValueError,
      "WorldConfig.service.backlog_days must be a whole number; got 2.5"),
     ({"service": {"season": (1.0,) * 11}}, ValueError,
      r"WorldConfig.service.season must be 12 numbers, one per key \['jan', 'feb', 'mar', '...'"),
     ({"service": {"season": (1.0,) * 11 + (0.0,)}}, ValueError,
-     r"WorldConfig.service.season\['dec'\] must be a number in \(0, inf\); got 0"),
+     r"WorldConfig.service.season\['dec'\] must be a number in \(0, 1000\]; got 0"),
     ({"service": {"base_response_hours": {"sms": 1.0}}}, ValueError,
      r"base_response_hours must be 5 numbers, one per key \['call_centre', 'sms'"),
     ({"population": {"city_shares": (0.5, 0.3, 0.3)}}, ValueError,
@@ -89,7 +89,7 @@ def test_from_dict_names_unknown_and_missing_keys():
     ({"population": {"min_age": 60.0, "max_age": 50.0}}, ValueError,
      "WorldConfig.population.min_age .60. must not be above max_age .50."),
     ({"segments": {"gg_q": (4.0, 4.0, 3.5, 3.0, 1.0)}}, ValueError,
-     r"WorldConfig.segments.gg_q\['occasional'\] must be a number in \(1, inf\); got 1"),
+     r"WorldConfig.segments.gg_q\['occasional'\] must be a number in \(1, 1000\]; got 1"),
     ({"social": {"platform_shares": (0.5, 0.5)}}, ValueError,
      "WorldConfig.social.platform_shares must be 5 numbers"),
 ])
@@ -234,6 +234,7 @@ BITING = {
     ("service", "min_response_hours"): 2.0,
     ("marketing", "max_response"): 0.1,
     ("loyalty", "join_stay_days"): 30.0,
+    ("population", "signup_stop_days"): 30.0,  # halfway to its bound would pass the end
 }
 
 

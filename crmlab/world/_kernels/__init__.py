@@ -32,6 +32,7 @@ from .strings import (
     glue_chars,
     join_strings,
     number_strings,
+    serial_digits,
     string_array,
     strings,
     take,
@@ -44,6 +45,6 @@ __all__ = [
     "choose_columns", "choose_mixed", "choose_rows", "choose_weighted", "column_arrays",
     "column_kind", "days_to_timestamps", "event_ids", "fixed_strings", "fixed_width",
     "format_ids", "frame", "glue_chars", "join_strings", "number_strings", "numpy_data",
-    "repeat_index", "rng_for", "sort_events", "stable_argsort", "string_array", "strings",
-    "take", "take_rows", "take_strings",
+    "repeat_index", "rng_for", "serial_digits", "sort_events", "stable_argsort",
+    "string_array", "strings", "take", "take_rows", "take_strings",
 ]

@@ -25,9 +25,10 @@ import pyarrow.compute as pc
 from .events import ROWS_PER_SLICE
 
 __all__ = [
-    "STR", "arrow_strings", "event_ids", "fixed_strings", "fixed_width", "format_ids",
-    "glue_chars", "join_strings", "number_strings", "string_array", "strings", "take",
-    "take_rows", "take_strings",
+    "BLOCK_DIGITS", "EVENT_DIGITS", "STR", "arrow_strings", "block_serials",
+    "event_ids", "fixed_strings", "fixed_width", "format_ids", "glue_chars", "join_strings",
+    "number_strings", "serial_digits", "string_array", "strings", "take", "take_rows",
+    "take_strings",
 ]
 
 #: pandas' default ``str`` dtype (Arrow storage, NaN for missing), built once: looking
@@ -408,32 +409,76 @@ def _store_quads(chars: np.ndarray, quads: list[np.ndarray], start: int, width: 
         chars[:, column:column + 4].view(np.uint32)[:, 0] = quad
 
 
-def event_ids(prefix: str, block: int, n: int | None = None, *,
-              rows: np.ndarray | None = None) -> pd.Series:
-    """Ids of a block's events: prefix, 4-digit block, 8-digit sequence (``T000300000017``).
+#: Digits of the block number in event ids and silo keys, unless a world has more
+#: than 10,000 blocks (``WorldConfig.block_digits``).
+BLOCK_DIGITS = 4
+#: Digits of the serial number of a block's events, unless a block has 10**8 or more of
+#: one kind (see :func:`serial_digits`).
+EVENT_DIGITS = 8
 
-    Independent of every other block, so blocks can be made anywhere in any order.
-    ``n`` numbers events ``1..n``; ``rows`` gives the ids of chosen event positions
-    (0-based) of such a numbering, for events that were dropped after being drawn.
+
+def serial_digits(n: int, least: int = EVENT_DIGITS) -> int:
+    """Digits of the serial numbers ``1..n``: ``least``, or as many as ``n`` needs.
+
+    Examples
+    --------
+    >>> serial_digits(99_999_999), serial_digits(10**8), serial_digits(5, 6)
+    (8, 9, 6)
+    """
+    return max(least, len(str(max(int(n), 0))))
+
+
+def _block_head(prefix: str, block: int, digits: int) -> str:
+    """``prefix`` and ``block`` as ``digits`` zero-padded digits (which must hold it)."""
+    if digits < 1:
+        raise ValueError(f"block numbers need at least one digit; got {digits}")
+    if not 0 <= block < 10**digits:
+        raise ValueError(f"block numbers need 0 <= block < 10**{digits}; got {block}")
+    return f"{prefix}{block:0{digits}d}"
+
+
+def event_ids(prefix: str, block: int, n: int, *, rows: np.ndarray | None = None,
+              block_digits: int = BLOCK_DIGITS) -> pd.Series:
+    """Ids of a block's events: prefix, the block number (``block_digits`` digits), then
+    the event's serial number in :func:`serial_digits` of ``n`` digits (eight unless the
+    block numbers 10**8 events or more): ``T000300000017``.
+
+    Independent of every other block, so blocks can be made anywhere in any order; the
+    width of the serials depends on the block's own count only, and every id of a block
+    has the same length, so ids sort in block, then event order.
+    Without ``rows`` the events ``1..n`` are numbered; ``rows`` gives the ids of chosen
+    positions (0-based, below ``n``) of that numbering, for events that were dropped
+    after being drawn.
 
     Examples
     --------
     >>> event_ids("T", 3, 2).tolist()
     ['T000300000001', 'T000300000002']
-    >>> event_ids("T", 3, rows=np.array([4])).tolist()
+    >>> event_ids("T", 3, 9, rows=np.array([4])).tolist()
     ['T000300000005']
+    >>> event_ids("T", 12_345, 1, block_digits=5).tolist()
+    ['T1234500000001']
     """
-    if rows is None and 0 <= block < 10_000 and n < 10**8:  # serials 1..n: no arithmetic
-        return strings(_format_serials(f"{prefix}{block:04d}", 1, n, 8))
-    positions = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
-    return strings(block_serials(prefix, block, positions, 8))
+    n = int(n)
+    if n < 0:
+        raise ValueError(f"a block numbers n >= 0 events; got {n}")
+    digits = serial_digits(n)
+    if rows is None:  # serials 1..n: no arithmetic
+        return strings(_format_serials(_block_head(prefix, block, block_digits), 1, n, digits))
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) and (rows.min() < 0 or rows.max() >= n):
+        raise ValueError(f"event positions must be in [0, {n}); got "
+                         f"{int(rows.min())}..{int(rows.max())}")
+    return strings(block_serials(prefix, block, rows, digits, block_digits=block_digits))
 
 
-def block_serials(prefix: str, block: int, positions: np.ndarray, digits: int) -> pa.Array:
-    """Arrow ids ``prefix``, 4-digit ``block``, then the ``digits``-digit serial number
-    ``position + 1`` of each position: ``format_ids(prefix, block * 10**digits +
-    positions + 1, 4 + digits)``, with the block's digits written once as part of the
-    prefix where they fit.
+def block_serials(prefix: str, block: int, positions: np.ndarray, digits: int, *,
+                  block_digits: int = BLOCK_DIGITS) -> pa.Array:
+    """Arrow ids ``prefix``, the ``block_digits``-digit ``block``, then the
+    ``digits``-digit serial number ``position + 1`` of each position (as
+    ``format_ids(prefix, block * 10**digits + positions + 1, block_digits + digits)``,
+    without the arithmetic, so any number of digits fits): the block's digits are
+    written once, as part of the prefix.
 
     Examples
     --------
@@ -442,14 +487,14 @@ def block_serials(prefix: str, block: int, positions: np.ndarray, digits: int) -
     """
     if digits < 1:
         raise ValueError(f"serial numbers need at least one digit; got {digits}")
+    head = _block_head(prefix, block, block_digits)
     positions = np.asarray(positions, dtype=np.int64)
-    if 0 <= block < 10_000 and (not len(positions) or (
-            positions.min() >= 0 and positions.max() < 10**digits - 1)):
-        if _consecutive(positions):
-            return _format_serials(f"{prefix}{block:04d}", int(positions[0]) + 1,
-                                   len(positions), digits)
-        return _format_ids(f"{prefix}{block:04d}", positions, digits, add=1)
-    return arrow_strings(format_ids(prefix, block * 10**digits + positions + 1, 4 + digits))
+    if len(positions) and (positions.min() < 0 or positions.max() >= 10**digits - 1):
+        raise ValueError(f"serial numbers need 0 <= position < 10**{digits} - 1; got "
+                         f"{int(positions.min())}..{int(positions.max())}")
+    if _consecutive(positions):
+        return _format_serials(head, int(positions[0]) + 1, len(positions), digits)
+    return _format_ids(head, positions, digits, add=1)
 
 
 def _consecutive(positions: np.ndarray) -> bool:

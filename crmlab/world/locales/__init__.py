@@ -7,14 +7,18 @@ instead of a million Python calls). Faker's word lists can change between versio
 which is why the lock file pins Faker and the data package records its version.
 
 Each locale's data sit in a module of their own (``en_US.py``, ``fa_IR.py``), as
-Faker's providers do. Provinces are our own tables: each carries a population weight
-and the climate risks that drive the weather table (snow in cold, mountainous provinces in winter;
-floods in river plains in spring).
+Faker's providers do. Every string of a pool goes through the locale's ``LETTER_MAP``
+when the pools are built: Persian text gets Persian letters (ی, ک) and digits, whatever
+Faker's lists mix in, so a name never appears in two spellings. Provinces are our own
+tables: each carries a population weight and the climate risks that drive the weather
+table (snow in cold, mountainous provinces in winter; floods in river plains in spring).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
@@ -60,8 +64,11 @@ class LocalePools:
         return w / w.sum()
 
 
-def _unique_tokens(values, weights=None) -> tuple[np.ndarray, np.ndarray]:
-    """Deduplicate a Faker tuple or weighted OrderedDict; returns (names, probabilities)."""
+def _unique_tokens(values, weights=None, letters: dict[int, str] | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Deduplicate a Faker tuple or weighted OrderedDict, each name translated with
+    ``letters`` first (names that become the same are merged, their weights summed);
+    returns (names, probabilities)."""
     if weights is None and hasattr(values, "values"):
         names, weights = list(values.keys()), list(values.values())
     else:
@@ -69,12 +76,21 @@ def _unique_tokens(values, weights=None) -> tuple[np.ndarray, np.ndarray]:
         weights = [1.0] * len(names) if weights is None else list(weights)
     merged: dict[str, float] = {}
     for name, w in zip(names, weights, strict=True):
-        name = name.strip()
+        name = name.translate(letters or {}).strip()
         if name and " " not in name:  # keep single tokens only
             merged[name] = merged.get(name, 0.0) + float(w)
     out = np.array(sorted(merged), dtype=object)
     p = np.array([merged[n] for n in out], dtype=float)
     return out, p / p.sum()
+
+
+def _translated(texts: Iterable[str], letters: dict[int, str]) -> list[str]:
+    return [text.translate(letters) for text in texts]
+
+
+def _province(province: Province, letters: dict[int, str]) -> Province:
+    return dataclasses.replace(province, name=province.name.translate(letters),
+                               cities=tuple(_translated(province.cities, letters)))
 
 
 @cache
@@ -97,19 +113,23 @@ def pools(locale: str) -> LocalePools:
         raise ValueError(f"unknown locale {locale!r}; choose one of {sorted(_LOCALE_MODULES)}")
     data = importlib.import_module(f"{__name__}.{locale}")
     person = importlib.import_module(data.PERSON_PROVIDER).Provider
-    first_f = _unique_tokens(person.first_names_female)
-    first_m = _unique_tokens(person.first_names_male)
-    last = _unique_tokens(person.last_names)
-    streets = (sorted(set(person.last_names) | set(person.first_names))
+    letters = str.maketrans(data.LETTER_MAP)
+    first_f = _unique_tokens(person.first_names_female, letters=letters)
+    first_m = _unique_tokens(person.first_names_male, letters=letters)
+    last = _unique_tokens(person.last_names, letters=letters)
+    streets = (set(person.last_names) | set(person.first_names)
                if data.STREETS is None else data.STREETS)
+    # translated first: two spellings of one street are one street
+    streets = sorted(set(_translated(streets, letters))) if data.STREETS is None \
+        else list(dict.fromkeys(_translated(streets, letters)))
     return LocalePools(
         locale=locale,
         first_female=first_f[0], first_female_p=first_f[1],
         first_male=first_m[0], first_male_p=first_m[1],
         last=last[0], last_p=last[1],
         streets=np.array(streets, dtype=object),
-        street_kinds=np.array(data.STREET_KINDS, dtype=object),
-        provinces=data.PROVINCES,
+        street_kinds=np.array(_translated(data.STREET_KINDS, letters), dtype=object),
+        provinces=tuple(_province(p, letters) for p in data.PROVINCES),
         mobile_prefixes=np.array(data.MOBILE_PREFIXES, dtype=object),
         email_domains=np.array(data.EMAIL_DOMAINS, dtype=object),
         platform_shares=tuple(data.PLATFORM_SHARES),

@@ -32,6 +32,8 @@ PROVINCES: tuple[Province, ...] = (
 #: Street names are drawn from Faker's first and last names (None: use those).
 STREETS: tuple[str, ...] | None = None
 STREET_KINDS: tuple[str, ...] = ("Street", "Avenue", "Road", "Lane", "Drive", "Court")
+#: Characters replaced in every string of the pools (none for English).
+LETTER_MAP: dict[str, str] = {}
 MOBILE_PREFIXES: tuple[str, ...] = ("212", "312", "415", "512", "617", "713", "305", "404",
                                     "206", "303", "602", "504", "612", "216")
 EMAIL_DOMAINS: tuple[str, ...] = ("example.com", "mail.example", "inbox.example",

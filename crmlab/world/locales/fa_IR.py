@@ -54,6 +54,15 @@ STREETS: tuple[str, ...] | None = (
 
 
 STREET_KINDS: tuple[str, ...] = ("خیابان", "کوچه", "بلوار")
+#: Persian text is written with Persian code points, not the Arabic forms of the same
+#: letters: ی (U+06CC) for Arabic yeh and alef maksura, ک (U+06A9) for Arabic kaf, and
+#: Persian digits for Arabic-Indic ones. Every string of the pools (Faker's names, which
+#: mix both, and the tables here) goes through this map; names that become the same
+#: are merged, their weights summed.
+LETTER_MAP: dict[str, str] = {
+    "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9",
+    **{chr(0x0660 + d): chr(0x06F0 + d) for d in range(10)},
+}
 MOBILE_PREFIXES: tuple[str, ...] = ("0912", "0913", "0915", "0917", "0919", "0935", "0936",
                                     "0939", "0901", "0990")
 EMAIL_DOMAINS: tuple[str, ...] = ("example.ir", "mail.example.ir", "post.example.ir")

@@ -32,7 +32,6 @@ from .._kernels import (
     categorical,
     choose_weighted,
     days_to_timestamps,
-    event_ids,
     format_ids,
     frame,
     repeat_index,
@@ -84,11 +83,10 @@ class Bills:
     ids keep the numbers they had among all drawn rows.
     """
 
-    block: int
+    pop: Population  # the block's customers (their ids, and the ids of the block's events)
     start: pd.Timestamp
     due_days: float  # from issue to due date
     collection_hour: float  # hour of the day of collection steps
-    customer_id: pd.Series  # the block's customer ids
     tariff_id: pd.Series  # the world's tariff ids
     invoice: dict[str, np.ndarray]  # per invoice: cust, tariff, issue, usage, ...
     payment_invoice: np.ndarray  # each payment's invoice (position)
@@ -108,12 +106,14 @@ class Bills:
         inv = {name: values[rows] for name, values in self.invoice.items()}
         cust, issue = inv["cust"], inv["issue"]
         start = self.start
-        inv_ids = event_ids("I", self.block, rows=rows)
+        # ids keep their numbers among every drawn invoice, payment and collection step
+        n_invoices = len(self.invoice["cust"])
+        inv_ids = self.pop.event_ids("I", n_invoices, rows)
         period_start = issue - MONTH
         issue_date = days_to_timestamps(start, np.floor(issue, out=issue))
         invoices = frame({
             "invoice_id": inv_ids,
-            "customer_id": take_strings(self.customer_id, cust),
+            "customer_id": take_strings(self.pop.customer_id, cust),
             "tariff_id": take_strings(self.tariff_id, inv["tariff"]),
             "period_start": days_to_timestamps(start, np.floor(period_start, out=period_start)),
             "issue_date": issue_date,
@@ -137,9 +137,9 @@ class Bills:
         pinv = self.payment_invoice[kept]
         payer = self.invoice["cust"][pinv]
         payments = frame({
-            "payment_id": event_ids("P", self.block, rows=kept),
-            "invoice_id": event_ids("I", self.block, rows=pinv),
-            "customer_id": take_strings(self.customer_id, payer),
+            "payment_id": self.pop.event_ids("P", len(self.payment_invoice), kept),
+            "invoice_id": self.pop.event_ids("I", n_invoices, pinv),
+            "customer_id": take_strings(self.pop.customer_id, payer),
             "timestamp": days_to_timestamps(start, self.pay_day[pinv]),
             "amount": _cents(self.owed[pinv]),
             "method": categorical(self.method[payer], PAYMENT_METHODS),
@@ -150,9 +150,9 @@ class Bills:
         day = np.floor(self.collection_day[kept])
         day += self.collection_hour / 24.0  # collection steps are taken at 09:00
         collections = frame({
-            "collection_id": event_ids("D", self.block, rows=kept),
-            "invoice_id": event_ids("I", self.block, rows=cinv),
-            "customer_id": take_strings(self.customer_id, self.invoice["cust"][cinv]),
+            "collection_id": self.pop.event_ids("D", len(self.collection_invoice), kept),
+            "invoice_id": self.pop.event_ids("I", n_invoices, cinv),
+            "customer_id": take_strings(self.pop.customer_id, self.invoice["cust"][cinv]),
             "timestamp": days_to_timestamps(start, day),
             "step": categorical(self.collection_step[kept], COLLECTION_STEPS),
             "amount_due": _cents(self.owed[cinv]),
@@ -318,8 +318,8 @@ def generate_billing(config: WorldConfig, rng: np.random.Generator, pop: Populat
                       np.where(paid, 1, np.where(steps_reached == len(COLLECTION_STEPS), 2, 3)))
 
     bills = Bills(
-        block=pop.block, start=config.start_ts, due_days=due_days,
-        collection_hour=par.collection_hour, customer_id=pop.customer_id,
+        pop=pop, start=config.start_ts, due_days=due_days,
+        collection_hour=par.collection_hour,
         tariff_id=tariffs["tariff_id"],
         invoice=dict(cust=cust, tariff=t, issue=issue, usage=usage, billed=billed,
                      adjustment=adjustment, disputed=disputed, status=status,

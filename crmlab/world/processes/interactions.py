@@ -19,7 +19,6 @@ from .._kernels import (
     arrow_strings,
     categorical,
     days_to_timestamps,
-    event_ids,
     fixed_strings,
     fixed_width,
     frame,
@@ -226,7 +225,7 @@ def build_interactions(config: WorldConfig, pop: Population, churn: Churn, *,
     inside = np.flatnonzero(day < horizon)  # follow-ups of the last day's cases leave
     rows = inside[sort_events(cust[inside], day[inside], then=purpose[inside])]
     return frame({
-        "interaction_id": event_ids("N", pop.block, len(rows)),
+        "interaction_id": pop.event_ids("N", len(rows)),
         "customer_id": take_strings(pop.customer_id, cust[rows]),
         "timestamp": days_to_timestamps(start, day[rows]),
         "purpose": categorical(purpose[rows], PURPOSES),

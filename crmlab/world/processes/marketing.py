@@ -36,7 +36,6 @@ import pandas as pd
 from .._kernels import (
     categorical,
     days_to_timestamps,
-    event_ids,
     format_ids,
     frame,
     sort_events,
@@ -106,7 +105,8 @@ def make_campaigns(config: WorldConfig, rng: np.random.Generator) -> pd.DataFram
     names = [f"{_SEASON_NAMES[(m % 12) // 3]} {_KIND_NAMES[CAMPAIGN_KINDS[k]]} {y}"
              for m, k, y in zip(months, kind, years, strict=True)]
     return frame({
-        "campaign_id": format_ids("K", np.arange(1, n + 1), 3),
+        # three digits, or as many as the calendar's count needs
+        "campaign_id": format_ids("K", np.arange(1, n + 1), max(3, len(str(n)))),
         "name": strings(names),
         "kind": categorical(kind, CAMPAIGN_KINDS),
         "channel": categorical(channel, CAMPAIGN_CHANNELS),
@@ -412,7 +412,7 @@ def _contacts_table(config: WorldConfig, pop: Population, campaigns: pd.DataFram
     contact_cost = np.array([c.cost_per_contact for c in calendar] or [0.0])[campaign]
     channel = np.array([c.channel for c in calendar] or [0], np.int64)[campaign]
     return frame({
-        "contact_id": event_ids("X", pop.block, len(campaign)),
+        "contact_id": pop.event_ids("X", len(campaign)),
         "campaign_id": categorical(campaign, campaigns["campaign_id"].tolist()),
         "customer_id": take_strings(pop.customer_id, customer),
         "timestamp": days_to_timestamps(config.start_ts, _joined(parts, "day", float)),
@@ -550,7 +550,8 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, pop: Populat
     for who, when, paid in ((purchases.cust, purchases.day, purchases.amount),
                             (invoices.cust, invoices.day + par.invoice_points_delay_days,
                              invoices.amount)):
-        earn = np.flatnonzero(when > join_at[who])  # members' purchases only: filter first
+        # members' purchases only (filter first), and only points given in the history
+        earn = np.flatnonzero((when > join_at[who]) & (when < horizon))
         e_cust.append(who[earn])
         e_day.append(when[earn])
         e_amount.append(paid[earn])
@@ -586,7 +587,7 @@ def generate_loyalty(config: WorldConfig, rng: np.random.Generator, pop: Populat
                              np.full(len(r_cust), -chunk, dtype=np.int64)])[order]
     balance = _cumsum_within(points, sizes)
     loyalty = frame({
-        "loyalty_event_id": event_ids("L", pop.block, len(cust)),
+        "loyalty_event_id": pop.event_ids("L", len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": days_to_timestamps(config.start_ts, day),
         "event": categorical(event, LOYALTY_EVENTS),

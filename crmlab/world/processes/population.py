@@ -24,6 +24,7 @@ from .._kernels import (
     categorical,
     choose_weighted,
     days_to_timestamps,
+    event_ids,
     fixed_strings,
     format_ids,
     frame,
@@ -50,6 +51,7 @@ class Population:
     """A block's customers as arrays, for the downstream generators (not public)."""
 
     block: int
+    block_digits: int  # digits of the block number in event ids (WorldConfig.block_digits)
     number: np.ndarray  # global customer number (1-based)
     customer_id: pd.Series
     segment: np.ndarray  # int codes into SEGMENTS
@@ -66,6 +68,11 @@ class Population:
     @property
     def n(self) -> int:
         return len(self.number)
+
+    def event_ids(self, prefix: str, n: int, rows: np.ndarray | None = None) -> pd.Series:
+        """Ids of this block's events of one kind, numbered ``1..n`` (or the positions
+        ``rows`` of that numbering): :func:`~crmlab.world._kernels.event_ids`."""
+        return event_ids(prefix, self.block, n, rows=rows, block_digits=self.block_digits)
 
     def index_of(self, ids: pd.Series) -> np.ndarray:
         """Block-local indices of this block's customer ids (``C0000042`` -> 41 - first).
@@ -249,8 +256,7 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
     n = min(config.block_size, config.n_customers - first)
     loc = pools(config.locale)
     number = np.arange(first + 1, first + n + 1, dtype=np.int64)
-    width = max(7, len(str(config.n_customers)))
-    customer_id = format_ids("C", number, width)
+    customer_id = format_ids("C", number, config.customer_digits)
 
     par = config.population
     segment = choose_weighted(rng, config.segment_shares, n)
@@ -328,8 +334,9 @@ def generate_population(config: WorldConfig, rng: np.random.Generator, block: in
         "digital_preference": np.round(digital, 4),
     })
     population = Population(
-        block=block, number=number, customer_id=customer_id, segment=segment,
-        postpaid=postpaid, signup_day=signup_day, province=province, city=city,
-        digital=digital, referrer=referrer, channel=channel, gender=gender, birth_day=birth_day,
+        block=block, block_digits=config.block_digits, number=number,
+        customer_id=customer_id, segment=segment, postpaid=postpaid, signup_day=signup_day,
+        province=province, city=city, digital=digital, referrer=referrer, channel=channel,
+        gender=gender, birth_day=birth_day,
     )
     return population, customers, truth

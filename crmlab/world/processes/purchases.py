@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._kernels import categorical, days_to_timestamps, event_ids, frame, take_strings
+from .._kernels import categorical, days_to_timestamps, frame, take_strings
 from ..config import WorldConfig
 from ..labels import ACQUISITION_CHANNELS, COVARIATES
 from ..locales import pools
@@ -198,7 +198,7 @@ def generate_purchases(config: WorldConfig, rng: np.random.Generator, pop: Popul
 
     seconds = np.round(day * 86_400.0)  # the recorded (whole-second) time
     transactions = frame({
-        "transaction_id": event_ids("T", pop.block, len(cust)),
+        "transaction_id": pop.event_ids("T", len(cust)),
         "customer_id": take_strings(pop.customer_id, cust),
         "timestamp": _stamps(config.start_ts, seconds),
         "amount": amount,

@@ -50,7 +50,6 @@ from .._kernels import (
     choose_mixed,
     choose_weighted,
     days_to_timestamps,
-    event_ids,
     format_ids,
     frame,
     sort_events,
@@ -126,7 +125,9 @@ def make_weather(config: WorldConfig, rng: np.random.Generator) -> pd.DataFrame:
     first_day, duration = first_day[inside][order], duration[inside][order]
     kind, prov, severity = kind[inside][order], prov[inside][order], severity[inside][order]
     return frame({
-        "event_id": format_ids("W", np.arange(1, len(first_day) + 1), 3),
+        # three digits, or as many as the count of events needs
+        "event_id": format_ids("W", np.arange(1, len(first_day) + 1),
+                               max(3, len(str(len(first_day))))),
         "province": categorical(prov, loc.province_names),
         "event_type": categorical(kind, WEATHER_TYPES),
         "start_date": days_to_timestamps(start, first_day),
@@ -375,7 +376,7 @@ def generate_service(config: WorldConfig, rng: np.random.Generator, pop: Populat
     province, rho = province[keep], rho[keep]
 
     start = config.start_ts
-    ids = event_ids("K", pop.block, len(cust))
+    ids = pop.event_ids("K", len(cust))
     complaints = frame({
         "complaint_id": ids,
         "customer_id": take_strings(pop.customer_id, cust),

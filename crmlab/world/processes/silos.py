@@ -39,6 +39,7 @@ from .._kernels import (
     fixed_width,
     frame,
     join_strings,
+    serial_digits,
     string_array,
     take,
 )
@@ -147,8 +148,8 @@ class _Records:
     missing: np.ndarray | None  # service: e-mail not recorded
 
 
-def _draw_records(rng: np.random.Generator, silo: str, members: np.ndarray, block: int,
-                  fa: bool, par: SiloParams) -> _Records:
+def _draw_records(rng: np.random.Generator, silo: str, members: np.ndarray,
+                  pop: Population, fa: bool, par: SiloParams) -> _Records:
     """Draw one silo's records: duplicates, typos, letter variants, keys, gaps."""
     dup = members[rng.random(len(members)) < par.duplicate_rate]
     rows = np.concatenate([members, dup])
@@ -160,7 +161,7 @@ def _draw_records(rng: np.random.Generator, silo: str, members: np.ndarray, bloc
     variants = ((_draw_variants(rng, n, par.variant_rate),
                  _draw_variants(rng, n, par.variant_rate)) if fa else None)
     keys, order = _keys({"sales": "SA", "service": "CT", "billing": "AC", "web": "U"}[silo],
-                        block, rng, n)
+                        pop, rng, n)
     missing = rng.random(n) < par.missing_email_rate if silo == "service" else None
     return _Records(silo, rows, is_dup, first_typos, last_typos, dup_typos, variants, keys,
                     order, missing)
@@ -261,7 +262,7 @@ def _persian_variants(pool: pa.Array, index: np.ndarray, drawn: np.ndarray
     return pa.concat_arrays([pool, alt]), np.where(hit, index + len(pool), index), hit
 
 
-def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
+def _keys(prefix: str, pop: Population, rng: np.random.Generator, n: int
           ) -> tuple[pa.Array, np.ndarray]:
     """The unique keys of one silo for one block, in key order, and the record order
     behind them: records are made in customer order, then given shuffled keys
@@ -270,7 +271,9 @@ def _keys(prefix: str, block: int, rng: np.random.Generator, n: int
     perm = rng.permutation(n)
     order = np.empty(n, dtype=np.int64)
     order[perm] = np.arange(n)
-    return block_serials(prefix, block, np.arange(n), 6), order
+    # six serial digits, or as many as the silo's records in this block need
+    return block_serials(prefix, pop.block, np.arange(n), serial_digits(n, 6),
+                         block_digits=pop.block_digits), order
 
 
 def _phones(phone: pa.Array, fa: bool) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -421,7 +424,7 @@ def generate_silos(config: WorldConfig, rng: np.random.Generator, pop: Populatio
         "web": np.flatnonzero((pop.digital > par.web_digital_threshold)
                               | (pop.channel == web) | (pop.channel == referral)),
     }
-    records = [_draw_records(rng, silo, members[silo], pop.block, fa, par)
+    records = [_draw_records(rng, silo, members[silo], pop, fa, par)
                for silo in SILO_NAMES]
     f_pool, f_at, l_pool, l_at, variant = _spell_names(first, last, records, fa)
     silos: dict[str, pd.DataFrame] = {}

@@ -26,7 +26,6 @@ from .._kernels import (
     choose_mixed,
     choose_weighted,
     days_to_timestamps,
-    event_ids,
     frame,
     sort_events,
     stable_argsort,
@@ -37,6 +36,9 @@ from ..labels import PLATFORMS, TOPICS
 from ..locales import pools
 from ._block import Churn, ComplaintEvents
 from .population import Population
+
+#: More people than live on Earth: the cap of followers and of a post's reach.
+PEOPLE = 1e10
 
 __all__ = ["PLATFORMS", "TOPICS", "generate_social"]
 
@@ -67,7 +69,7 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
     referred = np.flatnonzero(pop.referrer >= 0)
     referred = referred[stable_argsort(pop.signup_day[referred])]
     referrals = frame({
-        "referral_id": event_ids("R", pop.block, len(referred)),
+        "referral_id": pop.event_ids("R", len(referred)),
         "referrer_id": take_strings(pop.customer_id, pop.referrer[referred]),
         "referred_id": take_strings(pop.customer_id, referred),
         "timestamp": days_to_timestamps(start, pop.signup_day[referred]),
@@ -75,7 +77,10 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
     })
 
     influence = config.segments.array("influence")[pop.segment]
-    followers = np.floor(rng.lognormal(influence, par.followers_sigma)).astype(np.int64)
+    # nobody has more followers, and no post reaches more people, than there are people
+    # (10**10 caps the lognormal tails, which could pass int64 at the widest spreads)
+    followers = np.floor(np.minimum(rng.lognormal(influence, par.followers_sigma),
+                                    PEOPLE)).astype(np.int64)
     share_rate = rng.uniform(*par.share_rate, n)
     shared = followers * share_rate  # a post's reach before sentiment and chance
     horizon = float(config.n_days)
@@ -104,15 +109,16 @@ def generate_social(config: WorldConfig, rng: np.random.Generator, pop: Populati
     sentiment = np.where(leaving, sentiment - par.leaving_sentiment, sentiment)
     topic = np.where(sour, TOPICS.index("service"), topic)
     sentiment = np.round(np.clip(sentiment, -1.0, 1.0), 3)
-    reach = np.floor(shared[cust] * (1.0 + np.abs(sentiment))
-                     * rng.lognormal(0.0, par.reach_sigma, m)).astype(np.int64)
+    reach = np.floor(np.minimum(shared[cust] * (1.0 + np.abs(sentiment))
+                                * rng.lognormal(0.0, par.reach_sigma, m), PEOPLE)
+                     ).astype(np.int64)
     shares = rng.poisson(reach * par.share_chance)
     order = sort_events(cust, day)  # within each author: authors already ascend
     mix = np.array(par.platform_shares if par.platform_shares is not None
                    else pools(config.locale).platform_shares)
     platform = choose_weighted(rng, mix / mix.sum(), m)
     online = frame({
-        "post_id": event_ids("O", pop.block, m),
+        "post_id": pop.event_ids("O", m),
         "customer_id": take_strings(pop.customer_id, cust),  # = cust[order]
         "timestamp": days_to_timestamps(start, day[order]),
         "platform": categorical(platform[order], PLATFORMS),
