@@ -80,6 +80,10 @@ Renamed in this release (old -> new)
   "curves")`` (no warning is possible for these: nothing is set on matplotlib's
   objects any more);
 * ``fit_churn_hazard(...).covariate_names`` -> statsmodels' ``.model.exog_names``;
+* ``service.fit_churn_hazard`` fits ``(start, stop]`` intervals from
+  ``service.churn_intervals`` (covariates as of each moment: "has complained so far");
+  a one-row-per-customer ``complaint_experience`` table is refused, because its
+  whole-tenure flags make complainers look loyal (immortal-time bias);
 * the linkage and targeting explorers' ``.crmlab_result`` -> ``.result``.
 
 New: ``random_state`` in ``segmentation.run_experiment`` (the first random start)

@@ -178,3 +178,76 @@ def test_bad_tables_and_freq(tables):
     with pytest.raises(ValueError, match="unknown systems"):
         silo_record_agreement(tables["customers"], {"crm": pd.DataFrame()},
                               pd.DataFrame(columns=["silo", "record_key", "customer_id"]))
+
+
+# --- the response time split into within-channel and channel-mix parts ----------------
+
+def _mix_shift(n=4000, seed=0, slower=0.0):
+    """Two years; each channel keeps its own response-time distribution (web slower by
+    ``slower`` hours in the second year); the second year moves to the web."""
+    rng = np.random.default_rng(seed)
+    year = np.repeat([2023, 2024], n)
+    web = rng.random(2 * n) < np.where(year == 2023, 0.2, 0.6)
+    hours = np.where(web, rng.gamma(4.0, 3.0, 2 * n) + slower * (year == 2024),
+                     rng.gamma(4.0, 0.5, 2 * n))
+    return pd.DataFrame({"opened_at": pd.to_datetime([f"{y}-06-01" for y in year]),
+                         "channel": np.where(web, "web", "call_centre"),
+                         "first_response_hours": hours})
+
+
+def test_mix_decomposition_adds_up_and_finds_a_pure_mix_shift():
+    from crmlab.analytics.scorecard import channel_mix_decomposition
+
+    c = _mix_shift()
+    for statistic in ("mean", "median"):
+        d = channel_mix_decomposition(c, statistic=statistic)
+        assert list(d.index) == ["2023", "2024"]
+        assert np.allclose(d["change"], d["within_channels"] + d["channel_mix"])
+        # the channels did not change: the whole rise is the mix
+        assert d.loc["2024", "channel_mix"] > 2.0
+        assert abs(d.loc["2024", "within_channels"]) < 0.1 * d.loc["2024", "channel_mix"]
+    median = channel_mix_decomposition(c)
+    by_year = c.groupby(c["opened_at"].dt.year)["first_response_hours"].median()
+    assert np.allclose(median["observed"], by_year)  # the ordinary median, unweighted
+    mean = channel_mix_decomposition(c, statistic="mean")
+    second = c[c["opened_at"].dt.year == 2024]
+    share = c[c["opened_at"].dt.year == 2023]["channel"].value_counts(normalize=True)
+    at_base = (second.groupby("channel")["first_response_hours"].mean() * share).sum()
+    assert np.isclose(mean.loc["2024", "at_base_mix"], at_base)  # shift-share, exactly
+
+
+def test_mix_decomposition_sees_channels_that_really_slow_down():
+    from crmlab.analytics.scorecard import channel_mix_decomposition
+
+    d = channel_mix_decomposition(_mix_shift(slower=6.0), statistic="mean")
+    assert d.loc["2024", "within_channels"] == pytest.approx(0.2 * 6.0, abs=0.6)
+
+
+def test_mix_decomposition_on_the_world_blames_the_mix(world):
+    """The crmlab world keeps each channel's pace and moves complaints to slower
+    channels: the median's rise is the mix (docs/world.md says the load ignores the
+    number of customers)."""
+    from crmlab.analytics.scorecard import channel_mix_decomposition
+
+    d = channel_mix_decomposition(world.complaints)
+    last = d.index[-1]
+    assert d.loc[last, "change"] > 3
+    assert d.loc[last, "channel_mix"] > 0.8 * d.loc[last, "change"]
+
+
+def test_mix_decomposition_bad_input():
+    from crmlab.analytics.scorecard import channel_mix_decomposition
+
+    c = _mix_shift(n=50)
+    with pytest.raises(ValueError, match="base '2022' is not a period"):
+        channel_mix_decomposition(c, base="2022")
+    with pytest.raises(ValueError, match="statistic must be"):
+        channel_mix_decomposition(c, statistic="mode")
+    with pytest.raises(ValueError, match="freq must be"):
+        channel_mix_decomposition(c, freq="M")
+    new = pd.concat([c, pd.DataFrame({"opened_at": [T("2024-07-01")], "channel": ["social"],
+                                      "first_response_hours": [3.0]})])
+    with pytest.raises(ValueError, match=r"channels \['social'\] have no complaint"):
+        channel_mix_decomposition(new)
+    with pytest.raises(ValueError, match="column 'channel' not found"):
+        channel_mix_decomposition(c.drop(columns="channel"))
