@@ -207,3 +207,14 @@ def test_ggom_nbd_recovers_known_parameters():
     res = clv.GompertzNBD(d["frequency"], d["recency"], d["T"]).fit()
     z = (res.params - pd.Series(GGOM)) / res.bse
     assert (z.abs() < 3).all(), (res.params, res.bse)
+
+
+def test_mbgnbd_forecasts_stay_finite_where_the_hypergeometric_form_breaks():
+    """a = 1 divides by zero in the 2F1 form; the shared BG/NBD routine has the limit."""
+    at = clv.ModifiedBetaGeo.from_params(r=0.5, alpha=6.0, a=1.0, b=1.6)
+    near = clv.ModifiedBetaGeo.from_params(r=0.5, alpha=6.0, a=1.0 + 1e-6, b=1.6)
+    x, tx, T = np.array([0, 3, 300.0]), np.array([0, 20, 38.0]), np.full(3, 39.0)
+    e_at = at.expected_purchases(52, x, tx, T)
+    assert np.isfinite(e_at).all()
+    np.testing.assert_allclose(e_at, near.expected_purchases(52, x, tx, T), rtol=1e-4)
+    assert np.isfinite(at.expected_purchases_new_customer(np.array([1.0, 1e4])).all())

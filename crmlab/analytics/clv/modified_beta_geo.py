@@ -14,9 +14,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln, hyp2f1
+from scipy.special import digamma, expit, gammaln
 
 from ._base import TransactionModel, TransactionResults
+from ._bgnbd_numerics import expected_purchases_k
 
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoResults"]
 
@@ -119,9 +120,8 @@ class ModifiedBetaGeoResults(TransactionResults, model=ModifiedBetaGeo):
       log-odds.
     * ``expected_purchases``:
       ``(a+b+x)/(a-1) [1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x+1; a+b+x; z)]``
-      times P(alive), with ``z = t / (alpha+T+t)``; the hypergeometric term is
-      Euler-transformed to ``(1-z)^(a-1) 2F1(a+b-r, a-1; a+b+x; z)``, so large ``x``
-      needs no huge powers.
+      times P(alive), with ``z = t / (alpha+T+t)``: BG/NBD's expectation with ``b+1``,
+      evaluated by the accurate BG/NBD routine (finite at ``a = 1`` and for large ``x``).
     * ``expected_purchases_new_customer``:
       ``b/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b+1; a+b; t/(alpha+t))]``.
 
@@ -144,13 +144,12 @@ class ModifiedBetaGeoResults(TransactionResults, model=ModifiedBetaGeo):
     def _expected_array(self, t: np.ndarray, x: np.ndarray, tx: np.ndarray,
                         age: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params_tuple()
-        z = t / (alpha + age + t)
-        f = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - r, a - 1, a + b + x, z)
-        numer = (a + b + x) / (a - 1) * (1 - f)
-        return numer * self._p_alive_array(x, tx, age)
+        # alive at T: rate Gamma(r+x, alpha+T) and drop-out Beta(a, b+x+1), so the BG/NBD
+        # expectation with b+1 (its accurate evaluation in _bgnbd_numerics)
+        k = expected_purchases_k(r, a, b + 1, x, t / (alpha + age))
+        return k * self._p_alive_array(x, tx, age)
 
     def _expected_new_array(self, t: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._params_tuple()
-        z = t / (alpha + t)
-        f = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - r, a - 1, a + b, z)
-        return b / (a - 1) * (1 - f) + 0.0
+        # survives time 0 with probability b / (a+b), then drop-out is Beta(a, b+1)
+        return b / (a + b) * expected_purchases_k(r, a, b + 1, 0.0, t / alpha) + 0.0
