@@ -19,7 +19,7 @@ PENDING = {
     "01_evolution_of_crm", "02_database_marketing_is_not_crm",
     "03_customer_centricity_and_clv",
     "05_complaints_and_quick_response", "06_billing_and_collections", "07_social_crm",
-    "08_six_principles", "09_reproducing_a_study", "10_data_warehouse",
+    "08_six_principles", "09_reproducing_a_study",
 }
 
 
