@@ -7,33 +7,14 @@ read its data files from the installed package without importing lifetimes.
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from lifetimes_data import lifetimes_file as _lifetimes_file
 
 from crmlab.analytics import clv
-
-
-def _lifetimes_file(name: str) -> Path:
-    """A data file of the installed lifetimes package (skip only if it is not installed)."""
-    candidates = []
-    spec = importlib.util.find_spec("lifetimes")
-    if spec is not None and spec.origin:
-        candidates.append(Path(spec.origin).parent / "datasets" / name)
-    try:
-        dist = importlib.metadata.distribution("lifetimes")
-        candidates.append(Path(str(dist.locate_file(f"lifetimes/datasets/{name}"))))
-    except importlib.metadata.PackageNotFoundError:
-        pass
-    for path in candidates:
-        if path.is_file():
-            return path
-    pytest.skip(f"lifetimes' {name} not found: install the test extra (lifetimes==0.11.3)")
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,18 @@ Models
     ``p, q, gamma``.
 :class:`ShiftedBetaGeometric`
     Contractual retention, sBG (Fader & Hardie 2007). Parameters ``alpha, beta``.
+:class:`ModifiedBetaGeo`
+    MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with a chance to drop out right
+    after the first purchase too. Parameters ``r, alpha, a, b``.
+:class:`BetaGeoBetaBinom`
+    BG/BB (Fader, Hardie & Shang 2010): discrete transaction opportunities (frequency,
+    recency and ``n_periods`` counted in opportunities). Parameters
+    ``alpha, beta, gamma, delta``.
+
+:mod:`~crmlab.analytics.clv.diagnostics` checks a fitted purchase model as Fader, Hardie
+& Lee (2005a) do: the repeat-purchase histogram with a chi-squared test, tracking plots
+over calibration and holdout, conditional expectations, the log-likelihood of customers
+not used in the fit, and one customer's P(alive) history.
 
 Every model is fitted by maximum likelihood on the *unique* rows of its data with
 integer weights, over log-parameters, with L-BFGS-B and analytic gradients; ``fit()``
@@ -42,12 +54,19 @@ Layout (one module per model family, as lifetimes' ``fitters/``)
 ----------------------------------------------------------------
 ``summary``
     :func:`summarize_transactions`, :func:`calibration_holdout_split` (the log reduction).
-``beta_geo``, ``pareto_nbd``, ``gamma_gamma``, ``shifted_beta_geometric``
+``beta_geo``, ``modified_beta_geo``, ``beta_geo_beta_binom``, ``pareto_nbd``,
+``gamma_gamma``, ``shifted_beta_geometric``
     One model family each: its likelihood, model class and results class.
 ``simulate``
-    :func:`simulate_bgnbd`, :func:`simulate_pareto_nbd`.
+    :func:`simulate_bgnbd`, :func:`simulate_mbgnbd`, :func:`simulate_bgbb`,
+    :func:`simulate_pareto_nbd`.
+``diagnostics``
+    Goodness of fit and holdout checks of a fitted purchase model.
 ``value``
     :func:`customer_lifetime_value`.
+``residual_value``
+    :func:`discounted_expected_transactions` (DERT) and :func:`iso_value` (Fader, Hardie
+    & Lee 2005b).
 ``_base``
     The shared model / results classes: maximum-likelihood fit, standard errors,
     ``summary()``, ``from_params``; the purchase models' shared data and predictions.
@@ -82,22 +101,30 @@ References
    http://brucehardie.com/notes/025/
 """
 
+from . import diagnostics
 from ._base import ConvergenceError, ConvergenceWarning, Summary
 from .beta_geo import BetaGeo, BetaGeoResults
+from .beta_geo_beta_binom import BetaGeoBetaBinom, BetaGeoBetaBinomResults
 from .gamma_gamma import GammaGamma, GammaGammaResults
+from .modified_beta_geo import ModifiedBetaGeo, ModifiedBetaGeoResults
 from .pareto_nbd import ParetoNBD, ParetoNBDResults
+from .residual_value import discounted_expected_transactions, iso_value
 from .shifted_beta_geometric import ShiftedBetaGeometric, ShiftedBetaGeometricResults
-from .simulate import simulate_bgnbd, simulate_pareto_nbd
+from .simulate import simulate_bgbb, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd
 from .summary import calibration_holdout_split, summarize_transactions
 from .value import customer_lifetime_value
 
 __all__ = [
     "BetaGeo",
+    "BetaGeoBetaBinom",
+    "BetaGeoBetaBinomResults",
     "BetaGeoResults",
     "ConvergenceError",
     "ConvergenceWarning",
     "GammaGamma",
     "GammaGammaResults",
+    "ModifiedBetaGeo",
+    "ModifiedBetaGeoResults",
     "ParetoNBD",
     "ParetoNBDResults",
     "ShiftedBetaGeometric",
@@ -105,7 +132,12 @@ __all__ = [
     "Summary",
     "calibration_holdout_split",
     "customer_lifetime_value",
+    "diagnostics",
+    "discounted_expected_transactions",
+    "iso_value",
+    "simulate_bgbb",
     "simulate_bgnbd",
+    "simulate_mbgnbd",
     "simulate_pareto_nbd",
     "summarize_transactions",
 ]

@@ -23,7 +23,8 @@ def customer_lifetime_value(transaction_model: TransactionResults,
                             discount_rate: float = 0.01, period: float | str = 1.0,
                             frequency_col: str = "frequency", recency_col: str = "recency",
                             T_col: str = "T",
-                            monetary_col: str = "monetary_value") -> pd.Series:
+                            monetary_col: str = "monetary_value",
+                            margin: float = 1.0) -> pd.Series:
     """Discounted expected value of each customer's purchases over the next periods.
 
     ``CLV_i = sum_{k=1}^{horizon} spend_i (E[Y_i(k P)] - E[Y_i((k-1) P)]) / (1+d)^k``
@@ -52,6 +53,9 @@ def customer_lifetime_value(transaction_model: TransactionResults,
         ``period="M"`` on weekly data means 4.35 weeks.
     frequency_col, recency_col, T_col, monetary_col : str
         Column names in ``data``.
+    margin : float, default=1
+        Share of spend that is contribution (Fader, Hardie & Lee 2005b use 0.3): the value
+        is ``margin`` times the discounted spend.
 
     Returns
     -------
@@ -74,6 +78,9 @@ def customer_lifetime_value(transaction_model: TransactionResults,
         raise TypeError("transaction_model must be a fitted BetaGeo or ParetoNBD model "
                         "(the result of .fit() or .from_params()); got "
                         f"{type(transaction_model).__name__}")
+    if isinstance(margin, bool) or not isinstance(margin, (int, float, np.floating)) \
+            or not 0 < float(margin) <= 1:
+        raise ValueError(f"margin must be a share of spend in (0, 1]; got {margin!r}")
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise ValueError(f"horizon must be a whole number of periods >= 1; got {horizon!r}")
     d = float(discount_rate)
@@ -110,4 +117,4 @@ def customer_lifetime_value(transaction_model: TransactionResults,
         spend = np.asarray(spend_model.expected_spend(x, m))
     else:
         spend = float(spend_model)
-    return pd.Series(purchases * spend, index=data.index, name="clv")
+    return pd.Series(float(margin) * purchases * spend, index=data.index, name="clv")
