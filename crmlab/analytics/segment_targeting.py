@@ -161,14 +161,17 @@ def compare_segmentations(truth_contacts: pd.DataFrame, campaigns: pd.DataFrame,
 
 
 def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
-                          methods: Sequence[str] | None = None, k: int = 5,
+                          methods: Sequence[str] | None = None, k: int | str = 5,
                           split: Any = "2025-01-01", random_state: Any = 0) -> pd.DataFrame:
     """Segmentation quality and campaign profit of each method on replicate worlds.
 
-    For every seed: build the world, segment its customers with each method (random
-    start ``random_state``), score the labels against the true segments, and compute
-    the test profit of :func:`compare_segmentations` (with the true segments as one more
-    "method").
+    For every seed: build the world, compute its customers' features *as of the split*
+    (only what an analyst knew on that day: nothing dated on or after it reaches a
+    feature), segment them with each method (random start ``random_state``), score the
+    labels against the true segments, and compute the test profit of
+    :func:`compare_segmentations` (with the true segments as one more "method"). Only the
+    customers known at the split can be segmented, so the test campaigns are scored on
+    them alone, for every policy and baseline alike.
 
     Parameters
     ----------
@@ -179,8 +182,13 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
         World seeds (replicates).
     methods : sequence of str, optional
         From :data:`crmlab.analytics.segmentation.METHODS` (default all).
-    k : int, default=5
+    k : int or "choose", default=5
+        Number of segments, or ``"choose"``: each method's criterion chooses it on each
+        world's features (:func:`crmlab.analytics.segmentation.labels_at_k`), before any
+        truth is looked at.
     split : date-like, default="2025-01-01"
+        The decision date: features are as of it, campaigns before it teach the
+        segment values, campaigns from it on are scored.
     random_state : int, numpy Generator or None, default=0
         Random start of every segmentation (an int: the same start in every world; a
         Generator: one stream over all worlds and methods).
@@ -189,8 +197,8 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
     -------
     DataFrame
         One row per seed and policy: ``world_seed``, ``method`` (a method, ``"true
-        segments"`` or a baseline), ``ari``, ``ami`` (NaN for baselines),
-        ``contacted``, ``incremental_profit``.
+        segments"`` or a baseline), ``k`` (segments used; 0 for baselines), ``ari``,
+        ``ami`` (NaN for baselines), ``contacted``, ``incremental_profit``.
 
     Examples
     --------
@@ -206,27 +214,33 @@ def run_profit_experiment(make: Callable, config: Any, seeds: Iterable[int], *,
     for m in methods:
         if m not in segmentation.METHODS:
             raise ValueError(f"unknown method {m!r}; choose from {list(segmentation.METHODS)}")
+    if isinstance(k, str) and k != "choose":
+        raise ValueError(f"k must be an integer or 'choose'; got {k!r}")
     seeds = list(seeds)
     if not seeds:
         raise ValueError("seeds must not be empty")
+    cut = check_timestamp(split, "split")
     rng = check_random_state(random_state)
     start = random_state if is_seed(random_state) else rng
     frames = []
     for seed in seeds:  # one replicate world per seed
         world = make(config, seed=seed)
-        X = segmentation.customer_features(world.tables)
+        X = segmentation.customer_features(world.tables, as_of=cut)
         truth = world.truth.customers.set_index("customer_id")["segment"].reindex(X.index)
         labelings = {"true segments": truth.astype(str)}
-        scores = {"true segments": {"ari": 1.0, "ami": 1.0}}
+        scores = {"true segments": {"ari": 1.0, "ami": 1.0, "k": truth.nunique()}}
         for m in methods:
-            labels = segmentation.segment(X, method=m, k=k, random_state=start)
+            labels, used = segmentation.labels_at_k(X, method=m, k=k, random_state=start)
             labelings[m] = pd.Series(labels, index=X.index)
-            scores[m] = segmentation.score_labels(labels, truth.to_numpy())
-        table = compare_segmentations(world.truth.contacts, world.campaigns, labelings,
-                                      split=split).reset_index()
+            scores[m] = {**segmentation.score_labels(labels, truth.to_numpy()), "k": used}
+        contacts = world.truth.contacts
+        known = contacts[contacts["customer_id"].isin(X.index).to_numpy()]
+        table = compare_segmentations(known, world.campaigns, labelings,
+                                      split=cut).reset_index()
         table.insert(0, "world_seed", seed)
         quality = pd.DataFrame.from_dict(scores, orient="index")
         table = table.join(quality, on="policy")
         frames.append(table.rename(columns={"policy": "method"}))
     out = pd.concat(frames, ignore_index=True)
-    return out[["world_seed", "method", "ari", "ami", "contacted", "incremental_profit"]]
+    out["k"] = out["k"].fillna(0).astype(int)
+    return out[["world_seed", "method", "k", "ari", "ami", "contacted", "incremental_profit"]]

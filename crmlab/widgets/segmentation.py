@@ -87,6 +87,10 @@ def _table_html(table: pd.DataFrame, method: str) -> str:
 class SegmentationExplorer(widgets.VBox):
     """A method menu and a ``k`` slider over :func:`segment_confusion`.
 
+    Displayed, it also carries its current view as plain HTML (the scores and the table
+    of shares), which a viewer without a running kernel or widget support (a saved
+    notebook on a website, an HTML export) shows in place of the controls.
+
     Attributes
     ----------
     method : Dropdown
@@ -116,6 +120,13 @@ class SegmentationExplorer(widgets.VBox):
         self.method.observe(self._redraw, names="value")
         self.k.observe(self._redraw, names="value")
         self._redraw()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None:  # None when widgets cannot be displayed at all
+            bundle["text/html"] = (self.result.value + "<p><i>A snapshot: run the notebook "
+                                   "to change the method and the number of clusters.</i></p>")
+        return bundle
 
     def _redraw(self, change: Any = None) -> None:
         key = (self.method.value, int(self.k.value))

@@ -10,6 +10,17 @@ from crmlab.analytics import segmentation as seg
 from crmlab.widgets.segmentation import segment_confusion, segmentation_explorer
 
 
+@pytest.fixture(autouse=True)
+def _one_openmp_thread(monkeypatch):
+    """Fit on one OpenMP thread (as the notebooks do): the fits are small, and parallel test
+    workers share the cores, where spinning OpenMP threads slow k-means down many times."""
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # for the worker processes run_experiment spawns
+    with threadpool_limits(limits=1, user_api="openmp"):
+        yield
+
+
 @pytest.fixture(scope="module")
 def data():
     w = crm.load_dataset("tiny")
@@ -51,3 +62,15 @@ def test_explorer_redraws_on_change(data):
     assert "latent_class" in box.result.value
     with pytest.raises(ValueError, match="method"):
         segmentation_explorer(X, truth, method="magic")
+
+
+def test_explorer_shows_its_view_without_a_kernel(data):
+    """A saved notebook viewed without widget support shows the table, not only a repr."""
+    X, truth = data
+    box = segmentation_explorer(X, truth, method="kmeans", k=4)
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"].startswith(box.result.value)
+    assert "<table" in bundle["text/html"] and "k = 4" in bundle["text/html"]
+    box.k.value = 3
+    assert "k = 3" in box._repr_mimebundle_()["text/html"]
