@@ -341,14 +341,24 @@ print("NET", result)
 
 
 def memhog(nb, ctx):
-    """Four processes of 400 MiB each under a 1024 MiB budget for the submission."""
+    """Four processes of 400 MiB each under a 1024 MiB budget for the submission.
+
+    Each child writes every page of its 400 MiB (an untouched ``bytearray`` costs no memory),
+    reports, and holds it until all four reported or died; ``HOG n`` counts the children
+    that held their memory at the same moment, so the number does not depend on timing.
+    """
     append(nb, """
 import subprocess, sys
-code = "x = bytearray(400 * 2**20); print('ALLOCATED', flush=True); import time; time.sleep(4)"
-procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE)
-         for _ in range(4)]
-outs = [p.communicate()[0] for p in procs]
-print("HOG", sum(b"ALLOCATED" in o for o in outs), [p.returncode for p in procs])
+code = ("x = b'x' * (400 * 2**20); print('ALLOCATED', flush=True); "
+        "import sys; sys.stdin.read()")
+procs = [subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE) for _ in range(4)]
+reported = [b"ALLOCATED" in p.stdout.readline() for p in procs]
+import time; time.sleep(1)  # a child the OOM killer chose has exited by now
+holding = sum(r and p.poll() is None for r, p in zip(reported, procs))
+for p in procs:
+    p.communicate()
+print("HOG", holding, [p.returncode for p in procs])
 """)
 
 
