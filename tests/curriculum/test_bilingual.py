@@ -141,3 +141,20 @@ def test_read_source_rejects_prose_that_does_not_match_the_cells(demo):
                                      encoding="utf-8")
     with pytest.raises(ValueError, match=r"not in cells.py \['extra'\]"):
         read_source(demo.path)
+
+
+@pytest.mark.slow
+def test_the_test_scripts_nbval_step_runs_the_persian_notebooks():
+    import re
+    import subprocess
+    import sys
+
+    script = (ROOT / "scripts/test.sh").read_text(encoding="utf-8")
+    step = re.search(r"python -m pytest --nbval (\S+)", script)
+    assert step and step.group(1) == "notebooks", "scripts/test.sh must run nbval on notebooks/"
+    out = subprocess.run([sys.executable, "-m", "pytest", "--nbval", "notebooks",
+                          "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600)
+    collected = {line.split("::")[0] for line in out.stdout.splitlines() if "::" in line}
+    persian = {str(p.relative_to(ROOT)) for p in (NOTEBOOKS / "fa").glob("*.ipynb")}
+    assert persian and persian <= collected, (persian - collected, out.stdout[-2000:])
