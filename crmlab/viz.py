@@ -14,7 +14,10 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-__all__ = ["HOUSE_STYLE", "PALETTE", "missing_glyphs", "plot_calibration_holdout",
+from .i18n import has_persian, rtl_mark
+
+__all__ = ["HOUSE_STYLE", "PALETTE", "figure_text_problems", "missing_glyphs",
+           "persian_label", "plot_calibration_holdout",
            "plot_frequency_recency", "plot_referral_trees", "plot_retention",
            "plot_scorecard_trends", "plotted_data", "use_house_style"]
 
@@ -559,7 +562,7 @@ def plot_timeline(events, *, title: str = "Timeline", label_col: str = "event",
     for i, row in data.iterrows():  # one label per era, a handful of rows
         ax.text(row[start_col], i - 0.38, f" {row[label_col]}", va="bottom", fontsize=9)
         if note_col:
-            ax.text(row[end_col], i, f" {row[note_col]}", va="center", fontsize=9,
+            ax.text(row[end_col], i, f" {persian_label(row[note_col])}", va="center", fontsize=9,
                     color="0.3")
     ax.set_yticks([])
     ax.invert_yaxis()
@@ -635,6 +638,98 @@ def missing_glyphs(text: str, families=None) -> list[str]:
     return out
 
 
+#: Okabe and Ito's colour-blind-safe palette (no red/green pair), for figures whose
+#: colours carry meaning.
+PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
+                            "#D55E00", "#F0E442", "#000000")
+
+#: Arabic-script letters that join only to the letter before them, never to the next.
+_RIGHT_JOINING = set("اآأإٱدذرزژوؤةۀ")
+
+
+def persian_label(text: Any) -> str:
+    """Figure text as Persian readers need it: Persian that starts with a Latin word gets
+    a right-to-left mark (U+200F), so «CRM اجتماعی» does not read «اجتماعی CRM».
+
+    Every Persian label a crmlab figure sets goes through here
+    (:func:`crmlab.i18n.rtl_mark` does the work; English text is unchanged).
+
+    Examples
+    --------
+    >>> persian_label("CRM اجتماعی") == "\u200fCRM اجتماعی"
+    True
+    """
+    return rtl_mark(str(text))
+
+
+def figure_text_problems(fig) -> list[str]:
+    """What is wrong with the Persian text of a figure; an empty list if nothing is.
+
+    For every text of the figure (titles, labels, tick labels, legends, annotations)
+    that holds Persian letters, line by line:
+
+    * a character that no house font draws (:func:`missing_glyphs`);
+    * a line that would be laid out left to right (its first strong letter is Latin and
+      it has no right-to-left mark: see :func:`persian_label`);
+    * letters drawn in their isolated forms: shaped Persian is narrower than the same
+      letters kept apart with zero-width non-joiners, so a line that holds two letters
+      that should join and is not narrower was not shaped.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+
+    Returns
+    -------
+    list of str
+        One message per problem, quoting the text.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_title("ریزش مشتری"); _ = ax.set_xlabel("CRM اجتماعی")
+    >>> figure_text_problems(fig)
+    ["'CRM اجتماعی' starts with a Latin word: it reads left to right (use persian_label)"]
+    >>> plt.close(fig)
+    """
+    from matplotlib.text import Text
+
+    canvas = fig.canvas
+    if not hasattr(canvas, "get_renderer"):  # shown and closed by the inline backend
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        canvas = FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    problems: list[str] = []
+    seen: set[int] = set()
+    for artist in fig.findobj(Text):
+        if id(artist) in seen or not artist.get_visible():
+            continue
+        seen.add(id(artist))
+        for line in artist.get_text().split("\n"):
+            if not has_persian(line):
+                continue
+            missing = missing_glyphs(line)
+            if missing:
+                problems.append(f"{line!r}: no house font draws {missing}")
+            if rtl_mark(line) != line:
+                problems.append(f"{line!r} starts with a Latin word: it reads left to right "
+                                "(use persian_label)")
+            pairs = zip(line, line[1:], strict=False)
+            joins = any(a not in _RIGHT_JOINING and has_persian(a) and a.isalpha()
+                        and has_persian(b) and b.isalpha() for a, b in pairs)
+            if joins:
+                probe = fig.text(0, 0, line, fontproperties=artist.get_fontproperties())
+                joined = probe.get_window_extent(renderer).width
+                probe.set_text("\u200c".join(line))
+                apart = probe.get_window_extent(renderer).width
+                probe.remove()
+                if not joined < apart:
+                    problems.append(f"{line!r} is drawn in isolated letters (not shaped)")
+    return problems
+
+
 def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):
     """One small panel per principle: its headline indicator over the periods.
 
@@ -693,7 +788,8 @@ def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):
         better = INDICATORS[indicator][1]
         if lang == "fa":
             arrow = "بیشتر بهتر" if better == "higher" else "کمتر بهتر"
-            ax.set(title=PRINCIPLES[principle], ylabel=f"{fa_label}\n({arrow})")
+            ax.set(title=persian_label(PRINCIPLES[principle]),
+                   ylabel=f"{persian_label(fa_label)}\n({arrow})")
         else:
             ax.set(title=principle.replace("_", " "),
                    ylabel=f"{indicator.replace('_', ' ')}\n({better} is better)")

@@ -30,14 +30,22 @@ def strip_volatile(nb: nbformat.NotebookNode) -> None:
             cell.metadata.pop(key, None)
 
 
-def run(path: Path, *, timeout: int = 600, kernel: str = "crmlab") -> None:
-    """Execute ``path`` in place and strip its volatile metadata."""
-    nb = nbformat.read(path, as_version=4)
+def execute(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 600,
+            kernel: str = "crmlab") -> nbformat.NotebookNode:
+    """Execute ``nb`` (in place, and return it) in the ``kernel`` started in ``cwd``,
+    saving widget state and stripping the volatile metadata."""
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel,
-                            resources={"metadata": {"path": str(path.parent)}},
+                            resources={"metadata": {"path": str(cwd)}},
                             store_widget_state=True)
     client.execute()
     strip_volatile(nb)
+    return nb
+
+
+def run(path: Path, *, timeout: int = 600, kernel: str = "crmlab") -> None:
+    """Execute ``path`` in place and strip its volatile metadata."""
+    nb = nbformat.read(path, as_version=4)
+    execute(nb, cwd=path.parent, timeout=timeout, kernel=kernel)
     nbformat.write(nb, path)
 
 

@@ -19,7 +19,7 @@ def test_list_datasets_shows_the_shipped_worlds():
 
 
 def test_shipped_datasets_verify():
-    for name in ("tiny", "classroom"):
+    for name in ("tiny", "classroom", "classroom_fa"):
         assert len(verify_package(crm.datasets.dataset_path(name))) >= 20
 
 
@@ -27,6 +27,22 @@ def test_load_dataset_returns_a_world():
     w = crm.load_dataset("tiny")
     assert isinstance(w, crm.World)
     assert len(w.customers) == 500 and w.seed == 42
+
+
+def test_the_persian_classroom_is_an_iranian_operator_in_rials():
+    w = crm.load_dataset("classroom_fa")
+    assert len(w.customers) == 5_000 and w.config.locale == "fa_IR"
+    assert w.meta["currency"] == "IRR"
+    # Persian names in Persian script, Iranian provinces, Persian weather
+    assert w.customers["last_name"].str.contains(r"[\u0600-\u06FF]").all()
+    assert "تهران" in set(w.customers["province"].astype(str))
+    snow = w.weather.loc[w.weather["event_type"] == "snow", "province"].astype(str)
+    assert snow.isin(["اردبیل", "آذربایجان شرقی", "آذربایجان غربی", "کردستان", "زنجان",
+                      "همدان", "چهارمحال و بختیاری", "کرمانشاه"]).mean() > 0.5
+    # rials at 2025 prices: the cheapest postpaid tariff costs 750,000 rials a month
+    # and a typical top-up some hundreds of thousands of rials
+    assert w.tariffs["monthly_fee"].min() == 750_000
+    assert 200_000 < w.transactions["amount"].median() < 1_000_000
 
 
 def test_unknown_dataset_lists_what_exists():
@@ -80,7 +96,7 @@ def test_load_with_verify_refuses_a_changed_dataset(tiny_copy):
         crm.World.load(tiny_copy, verify=True)
 
 
-@pytest.mark.parametrize("name", ["tiny", "classroom"])
+@pytest.mark.parametrize("name", ["tiny", "classroom", "classroom_fa"])
 def test_rebuild_reproduces_the_shipped_bytes(tmp_path, name):
     same = rebuild_dataset(name, out=tmp_path / name)
     assert same and all(same.values()), [p for p, ok in same.items() if not ok]

@@ -91,3 +91,52 @@ def test_scorecard_trends_in_persian():
     plt.close(fig)
     with pytest.raises(ValueError, match="lang must be"):
         viz.plot_scorecard_trends(wide, lang="de")
+
+
+# --- labels that start with a Latin word, and the figure-text check (issue 17) ----------
+
+def test_persian_label_marks_latin_first_persian_text_only():
+    assert viz.persian_label("CRM اجتماعی") == "\u200fCRM اجتماعی"
+    assert viz.persian_label("  SMS و وب") == "\u200f  SMS و وب"
+    # Persian first, English only, numbers only, or marked already: unchanged
+    for text in ("مشتری CRM", "social CRM", "12.5", "\u200fCRM اجتماعی", ""):
+        assert viz.persian_label(text) == text
+    assert viz.persian_label(3) == "3"
+
+
+def test_the_mark_changes_what_matplotlib_draws():
+    # the mark is zero-width: if matplotlib ignored it, both images would be identical;
+    # it changes the line's direction, so the Latin word moves to the other end
+    viz.use_house_style()
+
+    def pixels(text):
+        fig, ax = plt.subplots(figsize=(3, 1))
+        ax.set_axis_off()
+        ax.text(0.02, 0.5, text, fontsize=20, transform=ax.transAxes)
+        fig.canvas.draw()
+        out = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+        plt.close(fig)
+        return out
+
+    plain, marked = pixels("CRM اجتماعی"), pixels(viz.persian_label("CRM اجتماعی"))
+    assert (plain < 128).any() and (marked < 128).any()
+    assert not np.array_equal(plain, marked)
+
+
+def test_figure_text_problems_finds_an_unmarked_label_and_passes_a_marked_one():
+    viz.use_house_style()
+    fig, ax = plt.subplots()
+    ax.set_title("ریزش مشتری")
+    ax.set_xlabel("CRM اجتماعی")
+    problems = viz.figure_text_problems(fig)
+    assert len(problems) == 1 and "starts with a Latin word" in problems[0]
+    ax.set_xlabel(viz.persian_label("CRM اجتماعی"))
+    assert viz.figure_text_problems(fig) == []
+    plt.close(fig)
+
+
+def test_palette_has_no_red_green_pair():
+    # Okabe-Ito: eight distinct colours, none of them pure red or pure green
+    assert len(set(viz.PALETTE)) == len(viz.PALETTE) == 8
+    assert not {"#FF0000", "#00FF00", "#008000", "red", "green"} & {c.upper()
+                                                                   for c in viz.PALETTE}

@@ -16,6 +16,17 @@ takes from the course's sources rather than from the data (a year from an articl
 six principles of article 002) is listed in the notebook's metadata
 ``crmlab.source_numbers`` with the source it comes from; nothing else is exempt.
 
+Notebooks built from a bilingual source
+---------------------------------------
+A notebook built by ``scripts/build_notebooks.py`` (its metadata names its
+``crmlab.source``) quotes computed values through placeholders, ``{{name:spec}}``, which
+the build fills in from the output of the notebook's ``values`` cell. Those numbers are
+checked exactly, not by a claim cell: strict nbval compares the ``values`` cell's output
+with a fresh run, and ``tests/curriculum/test_bilingual.py`` checks that the prose is
+exactly the source rendered with that output. So for such a notebook the prose read here
+is the source's, with its placeholders removed: every number written into the source by
+hand still needs a claim cell.
+
 When a claim cell covers a number
 ---------------------------------
 When the same value appears as a numeric literal in a ``claim`` cell: ``34.2%`` is
@@ -31,19 +42,27 @@ from pathlib import Path
 
 __all__ = ["REFERENCE_WORDS", "NotebookClaims", "read_claims"]
 
+ROOT = Path(__file__).resolve().parents[2]
+
 #: Words after which a number refers to something rather than stating a result.
 REFERENCE_WORDS = (
     "notebook", "notebooks", "nb", "cell", "cells", "section", "step", "task", "seed",
     "seeds", "version", "article", "articles", "question", "exercise", "figure", "table",
     "chapter", "part", "level", "levels", "week", "session", "principle", "python",
     "primer",
+    # the same words in the Persian notebooks (notebooks/fa/)
+    "دفترچه", "دفترچه‌های", "مقاله", "مقاله‌های", "بخش", "گام", "تمرین", "پرسش", "شکل",
+    "جدول", "فصل", "اصل", "نسخه", "سطح",
 )
 #: A notebook's stated working time ("about 45 minutes") plans a session; it is not a
 #: result of the data.
 _DURATION = re.compile(r"\b\d+\s+(?:minutes|دقیقه)")
 _WORD_BEFORE = re.compile(r"(\w+)\W{0,3}$")
 _NUMBER = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%?)")
-_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
+#: Persian and Arabic digits, and the Persian thousands separator, decimal separator and
+#: percent sign («٬», «٫», «٪»), as the Latin ones the number pattern reads
+_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩\u066c\u066b\u066a",
+                        "01234567890123456789,.%")
 
 
 @dataclass
@@ -115,6 +134,18 @@ def _literals(source: str) -> set[float]:
     return values
 
 
+def _written_prose(meta: dict) -> dict[str, str] | None:
+    """The prose of a built notebook's source by cell id, placeholders removed (None for
+    a notebook that has no source in notebooks/src)."""
+    if "source" not in meta:
+        return None
+    from crmlab.i18n.courseware import read_source, strip_placeholders
+
+    source = read_source(ROOT / meta["source"])
+    return {cid: strip_placeholders(text)
+            for cid, text in source.prose[meta["language"]].items()}
+
+
 def read_claims(path: str | Path) -> NotebookClaims:
     """The stated numbers and the claim cells of a notebook.
 
@@ -134,9 +165,15 @@ def read_claims(path: str | Path) -> NotebookClaims:
     nb = json.loads(path.read_text(encoding="utf-8"))
     meta = nb.get("metadata", {}).get("crmlab", {})
     out = NotebookClaims(path=path, source_numbers={str(k) for k in meta.get("source_numbers", {})})
+    written = _written_prose(meta)
     for i, cell in enumerate(nb["cells"]):
         source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
         if cell["cell_type"] == "markdown":
+            if written is not None:
+                if cell.get("id") not in written:
+                    raise ValueError(f"{path.name} cell {i}: markdown cell {cell.get('id')!r} "
+                                     f"is not in its source {meta['source']}; rebuild it")
+                source = written[cell["id"]]
             out.stated += [(i, text, value) for text, value in _stated_numbers(_prose(source))]
         elif "claim" in cell.get("metadata", {}).get("tags", []):
             out.claim_cells.append(i)

@@ -133,4 +133,4 @@ def test_persian_world_speaks_persian(world_fa):
     snow = world_fa.weather[world_fa.weather["event_type"] == "snow"]["province"].astype(str)
     assert snow.isin(["اردبیل", "آذربایجان شرقی", "آذربایجان غربی", "کردستان", "زنجان",
                       "همدان", "چهارمحال و بختیاری", "کرمانشاه"]).mean() > 0.5
-    assert world_fa.meta["currency"] == "IRT"
+    assert world_fa.meta["currency"] == "IRR"

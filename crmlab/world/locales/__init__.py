@@ -105,7 +105,7 @@ def pools(locale: str) -> LocalePools:
     --------
     >>> p = pools("fa_IR")
     >>> p.currency, len(p.provinces)
-    ('IRT', 31)
+    ('IRR', 31)
     """
     import faker
 

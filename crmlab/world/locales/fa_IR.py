@@ -1,5 +1,5 @@
 """Iran: provinces with their climate (snow in the north-west, floods in the south-west),
-Iranian mobile prefixes, tomans.
+Iranian mobile prefixes, rials at 2025 price levels.
 
 Data only (as Faker's providers are): :func:`crmlab.world.locales.pools` reads it.
 """
@@ -70,6 +70,25 @@ EMAIL_DOMAINS: tuple[str, ...] = ("example.ir", "mail.example.ir", "post.example
 #: instagram, x, telegram, forum, review_site): Instagram and Telegram lead in Iran;
 #: ``WorldConfig.social.platform_shares`` overrides them.
 PLATFORM_SHARES: tuple[float, ...] = (0.4, 0.05, 0.4, 0.1, 0.05)
-CURRENCY = "IRT"
-#: Tomans: one model money unit is 10,000 tomans.
-MONEY_SCALE = 10_000.0
+#: Iranian rials (ISO 4217 ``IRR``), the currency of bills and price lists; a toman, the
+#: unit people say aloud, is ten rials.
+CURRENCY = "IRR"
+#: Rials per model money unit. The model's money is sized like a US operator's dollars
+#: (postpaid tariffs of 15, 25, 40 and 60 units for 5, 15, 40 and 150 GB, a median
+#: prepaid top-up near 11 units), so the scale sets an Iranian operator's price level
+#: rather than an exchange rate. At 50,000 rials a unit (assumptions, 2025 prices):
+#:
+#: * the postpaid tariffs cost 750,000 / 1,250,000 / 2,000,000 / 3,000,000 rials a month,
+#:   from 150,000 rials per included GB on the smallest plan to 20,000 on the largest
+#:   (50,000 on the 40 GB plan). Public reports of
+#:   the January 2024 price rise put a 30-day 50 GB package of the largest operator at
+#:   3,000,000 rials (from 1,190,000), and internet tariffs rose about 20% again in 2025;
+#: * overage costs 50,000-200,000 rials per GB, below the regulator's out-of-bundle base
+#:   rate (0.4 rial per kilobyte postpaid, 0.6 prepaid, i.e. about 420,000 and 630,000
+#:   rials per GB, as the operators' tariff pages list it): add-on packages sell for less;
+#: * a median top-up is about 540,000 rials (54,000 tomans), between the common 20,000,
+#:   50,000 and 100,000 toman charge cards;
+#: * a call-centre contact costs 100,000 rials and a referral bonus 500,000 rials.
+#:
+#: Amounts keep two decimals, as in every locale; the Persian notebooks show whole rials.
+MONEY_SCALE = 50_000.0
