@@ -150,3 +150,14 @@ def test_checks_refuse_what_they_cannot_use(fitted):
         diagnostics.repeat_histogram(bg, cal["frequency"], cal["T"], max_x=0)
     with pytest.raises(ValueError, match="frequency_holdout"):
         diagnostics.conditional_expectations(bg, cal)
+
+
+def test_tracking_converts_ages_to_the_models_time_unit(log):
+    """Purchases counted per day, time measured in weeks: the same forecast as in days."""
+    cal_w = clv.summarize_transactions(log, end=CAL_END, freq="D", unit="W")
+    cal_d = clv.summarize_transactions(log, end=CAL_END, freq="D")
+    in_weeks = clv.BetaGeo(cal_w["frequency"], cal_w["recency"], cal_w["T"]).fit()
+    in_days = clv.BetaGeo(cal_d["frequency"], cal_d["recency"], cal_d["T"]).fit()
+    a = diagnostics.tracking(in_weeks, log, calibration_end=CAL_END, end=END, freq="D")
+    b = diagnostics.tracking(in_days, log, calibration_end=CAL_END, end=END, freq="D")
+    np.testing.assert_allclose(a["model_cumulative"], b["model_cumulative"], rtol=1e-4)

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._validation import check_frame_columns, check_rfm
+from .._validation import FREQ_DAYS, check_frame_columns, check_rfm
 from ._base import TransactionResults
 from .beta_geo import BetaGeoResults
 from .gompertz_nbd import GompertzNBDResults
@@ -186,7 +186,9 @@ def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
     customer_col, time_col : str
         Column names.
     freq : {"D", "W", "M"}, default="W"
-        The period of the summary the model was fitted on.
+        The period in which purchases are counted (as ``freq`` of the summary the model
+        was fitted on); a model that records another time unit (``unit=``) gets the
+        ages converted to it.
     ax : matplotlib Axes, optional
         Draw the cumulative curves there.
 
@@ -231,7 +233,9 @@ def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
     # model: sum over cohorts of size n_f of n_f * E[X(p - f)] at the end of period p
     firsts, sizes = np.unique(first[first <= cal_p], return_counts=True)
     age = periods[:, None] - firsts[None, :]
-    cum_new = np.asarray(res.expected_purchases_new_customer(np.maximum(age, 0)))
+    # ages are counted in periods of ``freq``; the model may measure time in another unit
+    scale = FREQ_DAYS[freq] / FREQ_DAYS[res.unit] if res.unit else 1.0
+    cum_new = np.asarray(res.expected_purchases_new_customer(np.maximum(age, 0) * scale))
     model_cum = (np.where(age > 0, cum_new, 0.0) * sizes[None, :]).sum(axis=1)
     index = pd.PeriodIndex.from_ordinals(periods, freq=pcode).start_time
     out = pd.DataFrame({"actual": actual, "model": np.diff(model_cum, prepend=0.0),
