@@ -177,3 +177,56 @@ def test_setup_sh_stamps_and_registers_kernel():
     assert "--sys-prefix" in text and "--name" in text
     assert "Python (crmlab)" in text
     assert "--no-deps -e ." in text
+
+
+def _lab_env(repo: Path, **env: str) -> tuple[list[str], str]:
+    """lab.sh's jupyter arguments and the JUPYTER_CONFIG_PATH it ran with."""
+    log = repo.parent / "env.log"
+    _write_exe(repo / ".venv/bin/jupyter",
+               f'echo "jupyter $*" >> {repo.parent / "calls.log"}\n'
+               f'echo "${{JUPYTER_CONFIG_PATH:-}}" > {log}\n')
+    result = _run(repo, "scripts/lab.sh", **env)
+    assert result.returncode == 0, result.stderr
+    return _jupyter_args(repo), log.read_text(encoding="utf-8").strip()
+
+
+def test_lab_opens_the_students_first_notebook_without_instructor_tools(sandbox):
+    args, config_path = _lab_env(sandbox)
+    assert "--ServerApp.default_url=/lab/tree/00_start_here.ipynb" in args
+    assert config_path.split(":")[0] == str(sandbox / "jupyter/student")
+
+
+def test_lab_in_persian_opens_the_first_persian_notebook(sandbox):
+    (sandbox / "notebooks/fa").mkdir()
+    for name in ("12_b.ipynb", "11_a.ipynb"):
+        (sandbox / "notebooks/fa" / name).write_text("{}", encoding="utf-8")
+    args, _ = _lab_env(sandbox, CRMLAB_LANG="fa")
+    assert "--ServerApp.default_url=/lab/tree/fa/11_a.ipynb" in args
+
+
+def test_lab_for_the_instructor_keeps_everything(sandbox):
+    _, config_path = _lab_env(sandbox, CRMLAB_ROLE="instructor", JUPYTER_CONFIG_PATH="")
+    assert config_path == ""
+
+
+@pytest.mark.parametrize(("var", "value"), [("CRMLAB_LANG", "de"), ("CRMLAB_ROLE", "admin")])
+def test_lab_refuses_an_unknown_language_or_role(sandbox, var, value):
+    result = _run(sandbox, "scripts/lab.sh", **{var: value})
+    assert result.returncode == 2 and value in result.stderr
+    assert not [c for c in _calls(sandbox) if c.startswith("jupyter ")]
+
+
+def test_student_profile_disables_what_is_installed():
+    """The ids in jupyter/student must be the installed extensions' ids, or nothing hides."""
+    jupyter = ROOT / ".venv/bin/jupyter"
+    if not jupyter.exists():
+        pytest.skip("no .venv")
+    env = dict(os.environ, JUPYTER_CONFIG_PATH=str(ROOT / "jupyter/student"))
+    out = subprocess.run([str(jupyter), "labextension", "list"], env=env,
+                         capture_output=True, text=True, timeout=120).stdout
+    out += subprocess.run([str(jupyter), "labextension", "list"], env=env,
+                          capture_output=True, text=True, timeout=120).stderr
+    assert "@jupyter/nbgrader" in out
+    disabled = out.split("Disabled extensions:")[-1]
+    assert "@jupyter/nbgrader" in disabled
+    assert "@jupyterlab/apputils-extension:announcements" in disabled
