@@ -296,3 +296,26 @@ def test_notebook_runs_in_jupyterlab(page, lab, notebook, slider):
     _shot(cell, f"{stem}-05-widget-after")
     assert cell.evaluate(shown_js) != before, f"{notebook}: moving {slider!r} changed nothing"
     assert not _errors_in_page(page), f"{notebook}: moving {slider!r} raised"
+
+
+def test_persian_notebook_reads_right_to_left(page, lab):
+    """A Persian notebook as a student opens it: prose laid out right to left, in Persian
+    letters, and every stored figure drawn (no broken image)."""
+    persian = sorted((NOTEBOOKS / "fa").glob("[0-9][0-9]_*.ipynb"))
+    assert persian, "no Persian notebook in notebooks/fa/"
+    notebook = f"fa/{persian[0].name}"
+    page.goto(f"{lab['url']}/lab/tree/{notebook}?reset&token={lab['token']}")
+    page.locator(f"{NB} .jp-MarkdownCell").first.wait_for(state="visible")
+    prose = page.locator(f"{NB} .jp-RenderedMarkdown [dir='rtl']")
+    prose.first.wait_for(state="attached")
+    directions = prose.evaluate_all("els => els.map(e => getComputedStyle(e).direction)")
+    assert directions and set(directions) == {"rtl"}, directions
+    text = prose.first.inner_text()
+    assert re.search("[\u0600-\u06ff]", text), text[:200]
+    assert not re.search("[\u064a\u0643]", " ".join(prose.all_inner_texts()))  # ي ك
+    images = page.locator(f"{NB} .jp-OutputArea-output img")
+    assert images.count() > 0, f"{notebook}: no stored figure rendered"
+    broken = images.evaluate_all(
+        "els => els.filter(e => !(e.complete && e.naturalWidth > 0)).length")
+    assert broken == 0, f"{notebook}: {broken} broken figure(s)"
+    _shot(page, f"{Path(notebook).stem}-fa-top")
