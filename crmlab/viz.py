@@ -638,11 +638,6 @@ def missing_glyphs(text: str, families=None) -> list[str]:
     return out
 
 
-#: Okabe and Ito's colour-blind-safe palette (no red/green pair), for figures whose
-#: colours carry meaning.
-PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9",
-                            "#D55E00", "#F0E442", "#000000")
-
 #: Arabic-script letters that join only to the letter before them, never to the next.
 _RIGHT_JOINING = set("اآأإٱدذرزژوؤةۀ")
 

@@ -452,7 +452,7 @@ def test_campaigns_and_the_loyalty_programme_change_no_purchase_or_churn():
 
 def test_presets_and_money():
     documented("| `classroom` | 5,000 | 2023–2025 |")
-    documented("one model unit is 10,000 tomans")
+    documented("one model unit is 50,000 rials")
     from crmlab.world.config import PRESETS
 
     rows = {"tiny": (500, "2024-01-01", "2024-12-31"),
@@ -465,7 +465,9 @@ def test_presets_and_money():
         assert (cfg.n_customers, cfg.start, cfg.end) == (n, start, end)
     us = crm.make_world("tiny", seed=1).tariffs["monthly_fee"].to_numpy()
     ir = crm.make_world("tiny", seed=1, locale="fa_IR").tariffs["monthly_fee"].to_numpy()
-    assert np.allclose(ir, 10_000 * us)
+    from crmlab.world.locales import fa_IR
+
+    assert np.allclose(ir, fa_IR.MONEY_SCALE * us)
 
 
 def test_interactions_hold_every_touchpoint(w):

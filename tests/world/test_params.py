@@ -17,6 +17,7 @@ from crmlab.world import params as P
 from crmlab.world import truth_params as TP
 from crmlab.world.config import WorldConfig
 from crmlab.world.labels import MONTHS, SEGMENTS, SPAN
+from crmlab.world.locales import fa_IR
 from crmlab.world.schema import TABLE_DOCS
 
 ODD = WorldConfig(
@@ -115,7 +116,7 @@ def test_groups_take_dicts_by_key_and_replace():
 def test_truth_params_keeps_the_segment_table_first():
     w = crm.make_world("tiny", seed=3, locale="fa_IR")
     table = w.truth.params
-    legacy = P.segment_params(10_000.0)
+    legacy = P.segment_params(fa_IR.MONEY_SCALE)
     assert list(table.columns[:21]) == list(legacy.columns)
     pd.testing.assert_frame_equal(table.iloc[:, :21], legacy)
     assert table.loc["loyal_heavy", "bg_r"] == 2.0
@@ -132,7 +133,7 @@ def test_truth_params_records_every_coefficient():
     world_wide = table.iloc[:, 22:]
     assert (world_wide.nunique() == 1).all()  # constant down the segments
     row = table.iloc[0]
-    scale = 10_000.0  # fa_IR money
+    scale = fa_IR.MONEY_SCALE  # the world is Persian: money in rials
     assert row["churn_after_bad_complaint"] == 0.7
     assert row["churn_winback_delay_days_min"] == 3.0
     assert row["churn_winback_delay_days_max"] == 9.0
