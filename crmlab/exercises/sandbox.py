@@ -777,6 +777,16 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for name in _ETC:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+        args += ["--proc", "/proc", "--dev", "/dev",
+                 "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+                 "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
+                 "--size", str(16 * 2**20), "--tmpfs", "/run",
+                 "--perms", "1777", "--dir", "/run/lock",
+                 "--perms", "0755", "--dir", "/var", "--symlink", "/tmp", "/var/tmp",
+                 "--perms", "0755", "--dir", str(Path(HOME).parent),
+                 "--perms", "0700", "--size", size, "--tmpfs", HOME]
+        # Python and its packages after the tmpfs mounts: a virtual environment under
+        # /tmp (a CI checkout, say) must not be hidden by the sandbox's own empty /tmp
         made: set[str] = set()
         for root in _python_roots():
             # parents bwrap creates would be 0700: make them passable for the sandbox uid
@@ -785,15 +795,7 @@ class Sandbox:
                     made.add(str(parent))
                     args += ["--perms", "0755", "--dir", str(parent)]
             args += ["--ro-bind", root, root]
-        args += ["--proc", "/proc", "--dev", "/dev",
-                 "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-                 "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
-                 "--size", str(16 * 2**20), "--tmpfs", "/run",
-                 "--perms", "1777", "--dir", "/run/lock",
-                 "--perms", "0755", "--dir", "/var", "--symlink", "/tmp", "/var/tmp",
-                 "--perms", "0755", "--dir", str(Path(HOME).parent),
-                 "--perms", "0700", "--size", size, "--tmpfs", HOME,
-                 "--bind", str(self.kernel_dir_host), KERNEL_DIR,
+        args += ["--bind", str(self.kernel_dir_host), KERNEL_DIR,
                  "--chdir", "/", "--info-fd", str(info_fd),
                  "--", "/usr/bin/sh", "-c", "echo ready; exec /usr/bin/sleep infinity"]
         return args

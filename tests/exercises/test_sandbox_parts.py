@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import stat
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -295,3 +296,19 @@ def test_exports_for_canvas_and_moodle(make_course, tmp_path):
     with pytest.raises(ValueError, match="unknown export format"):
         report.export(course, "blackboard")
 
+
+
+def test_python_is_mounted_over_the_sandboxs_own_tmp(monkeypatch):
+    """A virtual environment under /tmp (a CI checkout) stays visible in the sandbox: its
+    read-only mount comes after the empty tmpfs on /tmp, which would otherwise hide it."""
+    from types import SimpleNamespace
+
+    root = "/tmp/ci.checkout/main/.venv/lib/python3.11/site-packages"
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [root])
+    fake = SimpleNamespace(run=SimpleNamespace(limits=sandbox.Limits()),
+                           kernel_dir_host=Path("/nowhere/kernel"))
+    args = sandbox.Sandbox._bwrap_args(fake, 3)
+    pairs = list(zip(args, args[1:], strict=False))
+    tmpfs = pairs.index(("--tmpfs", "/tmp"))
+    mount = max(i for i, (a, b) in enumerate(pairs) if a == "--ro-bind" and b == root)
+    assert mount > tmpfs
