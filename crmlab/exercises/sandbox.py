@@ -763,6 +763,19 @@ class Sandbox:
             self.init_pid = None
             raise RuntimeError(f"bubblewrap did not start a sandbox: {err[-300:]}")
 
+    @staticmethod
+    def _mount_roots(roots: list[str], made: set[str]) -> list[str]:
+        """bwrap arguments that mount ``roots`` read-only at their own paths."""
+        args: list[str] = []
+        for root in roots:
+            # parents bwrap creates would be 0700: make them passable for the sandbox uid
+            for parent in reversed(Path(root).parents[:-1] if Path(root).parents else []):
+                if str(parent) not in made:
+                    made.add(str(parent))
+                    args += ["--perms", "0755", "--dir", str(parent)]
+            args += ["--ro-bind", root, root]
+        return args
+
     def _bwrap_args(self, info_fd: int) -> list[str]:
         lim = self.run.limits
         size = str(lim.tmp_bytes)
@@ -777,6 +790,14 @@ class Sandbox:
                 args += ["--ro-bind", path, path]
         for name in _ETC:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+        # Python and its packages, read-only. A root under one of the sandbox's own tmpfs
+        # folders (a checkout under /tmp, say) is mounted after that tmpfs, which would
+        # otherwise hide it; every other root keeps its place before them.
+        tmpfs = ("/tmp", "/dev/shm", "/run", HOME)
+        roots = _python_roots()
+        hidden = [r for r in roots if any(r == t or r.startswith(t + "/") for t in tmpfs)]
+        made: set[str] = set()
+        args += self._mount_roots([r for r in roots if r not in hidden], made)
         args += ["--proc", "/proc", "--dev", "/dev",
                  "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
                  "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm",
@@ -785,16 +806,7 @@ class Sandbox:
                  "--perms", "0755", "--dir", "/var", "--symlink", "/tmp", "/var/tmp",
                  "--perms", "0755", "--dir", str(Path(HOME).parent),
                  "--perms", "0700", "--size", size, "--tmpfs", HOME]
-        # Python and its packages after the tmpfs mounts: a virtual environment under
-        # /tmp (a CI checkout, say) must not be hidden by the sandbox's own empty /tmp
-        made: set[str] = set()
-        for root in _python_roots():
-            # parents bwrap creates would be 0700: make them passable for the sandbox uid
-            for parent in reversed(Path(root).parents[:-1] if Path(root).parents else []):
-                if str(parent) not in made:
-                    made.add(str(parent))
-                    args += ["--perms", "0755", "--dir", str(parent)]
-            args += ["--ro-bind", root, root]
+        args += self._mount_roots(hidden, made)
         args += ["--bind", str(self.kernel_dir_host), KERNEL_DIR,
                  "--chdir", "/", "--info-fd", str(info_fd),
                  "--", "/usr/bin/sh", "-c", "echo ready; exec /usr/bin/sleep infinity"]

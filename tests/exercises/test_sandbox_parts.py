@@ -300,15 +300,21 @@ def test_exports_for_canvas_and_moodle(make_course, tmp_path):
 
 def test_python_is_mounted_over_the_sandboxs_own_tmp(monkeypatch):
     """A virtual environment under /tmp (a CI checkout) stays visible in the sandbox: its
-    read-only mount comes after the empty tmpfs on /tmp, which would otherwise hide it."""
+    read-only mount comes after the empty tmpfs on /tmp, which would otherwise hide it,
+    while Python elsewhere keeps its place before the tmpfs folders."""
     from types import SimpleNamespace
 
-    root = "/tmp/ci.checkout/main/.venv/lib/python3.11/site-packages"
-    monkeypatch.setattr(sandbox, "_python_roots", lambda: [root])
+    under_tmp = "/tmp/ci.checkout/main/.venv/lib/python3.11/site-packages"
+    elsewhere = "/opt/python3.11"
+    monkeypatch.setattr(sandbox, "_python_roots", lambda: [elsewhere, under_tmp])
     fake = SimpleNamespace(run=SimpleNamespace(limits=sandbox.Limits()),
-                           kernel_dir_host=Path("/nowhere/kernel"))
+                           kernel_dir_host=Path("/nowhere/kernel"),
+                           _mount_roots=sandbox.Sandbox._mount_roots)
     args = sandbox.Sandbox._bwrap_args(fake, 3)
     pairs = list(zip(args, args[1:], strict=False))
     tmpfs = pairs.index(("--tmpfs", "/tmp"))
-    mount = max(i for i, (a, b) in enumerate(pairs) if a == "--ro-bind" and b == root)
-    assert mount > tmpfs
+
+    def mount(root):
+        return max(i for i, (a, b) in enumerate(pairs) if a == "--ro-bind" and b == root)
+
+    assert mount(under_tmp) > tmpfs > mount(elsewhere)
