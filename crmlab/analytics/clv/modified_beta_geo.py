@@ -18,6 +18,7 @@ from scipy.special import digamma, expit, gammaln
 
 from ._base import TransactionModel, TransactionResults
 from ._bgnbd_numerics import expected_purchases_k
+from .beta_geo import BetaGeo
 
 __all__ = ["ModifiedBetaGeo", "ModifiedBetaGeoResults"]
 
@@ -103,11 +104,9 @@ class ModifiedBetaGeo(TransactionModel["ModifiedBetaGeoResults"]):
         return _mbgnbd_rows(params, self.frequency, self.recency, self.T, self._xu,
                             self._xinv)
 
-    def _default_start(self) -> np.ndarray:
-        return np.array([1.0, 1.0 / max(self._purchase_rate(), 1e-6), 1.0, 3.0])
-
-    def _alternative_start(self) -> np.ndarray:
-        return np.array([0.5, self._mean_T(), 0.5, 1.0])
+    # the same parameters as BG/NBD, so the same starting values
+    _default_start = BetaGeo._default_start
+    _alternative_start = BetaGeo._alternative_start
 
 
 class ModifiedBetaGeoResults(TransactionResults, model=ModifiedBetaGeo):
