@@ -82,3 +82,21 @@ def test_recorded_values_are_plain_and_checked():
         i18n.record(**{"not a name": 1})
     with pytest.raises(TypeError, match="a number, a date or text"):
         i18n.record(frame=pd.DataFrame())
+
+
+def test_a_message_key_lives_in_one_file(tmp_path, monkeypatch):
+    from crmlab.i18n import _catalog
+
+    (tmp_path / "common.csv").write_text("key,en,fa\nhello,Hello,سلام\n", encoding="utf-8")
+    (tmp_path / "01_x.csv").write_text("key,en,fa\nbye,Bye,بدرود\n", encoding="utf-8")
+    monkeypatch.setattr(_catalog, "MESSAGES_DIR", tmp_path)
+    monkeypatch.setattr(_catalog, "MESSAGES_CSV", tmp_path / "common.csv")
+    _catalog.messages.cache_clear()
+    try:
+        assert _catalog.lookup("bye", "fa") == "بدرود"  # a notebook's own file is read too
+        (tmp_path / "02_y.csv").write_text("key,en,fa\nhello,Hi,درود\n", encoding="utf-8")
+        _catalog.messages.cache_clear()
+        with pytest.raises(ValueError, match="'hello' is already defined in messages/common.csv"):
+            _catalog.messages()
+    finally:
+        _catalog.messages.cache_clear()

@@ -5,7 +5,7 @@ The course is written once and built in English (``notebooks/``) and Persian
 ``LANG``; its code is the same in both languages and takes every word a student sees in
 a figure, a table or a widget from here:
 
-* :func:`t` — an interface message (``messages.csv``) or a glossary term
+* :func:`t` — an interface message (``messages/*.csv``) or a glossary term
   (``glossary.csv``) in the notebook's language; Persian text that starts with a Latin
   word gets a right-to-left mark, so figures lay it out right to left;
 * :func:`number` and :func:`date` — numbers with Persian digits and separators, dates in
@@ -97,7 +97,7 @@ def t(key: str, *, lang: str | None = None, **fields: Any) -> str:
     Parameters
     ----------
     key : str
-        A key of ``messages.csv`` or, failing that, of ``glossary.csv``.
+        A key of ``messages/*.csv`` or, failing that, of ``glossary.csv``.
     lang : {"en", "fa"}, optional
         Overrides the current language.
     **fields

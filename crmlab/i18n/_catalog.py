@@ -14,7 +14,10 @@ from ._format import check_language
 
 HERE = Path(__file__).resolve().parent
 GLOSSARY_CSV = HERE / "glossary.csv"
-MESSAGES_CSV = HERE / "messages.csv"
+#: one CSV per notebook (``NN_name.csv``) plus ``common.csv``, so translators of
+#: different notebooks never edit the same file; a key may appear in only one of them
+MESSAGES_DIR = HERE / "messages"
+MESSAGES_CSV = MESSAGES_DIR / "common.csv"
 
 GLOSSARY_COLUMNS = ("key", "en", "fa", "en_definition", "fa_definition", "variants", "notes")
 MESSAGES_COLUMNS = ("key", "en", "fa")
@@ -67,11 +70,25 @@ def glossary_terms() -> dict[str, Term]:
     return out
 
 
+def message_files() -> list[Path]:
+    """The message files: ``common.csv`` first, then each notebook's, by name."""
+    return [MESSAGES_CSV, *sorted(p for p in MESSAGES_DIR.glob("*.csv") if p != MESSAGES_CSV)]
+
+
 @cache
 def messages() -> dict[str, dict[str, str]]:
-    """Every interface message by key: ``{"en": ..., "fa": ...}``."""
-    return {row["key"]: {"en": row["en"], "fa": row["fa"]}
-            for row in _read(MESSAGES_CSV, MESSAGES_COLUMNS)}
+    """Every interface message by key: ``{"en": ..., "fa": ...}``, from every message file."""
+    out: dict[str, dict[str, str]] = {}
+    where: dict[str, str] = {}
+    for path in message_files():
+        for row in _read(path, MESSAGES_COLUMNS):
+            key = row["key"]
+            if key in out:
+                raise ValueError(f"messages/{path.name}: key {key!r} is already defined in "
+                                 f"messages/{where[key]}; every key lives in one file")
+            out[key] = {"en": row["en"], "fa": row["fa"]}
+            where[key] = path.name
+    return out
 
 
 def lookup(key: str, lang: str) -> str:
@@ -88,7 +105,7 @@ def lookup(key: str, lang: str) -> str:
         near = difflib.get_close_matches(key, [*messages(), *glossary_terms()], n=3)
         raise KeyError(f"no message or glossary term {key!r}"
                        + (f"; did you mean {', '.join(near)}?" if near else "")
-                       + f" (add it to {MESSAGES_CSV.name})")
+                       + f" (add it to a file in {MESSAGES_DIR.name}/)")
     return text
 
 

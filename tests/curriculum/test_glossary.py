@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from crmlab import i18n
-from crmlab.i18n._catalog import GLOSSARY_CSV, MESSAGES_CSV, glossary_terms
+from crmlab.i18n._catalog import GLOSSARY_CSV, glossary_terms, message_files
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Arabic letters that look like Persian ones: Arabic yeh, alef maksura, kaf, teh marbuta
@@ -46,7 +46,7 @@ def _persian_text(path: Path) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.parametrize("path", [GLOSSARY_CSV, MESSAGES_CSV, *PERSIAN_SOURCES,
+@pytest.mark.parametrize("path", [GLOSSARY_CSV, *message_files(), *PERSIAN_SOURCES,
                                   *ROOT.glob("notebooks/fa/*.ipynb")],
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_persian_text_uses_persian_yeh_and_kaf(path):
