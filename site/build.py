@@ -23,7 +23,6 @@ and ``OUTDIR/index.html`` lets the reader choose a language.
 from __future__ import annotations
 
 import argparse
-import base64
 import copy
 import html
 import json

@@ -1,0 +1,116 @@
+"""The course website in a real browser: Debian's Chromium through Playwright.
+
+Opens the built site from disk (``file://``, as a student who unpacked it would),
+chooses each language on the root page, follows the navigation to a notebook and to
+the next page, and checks that every image loaded, that Persian pages are laid out right
+to left and English ones left to right, and that the offline search finds a page.
+Screenshots go to ``artifacts/screenshots/site-*.png`` (git-ignored) for a human to see.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+UI_TIMEOUT = 60  # seconds
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
+
+_BROKEN_IMAGES_JS = """() => [...document.images]
+    .filter(i => !i.complete || i.naturalWidth === 0)
+    .map(i => i.getAttribute('src').slice(0, 80))"""
+_DIRECTION_JS = "() => getComputedStyle(document.body).direction"
+
+
+@pytest.fixture(scope="module")
+def page(chromium_path):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright Python package is missing; run: bash scripts/setup.sh")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
+                                    args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": 1300, "height": 1000})
+            context.set_default_timeout(UI_TIMEOUT * 1000)
+            # the site must work offline: any request off this machine fails the test
+            requests: list[str] = []
+            context.on("request", lambda r: requests.append(r.url))
+            yield context.new_page(), requests
+        finally:
+            browser.close()
+
+
+def _shot(pg, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SCREENSHOTS / f"site-{name}.png"))
+
+
+def _check_page(pg, direction: str) -> None:
+    pg.wait_for_load_state("load")
+    broken = pg.evaluate(_BROKEN_IMAGES_JS)
+    assert not broken, f"{pg.url}: broken images {broken}"
+    assert pg.evaluate(_DIRECTION_JS) == direction, pg.url
+    assert pg.locator("html").get_attribute("dir") == ("rtl" if direction == "rtl" else None)
+
+
+@pytest.mark.parametrize(("lang", "label", "direction"),
+                         [("en", "English", "ltr"), ("fa", "فارسی", "rtl")])
+def test_front_page_notebook_and_navigation(site, page, lang, label, direction):
+    pg, requests = page
+    pg.goto((site / "index.html").as_uri())
+    pg.get_by_role("link", name=label).first.click()
+    pg.wait_for_url(f"**/{lang}/index.html")
+    _check_page(pg, direction)
+    assert pg.locator("html").get_attribute("lang") == lang
+    _shot(pg, f"{lang}-front")
+
+    # the first notebook in the sidebar's table of contents
+    link = pg.locator(".sidebar-tree a.reference.internal[href*='notebooks/']").first
+    title = link.inner_text().strip()
+    link.click()
+    pg.wait_for_url("**/notebooks/**.html")
+    _check_page(pg, direction)
+    assert title.split()[-1] in pg.locator("h1").first.inner_text()
+    assert pg.locator(".cell_output").count() > 0, f"{pg.url}: no stored output shown"
+    _shot(pg, f"{lang}-notebook")
+
+    # on to the next page, then back home through the sidebar's brand link
+    before = pg.url
+    pg.locator(".related-pages a.next-page").click()
+    pg.wait_for_function("(u) => location.href !== u", arg=before)
+    _check_page(pg, direction)
+    pg.locator("a.sidebar-brand").first.click()
+    pg.wait_for_url(f"**/{lang}/index.html")
+
+    outside = [u for u in requests if not u.startswith(("file://", "data:", "about:"))]
+    assert not outside, f"requests off this machine: {outside[:5]}"
+
+
+def test_a_notebook_page_with_figures_and_an_explorer(site, page):
+    pg, requests = page
+    pg.goto((site / "en" / "notebooks" / "03_customer_centricity_and_clv.html").as_uri())
+    _check_page(pg, "ltr")
+    assert pg.evaluate("document.images.length") >= 3
+    explorer = pg.locator(".crmlab-widget-static").first
+    explorer.scroll_into_view_if_needed()
+    assert explorer.locator("img").count() >= 1
+    explorer.screenshot(path=str(SCREENSHOTS / "site-en-explorer.png"))
+    outside = [u for u in requests if not u.startswith(("file://", "data:", "about:"))]
+    assert not outside, f"requests off this machine: {outside[:5]}"
+
+
+def test_offline_search_finds_a_notebook(site, page):
+    pg, _ = page
+    pg.goto((site / "en" / "search.html").as_uri() + "?q=segmentation")
+    results = pg.locator("#search-results li")
+    results.first.wait_for(state="visible")
+    hrefs = [results.nth(i).locator("a").first.get_attribute("href")
+             for i in range(results.count())]
+    assert any("04_segmentation_experiments" in h for h in hrefs), hrefs
