@@ -269,6 +269,21 @@ def root_index(out: Path, instructor: bool) -> None:
         encoding="utf-8")
 
 
+def run_sphinx(src: Path, out: Path, lang: str, doctrees: Path, *,
+               instructor: bool = False) -> None:
+    """Build one language's staged sources ``src`` into ``out`` with site/conf.py;
+    any Sphinx warning (a broken link, a missing anchor) fails the build."""
+    env = dict(os.environ, CRMLAB_SITE_LANG=lang,
+               CRMLAB_SITE_INSTRUCTOR="1" if instructor else "0")
+    cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-n", "-W", "--keep-going",
+           "-c", str(SITE), "-d", str(doctrees), str(src), str(out)]
+    result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
+    if result.returncode:
+        raise RuntimeError(f"site: the {lang} build failed (sphinx exit "
+                           f"{result.returncode}); its warnings are above")
+    (out / ".buildinfo").unlink(missing_ok=True)
+
+
 def build(out: Path, instructor: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="crmlab-site-") as tmp:
@@ -277,19 +292,10 @@ def build(out: Path, instructor: bool) -> None:
             stage(lang, src, instructor)
             if (out / lang).exists():
                 shutil.rmtree(out / lang)
-            env = dict(os.environ, CRMLAB_SITE_LANG=lang,
-                       CRMLAB_SITE_INSTRUCTOR="1" if instructor else "0")
-            cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-n", "-W",
-                   "--keep-going", "-c", str(SITE), "-d", str(Path(tmp) / "doctrees" / lang),
-                   str(src), str(out / lang)]
             print(f"site: building {lang} -> {out / lang}", flush=True)
-            result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
-            if result.returncode:
-                raise SystemExit(f"site: the {lang} build failed (sphinx exit "
-                                 f"{result.returncode}); its warnings are above")
+            run_sphinx(src, out / lang, lang, Path(tmp) / "doctrees" / lang,
+                       instructor=instructor)
         root_index(out, instructor)
-        for leftover in (out / "en" / ".buildinfo", out / "fa" / ".buildinfo"):
-            leftover.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -301,7 +307,10 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out.resolve()
     if re.fullmatch(r"/*", str(out)) or out == ROOT:
         raise SystemExit(f"site: refusing to build into {out}")
-    build(out, args.instructor)
+    try:
+        build(out, args.instructor)
+    except RuntimeError as err:
+        raise SystemExit(str(err)) from None
     print(f"site: done: {out / 'index.html'}")
     return 0
 
