@@ -15,7 +15,8 @@ already have (``../docs/reading.md#...``) resolve in the site without rewriting:
 
 The staged notebooks are copies: widget outputs are replaced there by their static
 fallback (the output's own ``text/html`` or image, or the saved state of the widget's
-HTML, image and output parts), so the site needs no widget JavaScript. Notebooks are
+HTML, image and output parts), so the site needs no widget JavaScript; code collapsed in
+JupyterLab (the claim cells) is folded behind a "show code" toggle. Notebooks are
 never executed. Sphinx (``site/conf.py``) then builds ``OUTDIR/en`` and ``OUTDIR/fa``,
 and ``OUTDIR/index.html`` lets the reader choose a language.
 """
@@ -175,6 +176,18 @@ def static_widgets(nb: dict, lang: str) -> dict:
     return nb
 
 
+def fold_collapsed_inputs(nb: dict) -> dict:
+    """Cells whose source is collapsed in JupyterLab (``jupyter.source_hidden``: the
+    claim cells) are folded on the site too, behind myst-nb's "show code" toggle."""
+    for cell in nb["cells"]:
+        meta = cell.get("metadata", {})
+        if cell["cell_type"] == "code" and meta.get("jupyter", {}).get("source_hidden"):
+            tags = meta.setdefault("tags", [])
+            if "hide-input" not in tags and "remove-input" not in tags:
+                tags.append("hide-input")
+    return nb
+
+
 # --- staging ---------------------------------------------------------------------------
 
 def _wrap_direction(text: str, page_lang: str, site_lang: str) -> str:
@@ -217,7 +230,8 @@ def stage(lang: str, src: Path, instructor: bool) -> None:
         target = src / nb_path.relative_to(ROOT)
         target.parent.mkdir(parents=True, exist_ok=True)
         nb = json.loads(nb_path.read_text(encoding="utf-8"))
-        target.write_text(json.dumps(static_widgets(nb, lang), ensure_ascii=False),
+        nb = fold_collapsed_inputs(static_widgets(nb, lang))
+        target.write_text(json.dumps(nb, ensure_ascii=False),
                           encoding="utf-8")
     reference = []
     (src / "docs").mkdir(parents=True, exist_ok=True)

@@ -41,6 +41,9 @@ nb_mime_priority_overrides = [
     ("html", "application/javascript", None),
 ]
 nb_merge_streams = True
+if LANG == "fa":  # the toggle of a folded (claim) cell
+    nb_code_prompt_show = "نمایش کد این خانه"
+    nb_code_prompt_hide = "پنهان کردن کد این خانه"
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "html_image"]
 myst_heading_anchors = 3
 myst_url_schemes = ["http", "https", "mailto"]

@@ -285,3 +285,16 @@ def test_site_sh_rejects_unknown_options():
                             capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert "--instructor" in result.stderr
+
+
+def test_collapsed_claim_cells_are_folded_on_the_site(site):
+    for lang, nb_path in (("en", NOTEBOOKS / "11_what_crm_is.ipynb"),
+                          ("fa", NOTEBOOKS / "fa" / "11_what_crm_is.ipynb")):
+        nb = json.loads(nb_path.read_text(encoding="utf-8"))
+        hidden = sum(c["cell_type"] == "code"
+                     and c["metadata"].get("jupyter", {}).get("source_hidden", False)
+                     for c in nb["cells"])
+        assert hidden, f"{nb_path.name} has no collapsed cell to check"
+        page = site / lang / nb_path.relative_to(ROOT).with_suffix(".html")
+        soup = _soup(page)
+        assert len(soup.select("details.hide.above-input")) == hidden, page
