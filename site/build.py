@@ -260,6 +260,8 @@ def stage(lang: str, src: Path, instructor: bool) -> None:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(other, target)
     (src / "glossary.md").write_text(_glossary_page(lang), encoding="utf-8")
+    if (SITE / "locale" / lang).is_dir():  # the theme's words Sphinx cannot translate
+        shutil.copytree(SITE / "locale" / lang, src / "_locale" / lang)
 
     def entry(p: Path) -> str:
         return p.relative_to(ROOT).with_suffix("").as_posix()

@@ -25,7 +25,8 @@ if INSTRUCTOR:
     html_title += " (مدرس)" if LANG == "fa" else " (instructor)"
 
 extensions = ["myst_nb", "sphinx.ext.mathjax"]
-exclude_patterns = ["**/.ipynb_checkpoints"]
+exclude_patterns = ["**/.ipynb_checkpoints", "_locale"]
+locale_dirs = ["_locale"]  # site/locale/, staged into the source folder (compiled there)
 suppress_warnings = [
     "myst.header",  # notebooks and docs start some sections at ### on purpose
     "misc.highlighting_failure",  # shell sessions and SQL with jinja in code fences

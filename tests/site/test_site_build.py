@@ -102,8 +102,10 @@ def test_persian_pages_are_right_to_left_in_persian(site):
     assert not wrong, f'pages without <html lang="fa" dir="rtl">: {wrong[:5]}'
     css = (site / "fa" / "index.html").read_text(encoding="utf-8")
     assert "crmlab-rtl.css" in css
-    # Sphinx's Persian interface strings (the search box)
+    # Sphinx's Persian interface strings (the search box), and the theme's from site/locale
     assert "جستجو" in css
+    page = next((site / "fa" / "notebooks" / "fa").glob("*.html")).read_text(encoding="utf-8")
+    assert "بازگشت به بالا" in page and "Back to top" not in page
 
 
 def test_english_pages_are_left_to_right_in_english(site):
