@@ -119,3 +119,24 @@ def test_offline_search_finds_pages(site, page, lang, query, expected):
     hrefs = [results.nth(i).locator("a").first.get_attribute("href")
              for i in range(results.count())]
     assert any(expected in h for h in hrefs), hrefs
+
+
+def test_persian_navigation_drawer_opens_from_the_right_on_a_phone(site, chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
+                                    args=CHROMIUM_ARGS)
+        try:
+            pg = browser.new_page(viewport={"width": 480, "height": 800})
+            pg.goto((site / "fa" / "index.html").as_uri())
+            drawer = pg.locator(".sidebar-drawer")
+            assert drawer.bounding_box()["x"] >= 480  # closed: off screen on the right
+            pg.locator("label.nav-overlay-icon").first.click()
+            pg.wait_for_function("() => { const r = document.querySelector('.sidebar-drawer')"
+                                 ".getBoundingClientRect(); return Math.abs(r.right - 480) < 2; }")
+            _shot(pg, "fa-phone-navigation")
+            pg.locator(".sidebar-drawer a.reference.internal[href*='notebooks/']").first.click()
+            pg.wait_for_url("**/notebooks/**.html")
+        finally:
+            browser.close()
