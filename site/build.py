@@ -35,6 +35,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+__all__ = ["build", "fold_collapsed_inputs", "is_persian", "main", "notebooks_for",
+           "root_index", "run_sphinx", "stage", "static_widgets"]
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
 NOTEBOOKS = ROOT / "notebooks"
