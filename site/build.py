@@ -309,11 +309,15 @@ def build(out: Path, instructor: bool) -> None:
         for lang in ("en", "fa"):
             src = Path(tmp) / "src" / lang
             stage(lang, src, instructor)
+            print(f"site: building {lang} -> {out / lang}", flush=True)
+            # built beside the temporary sources, since myst-nb writes its
+            # jupyter_execute/ folder next to the output; then moved into place
+            html_dir = Path(tmp) / "html" / lang
+            run_sphinx(src, html_dir, lang, Path(tmp) / "doctrees" / lang,
+                       instructor=instructor)
             if (out / lang).exists():
                 shutil.rmtree(out / lang)
-            print(f"site: building {lang} -> {out / lang}", flush=True)
-            run_sphinx(src, out / lang, lang, Path(tmp) / "doctrees" / lang,
-                       instructor=instructor)
+            shutil.move(html_dir, out / lang)
         root_index(out, instructor)
 
 

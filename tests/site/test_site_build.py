@@ -59,6 +59,10 @@ def test_root_index_offers_both_languages(site):
     assert (site / "en" / "index.html").is_file() and (site / "fa" / "index.html").is_file()
 
 
+def test_the_output_folder_holds_only_the_site(site):
+    assert sorted(p.name for p in site.iterdir()) == ["en", "fa", "index.html"]
+
+
 def test_a_page_for_every_english_notebook_and_primer(site):
     notebooks = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted((NOTEBOOKS / "primers").glob("*.ipynb"))
     assert len(notebooks) >= 10
