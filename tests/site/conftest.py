@@ -55,3 +55,26 @@ def chromium_path() -> str:
         pytest.fail("Debian's chromium is not on the PATH (apt-get install chromium; it is "
                     "listed in scripts/apt-packages.txt); the site's browser test needs it")
     return chromium
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path):
+    """A headless Chromium for one test module; each test opens its own context.
+
+    Module scope, as in tests/browser/: Playwright's sync API allows one instance per
+    process at a time, and pytest closes a module's fixtures before the next module runs.
+    """
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the playwright Python package is missing; run: bash scripts/setup.sh")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -16,8 +16,6 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 UI_TIMEOUT = 60  # seconds
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
@@ -29,23 +27,16 @@ _DIRECTION_JS = "() => getComputedStyle(document.body).direction"
 
 
 @pytest.fixture(scope="module")
-def page(chromium_path):
+def page(browser):
+    context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    context.set_default_timeout(UI_TIMEOUT * 1000)
+    # the site must work offline: any request off this machine fails the test
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
     try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the playwright Python package is missing; run: bash scripts/setup.sh")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
-                                    args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(viewport={"width": 1300, "height": 1000})
-            context.set_default_timeout(UI_TIMEOUT * 1000)
-            # the site must work offline: any request off this machine fails the test
-            requests: list[str] = []
-            context.on("request", lambda r: requests.append(r.url))
-            yield context.new_page(), requests
-        finally:
-            browser.close()
+        yield context.new_page(), requests
+    finally:
+        context.close()
 
 
 def _shot(pg, name: str) -> None:
@@ -121,22 +112,19 @@ def test_offline_search_finds_pages(site, page, lang, query, expected):
     assert any(expected in h for h in hrefs), hrefs
 
 
-def test_persian_navigation_drawer_opens_from_the_right_on_a_phone(site, chromium_path):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
-                                    args=CHROMIUM_ARGS)
-        try:
-            pg = browser.new_page(viewport={"width": 480, "height": 800})
-            pg.goto((site / "fa" / "index.html").as_uri())
-            drawer = pg.locator(".sidebar-drawer")
-            assert drawer.bounding_box()["x"] >= 480  # closed: off screen on the right
-            pg.locator("label.nav-overlay-icon").first.click()
-            pg.wait_for_function("() => { const r = document.querySelector('.sidebar-drawer')"
-                                 ".getBoundingClientRect(); return Math.abs(r.right - 480) < 2; }")
-            _shot(pg, "fa-phone-navigation")
-            pg.locator(".sidebar-drawer a.reference.internal[href*='notebooks/']").first.click()
-            pg.wait_for_url("**/notebooks/**.html")
-        finally:
-            browser.close()
+def test_persian_navigation_drawer_opens_from_the_right_on_a_phone(site, browser):
+    context = browser.new_context(viewport={"width": 480, "height": 800})
+    context.set_default_timeout(UI_TIMEOUT * 1000)
+    try:
+        pg = context.new_page()
+        pg.goto((site / "fa" / "index.html").as_uri())
+        drawer = pg.locator(".sidebar-drawer")
+        assert drawer.bounding_box()["x"] >= 480  # closed: off screen on the right
+        pg.locator("label.nav-overlay-icon").first.click()
+        pg.wait_for_function("() => { const r = document.querySelector('.sidebar-drawer')"
+                             ".getBoundingClientRect(); return Math.abs(r.right - 480) < 2; }")
+        _shot(pg, "fa-phone-navigation")
+        pg.locator(".sidebar-drawer a.reference.internal[href*='notebooks/']").first.click()
+        pg.wait_for_url("**/notebooks/**.html")
+    finally:
+        context.close()

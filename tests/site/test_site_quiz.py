@@ -96,22 +96,18 @@ def test_quiz_renders_statically_with_answers_folded(quiz_pages, lang):
         assert 'dir="rtl"' in text[:300]
 
 
-def test_quiz_answer_is_hidden_until_opened_in_chromium(quiz_pages, chromium_path):
-    from playwright.sync_api import sync_playwright
-
+def test_quiz_answer_is_hidden_until_opened_in_chromium(quiz_pages, browser):
     why = QUESTIONS["en"][3]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu"])
-        try:
-            pg = browser.new_page()
-            pg.goto(quiz_pages["en"].as_uri())
-            answer = pg.get_by_text(why)
-            assert not answer.is_visible()
-            pg.locator("details.crmlab-quiz-answer summary").first.click()
-            assert answer.is_visible()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        pg = context.new_page()
+        pg.goto(quiz_pages["en"].as_uri())
+        answer = pg.get_by_text(why)
+        assert not answer.is_visible()
+        pg.locator("details.crmlab-quiz-answer summary").first.click()
+        assert answer.is_visible()
+    finally:
+        context.close()
 
 
 def test_every_quiz_cell_of_the_course_is_on_the_site(site):
