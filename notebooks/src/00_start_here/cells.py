@@ -157,6 +157,31 @@ own = pd.read_csv(io.StringIO(csv_text), parse_dates=["timestamp"])
                                 first=("timestamp", "min"), last=("timestamp", "max"))
  .rename(columns=lambda c: i18n.t(f"nb00_col_{c}")))
 # %% md try_it
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+causes_left = causes.drop("none")
+cause_options = ["dropout", "dissatisfied_complainer", "dissatisfied_silent"]
+Quiz([
+    Choice(i18n.t("nb00_q_unrecorded"),
+           options=[i18n.t("nb00_plan_prepaid"), i18n.t("nb00_plan_postpaid")], answer=0,
+           explain=i18n.t("nb00_q_unrecorded_why")),
+    Number(i18n.t("nb00_q_left"), answer=left_share * 100, tolerance=1.0,
+           explain=i18n.t("nb00_q_left_why", share=i18n.number(left_share, ".1%"))),
+    Choice(i18n.t("nb00_q_cause"), options=[i18n.t(f"nb00_cause_{c}") for c in cause_options],
+           answer=cause_options.index(causes_left.idxmax()),
+           explain=i18n.t("nb00_q_cause_why",
+                          share=i18n.number(causes_left.max() / causes_left.sum(), ".0%"))),
+    Choice(i18n.t("nb00_q_seed"), options=[i18n.t("nb00_q_seed_a"), i18n.t("nb00_q_seed_b"),
+                                           i18n.t("nb00_q_seed_c")],
+           answer=0, explain=i18n.t("nb00_q_seed_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers are what the prose says: prepaid leaving is unrecorded, most leavers
+# drop out, and the same seed gives the same data
+assert causes_left.idxmax() == "dropout" and set(causes_left[causes_left > 0].index) <= set(cause_options)
+assert 0.4 < left_share < 0.5 and a.transactions.equals(b.transactions)
 # %% md glossary
 # %% md further
 # %% code values tags=values
