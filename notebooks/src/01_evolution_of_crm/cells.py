@@ -250,6 +250,30 @@ from crmlab.widgets.linkage import linkage_explorer
 # the explorer's labels are in the notebook's language (i18n.set_language above)
 linkage_explorer(records, truth, pairs=pairs, threshold=threshold)
 # %% md takeaways
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+systems = ["sales", "service", "billing", "web"]
+Quiz([
+    Choice(i18n.t("nb01_q_generation"), options=[i18n.t(f"nb01_gen_{i}") for i in range(1, 6)],
+           answer=1, explain=i18n.t("nb01_q_generation_why")),
+    Number(i18n.t("nb01_q_recall", threshold=i18n.number(threshold, "g")),
+           answer=score.recall * 100, tolerance=0.5,
+           explain=i18n.t("nb01_q_recall_why", recall=i18n.number(score.recall, ".1%"),
+                          precision=i18n.number(score.precision, ".1%"))),
+    Choice(i18n.t("nb01_q_raise"), options=[i18n.t(f"nb01_q_raise_{k}") for k in "abc"],
+           answer=0, explain=i18n.t("nb01_q_raise_why")),
+    Choice(i18n.t("nb01_q_piece"), options=[i18n.t(f"system_{s}") for s in systems],
+           answer=systems.index(pieces.index[0]),
+           explain=i18n.t("nb01_q_piece_why", n=int(pieces.iloc[0]))),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers: the second generation sought one view of every interaction; a
+# higher threshold trades recall for precision; the lone piece is most often web
+assert "2" in i18n.t("nb01_gen_2", lang="en") and pieces.index[0] in systems
+assert sweep["precision"].iloc[-1] > sweep["precision"].iloc[0] and \
+    sweep["recall"].iloc[-1] < sweep["recall"].iloc[0]
 # %% md glossary
 # %% md further
 # %% code values tags=values
