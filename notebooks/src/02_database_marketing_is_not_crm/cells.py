@@ -326,6 +326,31 @@ assert propensity[top & spending["member"].to_numpy()].mean() > \
 assert within.attrs["adjusted_gap"] < 0.25 * naive                   # a small fraction
 assert not viz.figure_text_problems(fig)
 # %% md takeaways
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+buildable = POLICIES[:4]
+best_rate = table.loc[buildable, "response_rate"].idxmax()
+Quiz([
+    Choice(i18n.t("nb02_q_rate"), options=[policy_names[p] for p in buildable],
+           answer=buildable.index(best_rate),
+           explain=i18n.t("nb02_q_rate_why", profit=money(table.loc[best_rate, "incremental_profit"]),
+                          currency=currency)),
+    Choice(i18n.t("nb02_q_worth"), options=[kind_names[k] for k in KINDS], answer=1,
+           explain=i18n.t("nb02_q_worth_why")),
+    Number(i18n.t("nb02_q_before"), answer=gap.loc["before members joined", "gap_share"] * 100,
+           tolerance=1.0,
+           explain=i18n.t("nb02_q_before_why",
+                          share=i18n.number(gap.loc["before members joined", "gap_share"], ".0%"))),
+    Choice(i18n.t("nb02_q_gap"), options=[i18n.t(f"nb02_q_gap_{k}") for k in "abc"], answer=0,
+           explain=i18n.t("nb02_q_gap_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers: the best response rate belongs to a list that loses money; members
+# spent more before joining than non-members did
+assert best_rate == "response model" and table.loc[best_rate, "incremental_profit"] < 0
+assert gap.loc["before members joined", "gap_share"] > 0.3
 # %% md glossary
 # %% md further
 # %% code values tags=values
