@@ -223,3 +223,47 @@ def test_covariate_errors_name_the_problem():
         clv.ParetoNBD(f, rec, T, purchase_covariates=X.rename(index={"c": "a"}))
     with pytest.raises(ValueError, match="has no dropout covariates"):
         clv.ParetoNBD.from_params(**PNBD).p_alive(1, 2, 3, dropout_covariates=X.iloc[:1])
+
+
+# -- value measures with covariates ------------------------------------------------------------
+@pytest.mark.parametrize("cls", [clv.ParetoNBD, clv.BetaGeo])
+def test_clv_and_dert_use_each_customers_parameters(cls):
+    base = PNBD if cls is clv.ParetoNBD else BGNBD
+    coefs = {"purchase:income": 0.4, "dropout:tenure": -0.3}
+    res = cls.from_params(**base, **coefs)
+    data = pd.DataFrame({"frequency": [0.0, 3.0, 3.0], "recency": [0.0, 20.0, 20.0],
+                         "T": [40.0, 40.0, 40.0]}, index=["a", "b", "c"])
+    X = pd.DataFrame({"income": [0.5, -1.0, 1.0]}, index=data.index)
+    Z = pd.DataFrame({"tenure": [1.0, 0.0, 2.0]}, index=data.index)
+    value = clv.customer_lifetime_value(res, 10.0, data, horizon=8, discount_rate=0.01,
+                                        purchase_covariates=X, dropout_covariates=Z)
+    delta = np.log(1.15) / 52
+    dert = clv.discounted_expected_transactions(res, data["frequency"], data["recency"],
+                                                data["T"], discount_rate=delta,
+                                                purchase_covariates=X, dropout_covariates=Z)
+    for i, cid in enumerate(data.index):
+        own = dict(base)
+        own["alpha"] *= np.exp(-0.4 * X.iloc[i, 0])
+        if cls is clv.ParetoNBD:
+            own["beta"] *= np.exp(0.3 * Z.iloc[i, 0])
+        else:
+            own["a"] *= np.exp(-0.3 * Z.iloc[i, 0])
+            own["b"] *= np.exp(-0.3 * Z.iloc[i, 0])
+        one = cls.from_params(**own)
+        row = data.iloc[[i]]
+        assert value[cid] == pytest.approx(
+            clv.customer_lifetime_value(one, 10.0, row, horizon=8, discount_rate=0.01).iloc[0],
+            rel=1e-9)
+        assert dert[cid] == pytest.approx(float(clv.discounted_expected_transactions(
+            one, row["frequency"], row["recency"], row["T"], discount_rate=delta).iloc[0]),
+            rel=1e-9)
+    assert value["c"] > value["b"]   # same history, more income: more purchases
+
+
+def test_uncertainty_and_diagnostics_refuse_covariate_models(pnbd_fit, pnbd_world):
+    from crmlab.analytics.clv import diagnostics, uncertainty
+    d = pnbd_world[0]
+    with pytest.raises(ValueError, match="not available for a model with covariates"):
+        uncertainty.parameter_draws(pnbd_fit, 5)
+    with pytest.raises(ValueError, match="not available for a model with covariates"):
+        diagnostics.repeat_histogram(pnbd_fit, d["frequency"], d["T"])

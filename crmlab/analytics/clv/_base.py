@@ -940,13 +940,14 @@ class TransactionResults(LikelihoodResults):
 
         ``given`` maps processes to the covariates passed to the prediction (or None);
         without them, a fitted model looks the customers up by ``index`` among those it
-        was fitted on.
+        was fitted on. ``shape`` is the customers' arrays' shape: ``(n,)``, or ``(n, 1)``
+        for customers down a column against horizons along a row.
         """
         if not self._unconstrained and all(v is None for v in given.values()):
             yield
             return
         n = int(np.prod(shape))
-        if len(shape) > 1:
+        if len(shape) > 1 and shape[1:] != (1,):
             raise ValueError(f"with covariates, predict for a one-dimensional set of "
                              f"customers; got arrays of shape {shape}")
         stored = self.model.covariates if self.model is not None else {}
