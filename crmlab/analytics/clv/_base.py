@@ -919,7 +919,7 @@ class TransactionResults(LikelihoodResults):
     # -- covariates ---------------------------------------------------------------------
     #: While a prediction runs: each customer's linear predictor per process (shaped like
     #: the customers' arrays); empty for a model without covariates.
-    _eta: dict[str, np.ndarray] = {}  # noqa: RUF012 (replaced per instance, never mutated)
+    _eta: dict[str, np.ndarray] = {}  # replaced per instance, never mutated
 
     @property
     def has_covariates(self) -> bool:

@@ -127,13 +127,28 @@ class BetaGeo(TransactionModel["BetaGeoResults"]):
         (:func:`~crmlab.analytics.clv.summarize_transactions`); given with such columns,
         it must agree. The results remember it, and refuse data in another unit.
         Series arguments are paired by index, not by position.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        Time-invariant covariates of the purchase and the dropout process: one numeric
+        column per covariate, one row per customer, matched by index to ``frequency``
+        (by position when the histories are arrays). Each customer then has
+        ``alpha_i = alpha exp(-g_purchase . x_i)``, ``a_i = a exp(g_dropout . z_i)`` and
+        ``b_i = b exp(g_dropout . z_i)``, following CLVTools' BG/NBD with static
+        covariates (Bachmann, Meierer & Näf 2021; ``bgnbd_staticcov_alpha_i``, ``_a_i``,
+        ``_b_i`` in its ``src/bgnbd_staticcov.cpp``): a positive purchase coefficient
+        raises the purchase rate; a dropout coefficient keeps the mean dropout
+        probability ``a / (a + b)`` and changes its spread. The coefficients are
+        parameters named ``purchase:<column>`` and ``dropout:<column>``, estimated as any
+        real number.
 
     Notes
     -----
     The data are reduced to their unique ``(frequency, recency, T)`` rows with counts,
     so the cost of a fit depends on the number of distinct rows, not on customers.
     ``fit()`` returns a :class:`BetaGeoResults`; ``BetaGeo.from_params(r=..., alpha=...,
-    a=..., b=...)`` builds one from known parameters.
+    a=..., b=...)`` builds one from known parameters (add ``**{"purchase:income": g}``
+    for a model with covariates). With covariates, predictions use each customer's own
+    ``alpha_i, a_i, b_i``; expected purchases then come from
+    :func:`~crmlab.analytics.clv._bgnbd_numerics.expected_purchases_k_rows`.
 
     Examples
     --------
@@ -148,6 +163,14 @@ class BetaGeo(TransactionModel["BetaGeoResults"]):
     ['r', 'alpha', 'a', 'b']
     >>> bg.params.round(2).to_dict()  # doctest: +SKIP
     {'r': 0.25, 'alpha': 4.0, 'a': 0.8, 'b': 2.5}
+
+    With a covariate on the purchase process (customers matched by index):
+
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"income": np.random.default_rng(0).normal(size=2000)})
+    >>> cov = clv.BetaGeo(d["frequency"], d["recency"], d["T"], purchase_covariates=X)
+    >>> cov.param_names
+    ('r', 'alpha', 'a', 'b', 'purchase:income')
     """
 
     param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
