@@ -18,7 +18,8 @@ import numpy as np
 from scipy.special import logsumexp
 
 __all__ = ["GL_NODES", "GL_WEIGHTS", "LOG_GL_WEIGHTS", "hyp_series", "hyp_series_block",
-           "hyp_series_rows", "log_G", "log_I_quadrature", "pnbd_log_integral"]
+           "hyp_series_rows", "log_G", "log_I_quadrature", "log_I_quadrature_rows",
+           "pnbd_log_integral"]
 
 GL_NODES, GL_WEIGHTS = np.polynomial.legendre.leggauss(32)
 LOG_GL_WEIGHTS = np.log(GL_WEIGHTS)
@@ -201,6 +202,58 @@ def log_I_quadrature(A: float | np.ndarray, B: float | np.ndarray, P: np.ndarray
     return logI, g
 
 
+def log_I_quadrature_rows(A: np.ndarray, B: np.ndarray, P: np.ndarray, Q: np.ndarray,
+                          t0: np.ndarray, t1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`log_I_quadrature` with one ``(A, B)`` pair per row, in fewer passes.
+
+    The same 32-point rule on the same range; the log-sum-exp keeps its exponentials
+    for the weights of the gradient, and ``1 / (A + u)`` is ``e^-y / (1 + d e^-y)``,
+    so each node costs three transcendental functions instead of five.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> A, B = np.array([40.0, 3.0]), np.array([2.0, 1.0])
+    >>> P, Q, t0, t1 = np.array([2.5, 1.6]), np.array([1.6, 4.0]), np.zeros(2), np.full(2, 30.0)
+    >>> a, b = log_I_quadrature_rows(A, B, P, Q, t0, t1)
+    >>> c = [log_I_quadrature(A[i], B[i], P[i:i+1], Q[i:i+1], t0[i:i+1], t1[i:i+1])
+    ...      for i in range(2)]
+    >>> bool(np.allclose(a, [v[0][0] for v in c], rtol=1e-13))
+    True
+    >>> bool(np.allclose(b, np.vstack([v[1] for v in c]), rtol=1e-12))
+    True
+    """
+    d = (A - B)[:, None]
+    y0 = np.log(B + t0)
+    y1 = np.log(B + t1)
+    slope0 = 1 - Q - P / (1 + (A - B) * np.exp(-y0))
+    with np.errstate(divide="ignore"):
+        reach = np.where(slope0 < 0, 60.0 / np.abs(slope0), np.inf)
+    y1 = np.minimum(y1, y0 + reach)
+    half = (y1 - y0) / 2
+    y = (y0 + half)[:, None] + half[:, None] * GL_NODES
+    e = np.exp(-y)
+    de = d * e
+    log_a = y + np.log1p(de)                          # log(A + u)
+    inv_a = e / (1.0 + de)                            # 1 / (A + u)
+    with np.errstate(divide="ignore"):
+        terms = (1.0 - Q)[:, None] * y - P[:, None] * log_a + LOG_GL_WEIGHTS
+        terms += np.log(half)[:, None]
+    top = terms.max(axis=1)
+    top = np.where(np.isfinite(top), top, 0.0)
+    w = np.exp(terms - top[:, None])
+    total = w.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        logI = top + np.log(total)
+    w /= np.where(total > 0, total, 1.0)[:, None]
+    g = np.empty((t0.size, 4))
+    g[:, 0] = -np.einsum("ij,ij->i", w, log_a)
+    g[:, 1] = -np.einsum("ij,ij->i", w, y)
+    g[:, 2] = -P * np.einsum("ij,ij->i", w, inv_a)
+    g[:, 3] = -Q * np.einsum("ij,ij->i", w, e)
+    return logI, g
+
+
 def pnbd_log_integral(r: float, alpha: float | np.ndarray, s: float,
                       beta: float | np.ndarray, x: np.ndarray, tx: np.ndarray,
                       T: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -286,8 +339,10 @@ def _log_integral_core(A: float | np.ndarray, B: float | np.ndarray, P: np.ndarr
         g_pqab[i] = np.where(ok[:, None], gi, 0.0)
     if quad.any():
         i = np.flatnonzero(quad)
-        Ai, Bi = (A[i], B[i]) if rows else (A, B)
-        logI[i], g_pqab[i] = log_I_quadrature(Ai, Bi, P[i], Q[i], tx[i], T[i])
+        if rows:
+            logI[i], g_pqab[i] = log_I_quadrature_rows(A[i], B[i], P[i], Q[i], tx[i], T[i])
+        else:
+            logI[i], g_pqab[i] = log_I_quadrature(A, B, P[i], Q[i], tx[i], T[i])
     # columns of g_pqab are (P, Q, A, B); `cols` picks them in the order
     # (p, alpha, q, beta), and d/dr = d/dp, d/ds = d/dq
     return logI, g_pqab[:, cols]
