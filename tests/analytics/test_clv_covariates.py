@@ -267,3 +267,35 @@ def test_uncertainty_and_diagnostics_refuse_covariate_models(pnbd_fit, pnbd_worl
         uncertainty.parameter_draws(pnbd_fit, 5)
     with pytest.raises(ValueError, match="not available for a model with covariates"):
         diagnostics.repeat_histogram(pnbd_fit, d["frequency"], d["T"])
+
+
+def test_bgnbd_recovers_a_worlds_covariate_effects():
+    """A world whose purchases follow BG/NBD with CLVTools' covariate effects (one
+    parameter set for every segment): the fit on its transaction log finds the true
+    coefficients of ``truth.params`` from the customers table's covariates."""
+    import crmlab as crm
+    from crmlab.world.labels import COVARIATES
+    from crmlab.world.params import PurchaseParams, SegmentParams
+    from crmlab.world.processes.purchases import customer_covariates
+
+    g_p, g_d = (0.3, 0.2, -0.2, 0.1, 0.0, 0.4), (0.8, 0.0, 0.0, -0.5, 0.0, 0.0)
+    segments = SegmentParams().replace(bg_r=(0.5,) * 5, bg_alpha=(4.0,) * 5,
+                                       bg_a=(0.8,) * 5, bg_b=(2.5,) * 5)
+    config = crm.WorldConfig(n_customers=20_000, segments=segments,
+                             purchases=PurchaseParams(gamma_purchase=g_p, gamma_dropout=g_d))
+    w = crm.make_world(config, seed=5, workers=1)
+    truth = w.truth.customers.set_index("customer_id")
+    prepaid = truth.index[truth["purchase_rate"].notna()]
+    log = w.transactions[w.transactions["customer_id"].isin(prepaid)]
+    s = clv.summarize_transactions(log, customer_col="customer_id", time_col="timestamp",
+                                   end=w.config.end_ts, freq="D", unit="W")
+    X = customer_covariates(w.customers).loc[s.index]
+    res = clv.BetaGeo(s["frequency"], s["recency"], s["T"], purchase_covariates=X,
+                      dropout_covariates=X).fit()
+    row = w.truth.params.iloc[0]
+    for c in COVARIATES:
+        for process, key in (("purchase", "gamma_purchase"), ("dropout", "gamma_dropout")):
+            name = f"{process}:{c}"
+            true = row[f"purchases_{key}_{c}"]
+            assert abs(res.params[name] - true) < 3.5 * res.bse[name], (name, res.params[name])
+    assert res.bse["purchase:female"] < 0.05   # precise enough to tell 0.3 from 0
