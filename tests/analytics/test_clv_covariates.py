@@ -304,8 +304,7 @@ def test_bgnbd_recovers_a_worlds_covariate_effects():
 def test_per_customer_bgnbd_expectation_matches_the_scalar_numerics():
     """The purchase-count recurrence for per-customer (a, b) against the checked scalar
     numerics, over short and very long horizons (the longest go to the scalar route)."""
-    from crmlab.analytics.clv._bgnbd_numerics import (expected_purchases_k,
-                                                      expected_purchases_k_rows)
+    from crmlab.analytics.clv._bgnbd_numerics import expected_purchases_k, expected_purchases_k_rows
 
     rng = np.random.default_rng(4)
     n = 400

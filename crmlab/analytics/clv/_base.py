@@ -293,8 +293,12 @@ class LikelihoodModel(Generic[ResultsT]):
         if unknown or missing:
             got = "; ".join(f"{what}: {', '.join(names)}" for what, names in
                             (("unknown", unknown), ("missing", missing)) if names)
+            hint = ""
+            if unknown and cls._covariate_prefixes:
+                hint = (" (covariate coefficients are named "
+                        + ", ".join(f"{p}:<column>" for p in cls._covariate_prefixes) + ")")
             raise ValueError(f"{where} needs exactly the parameters "
-                             f"{', '.join(cls.param_names)}; {got}")
+                             f"{', '.join(cls.param_names)}; {got}{hint}")
         for k in names:
             v = params[k]
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
