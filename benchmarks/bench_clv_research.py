@@ -207,7 +207,7 @@ def covariate_report(cv: dict) -> tuple[str, str]:
            f"{cv['llf']:.2f}) | scipy L-BFGS-B, numerical gradients: {cv['scipy_s']:.1f} s "
            f"wall, {cv['scipy_cpu']:.1f} s CPU (LL {cv['llf_scipy']:.2f}, "
            f"{cv['scipy_evals']} evaluations) | {cv['scipy_s'] / cv['crmlab_s']:.1f}x faster "
-           f"| <= 5 s |")
+           f"(CPU: {cv['scipy_cpu'] / cv['crmlab_cpu']:.1f}x) | <= 5 s |")
     rec = ", ".join(f"{k} {cv['params'][k]:.3f} ({cv['bse'][k]:.3f}; z {cv['z'][k]:+.2f})"
                     for k in cv["z"])
     notes = ("Covariates: lifetimes has none, so the alternative is minimising the same "
