@@ -212,7 +212,7 @@ def covariate_report(cv: dict) -> tuple[str, str]:
                     for k in cv["z"])
     notes = ("Covariates: lifetimes has none, so the alternative is minimising the same "
              "likelihood with scipy and finite-difference gradients from the same start. "
-             "CPU time is the process's own (the fits are single-threaded), a measure that "
+             "CPU time is the process's own (all its threads), a measure that "
              "other jobs on the machine do not inflate as they do wall time. "
              f"Estimates (standard error; z against the truth): {rec}.")
     return row, notes

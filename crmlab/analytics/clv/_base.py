@@ -8,7 +8,8 @@ natural (positive) parameters. :class:`LikelihoodModel` then
 * optimises the mean negative log-likelihood over log-parameters with L-BFGS-B, using the
   analytic gradient (chain rule ``d/dlog(theta) = theta * d/dtheta``); parameters a model
   names in ``_unconstrained`` (covariate coefficients, any real number) are optimised as
-  they are, with chain-rule factor 1;
+  they are, with chain-rule factor 1, and such models first take BHHH steps (Newton
+  steps with the outer product of the rows' gradients as the Hessian);
 * checks convergence (optimizer success, a small gradient, no parameter run off to its
   bound), retries from another start and with Nelder-Mead, warns with
   :class:`ConvergenceWarning` when only a retry worked and raises :class:`ConvergenceError`
