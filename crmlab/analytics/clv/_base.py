@@ -887,6 +887,12 @@ class TransactionModel(LikelihoodModel[ResultsT]):
                              "cannot be fitted without repeat purchases")
         self.covariates, self._cov_rows = {}, {}
         given = {k: v for k, v in (covariates or {}).items() if v is not None}
+        unknown = [k for k in given if k not in type(self)._covariate_prefixes]
+        if unknown:
+            raise TypeError(f"{type(self).__name__} takes no {', '.join(unknown)} covariates"
+                            + (f"; it takes {', '.join(type(self)._covariate_prefixes)}"
+                               if type(self)._covariate_prefixes else
+                               " (covariates: ParetoNBD and BetaGeo)"))
         if not given:
             self.frequency, self.recency, self.T = self._keep_unique_rows(w, x, tx, age)
             self._xu, self._xinv = split_unique_x(self.frequency)
