@@ -50,6 +50,10 @@ def _check_page(pg, direction: str) -> None:
     assert not broken, f"{pg.url}: broken images {broken}"
     assert pg.evaluate(_DIRECTION_JS) == direction, pg.url
     assert pg.locator("html").get_attribute("dir") == ("rtl" if direction == "rtl" else None)
+    # nothing (a wide DataFrame) makes the page scroll sideways
+    width, client = pg.evaluate("[document.documentElement.scrollWidth, "
+                                "document.documentElement.clientWidth]")
+    assert width <= client + 1, f"{pg.url}: the page is {width}px wide in a {client}px window"
 
 
 @pytest.mark.parametrize(("lang", "label", "direction"),
