@@ -281,23 +281,32 @@ def plot_response_whatif(result, *, axes=None):
         fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
     else:
         fig = axes[0].figure
+    from matplotlib.ticker import NullFormatter
+
+    from . import i18n
+
     left, right = axes
     data = result.by_province[["mean_hours_before", "mean_hours_after"]].rename(
         columns={"mean_hours_before": "observed", "mean_hours_after": "what-if"})
+    names = {"observed": i18n.t("nb05_observed"), "what-if": i18n.t("nb05_whatif")}
     if len(data):
-        data.plot.bar(ax=left, rot=45)
-    left.set(title="Mean first response in hit provinces", xlabel="province",
-             ylabel="hours to first response")
+        data.rename(columns=names).plot.bar(ax=left, rot=45)
+    left.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
+    left.set(title=i18n.t("nb05_fig_whatif_title"), xlabel=i18n.t("nb05_col_province"),
+             ylabel=i18n.t("nb05_axis_hours_first_response"))
     hit = result.complaints[result.complaints["role"] == "hit"]
     for col, label in (("hours_before", "observed"), ("hours_after", "what-if")):
         hours = np.sort(hit[col].to_numpy())
         if hours.size:
             right.step(hours, np.arange(1, hours.size + 1) / hours.size, where="post",
-                       label=label)
-    right.axvline(24, color="grey", linestyle=":", label="24 hours")
-    right.set(title="Complaints answered within ... hours", xscale="log",
-              xlabel="hours to first response (log scale)",
-              ylabel="share of complaints in hit provinces", ylim=(0, 1.02))
+                       label=names[label])
+    right.axvline(24, color="grey", linestyle=":", label=i18n.t("nb05_24_hours"))
+    right.set(title=i18n.t("nb05_fig_within_title"), xscale="log",
+              xlabel=i18n.t("nb05_axis_hours_log"),
+              ylabel=i18n.t("nb05_axis_share_hit"), ylim=(0, 1.02))
+    right.xaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
+    right.xaxis.set_minor_formatter(NullFormatter())
+    right.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ".0%"))
     right.legend()
     fig.tight_layout()
     _record(fig, data)
