@@ -349,18 +349,26 @@ def plot_suspension_tradeoff(curve, *, current=None, axes=None):
         fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
     else:
         fig = axes[0].figure
+    from . import i18n
+
     left, right = axes
     x = curve.index.to_numpy(dtype=float)
     left.stackplot(x, curve["suspended_but_would_pay"], curve["unpaid_customers"],
-                   labels=["would have paid later", "still unpaid"], alpha=0.8)
-    left.set(title="Customers a suspension rule cuts off",
-             xlabel="suspend after ... days overdue", ylabel="customers suspended")
+                   labels=[i18n.t("nb06_would_pay"), i18n.t("nb06_still_unpaid")], alpha=0.8)
+    left.set(title=i18n.t("nb06_fig_cut_off_title"), xlabel=i18n.t("nb06_axis_suspend_after"),
+             ylabel=i18n.t("nb06_axis_suspended"))
     right.plot(x, curve["unpaid_days"], marker=".")
-    right.set(title="Service given on unpaid bills",
-              xlabel="suspend after ... days overdue", ylabel="bill-days of unpaid service")
+    right.set(title=i18n.t("nb06_fig_unpaid_title"), xlabel=i18n.t("nb06_axis_suspend_after"),
+              ylabel=i18n.t("nb06_axis_unpaid_days"))
+    for ax in axes:
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
+        ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
     if current is not None:
         for ax in axes:
-            ax.axvline(float(current), color="grey", linestyle=":", label="chosen rule")
+            ax.axvline(float(current), color="grey", linestyle=":",
+                       label=i18n.t("nb06_chosen_rule"))
     left.legend()
     fig.tight_layout()
     _record(fig, curve)
