@@ -410,5 +410,33 @@ assert not viz.figure_text_problems(fig), viz.figure_text_problems(fig)
 # %% md try_it
 # %% md glossary
 # %% md reading
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+channels = list(channel_hours.index)
+slowest = channel_hours.idxmax()
+silent_complained = silent.loc["dissatisfied_silent", True] > silent.loc["dissatisfied_silent", False]
+quiz = Quiz([
+    Choice(i18n.t("nb05_q_slowest"), options=i18n.labels(channels, prefix="channel_"),
+           answer=channels.index(slowest),
+           explain=i18n.t("nb05_q_slowest_why", hours=i18n.number(channel_hours[slowest], ".1f"))),
+    Number(i18n.t("nb05_q_weather"), answer=100 * (weather_rr["rate_ratio"] - 1), tolerance=1.0,
+           explain=i18n.t("nb05_q_weather_why", rr=i18n.number(weather_rr["rate_ratio"], ".3f"))),
+    Choice(i18n.t("nb05_q_naive"), options=[i18n.t("nb05_q_naive_a"), i18n.t("nb05_q_naive_b"),
+                                             i18n.t("nb05_q_naive_c")],
+           answer=1, explain=i18n.t("nb05_q_naive_why")),
+    Choice(i18n.t("nb05_q_silent"), options=[i18n.t("nb05_q_silent_yes"),
+                                              i18n.t("nb05_q_silent_no")],
+           answer=0 if silent_complained else 1,
+           explain=i18n.t("nb05_q_silent_why",
+                          never=int(silent.loc["dissatisfied_silent", False]),
+                          total=int(silent.loc["dissatisfied_silent"].sum()))),
+])
+quiz
+# %% code claim-quiz tags=claim
+# the answers are the ones the notebook found: the web slowest, most silent leavers silent
+assert slowest == "web" and quiz.questions[0].answer == channels.index("web")
+assert quiz.questions[3].answer == 1
 # %% code values tags=values
 i18n.show_recorded()

@@ -285,5 +285,30 @@ assert causes["non_payment"] > 0 and causes["dissatisfied_complainer"] > 0
 # %% md try_it
 # %% md glossary
 # %% md reading
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+error_kinds = ["overcharge", "undercharge"]
+never_disputed = by_kind.loc[error_kinds, "disputed"].idxmin()
+quiz = Quiz([
+    Number(i18n.t("nb06_q_disputed"), answer=100 * by_kind.loc["overcharge", "disputed"],
+           tolerance=1.0, explain=i18n.t("nb06_q_disputed_why", share=i18n.number(
+               by_kind.loc["overcharge", "disputed"], ".1%"))),
+    Choice(i18n.t("nb06_q_leak"), options=i18n.labels(error_kinds, prefix="nb06_kind_"),
+           answer=error_kinds.index(never_disputed), explain=i18n.t("nb06_q_leak_why")),
+    Choice(i18n.t("nb06_q_artefact"), options=[i18n.t("nb06_q_artefact_a"),
+                                                i18n.t("nb06_q_artefact_b"),
+                                                i18n.t("nb06_q_artefact_c")],
+           answer=1, explain=i18n.t("nb06_q_artefact_why")),
+    Number(i18n.t("nb06_q_early"), answer=int(early["suspended_but_would_pay"]), tolerance=0.5,
+           explain=i18n.t("nb06_q_early_why", pay=int(early["suspended_but_would_pay"]),
+                          suspended=int(early["suspended_customers"]))),
+])
+quiz
+# %% code claim-quiz tags=claim
+# undercharges are the errors nobody disputes
+assert never_disputed == "undercharge" and quiz.questions[1].answer == 1
+assert quiz.questions[3].answer == early["suspended_but_would_pay"]
 # %% code values tags=values
 i18n.show_recorded()

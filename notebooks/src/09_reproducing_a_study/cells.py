@@ -194,5 +194,30 @@ assert not viz.figure_text_problems(ax.figure), viz.figure_text_problems(ax.figu
 # %% md try_it
 # %% md glossary
 # %% md reading
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+models = list(studies.PURCHASE_MODELS)
+preferred = results.loc[models, "aic"].idxmin()
+quiz = Quiz([
+    Choice(i18n.t("nb09_q_aic"), options=models, answer=models.index(preferred),
+           explain=i18n.t("nb09_q_aic_why", gap=i18n.number(
+               results.loc[models, "aic"].max() - results.loc[models, "aic"].min(), ",.1f"))),
+    Number(i18n.t("nb09_q_covered"), answer=int(recovery["covered"].sum()), tolerance=0.5,
+           explain=i18n.t("nb09_q_covered_why", covered=int(recovery["covered"].sum()),
+                          n=len(recovery))),
+    Choice(i18n.t("nb09_q_rerun"), options=[i18n.t("nb09_q_rerun_same"),
+                                             i18n.t("nb09_q_rerun_other"),
+                                             i18n.t("nb09_q_rerun_clock")],
+           answer=0, explain=i18n.t("nb09_q_rerun_why")),
+    Choice(i18n.t("nb09_q_weeks"), options=[i18n.t("nb09_q_weeks_a"), i18n.t("nb09_q_weeks_b"),
+                                             i18n.t("nb09_q_weeks_c")],
+           answer=1, explain=i18n.t("nb09_q_weeks_why")),
+])
+quiz
+# %% code claim-quiz tags=claim
+# the preferred model is the BG/NBD, as the prose says; a rerun gives the same fingerprint
+assert preferred == "BG/NBD" and again == digest
 # %% code values tags=values
 i18n.show_recorded()
