@@ -36,7 +36,7 @@ import tempfile
 from pathlib import Path
 
 __all__ = ["build", "fold_collapsed_inputs", "is_persian", "main", "notebooks_for",
-           "root_index", "run_sphinx", "stage", "static_widgets"]
+           "persian_search_js", "root_index", "run_sphinx", "stage", "static_widgets"]
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
@@ -265,6 +265,8 @@ def stage(lang: str, src: Path, instructor: bool) -> None:
     (src / "glossary.md").write_text(_glossary_page(lang), encoding="utf-8")
     if (SITE / "locale" / lang).is_dir():  # the theme's words Sphinx cannot translate
         shutil.copytree(SITE / "locale" / lang, src / "_locale" / lang)
+    if lang == "fa":
+        persian_search_js(src / "_locale" / "fa" / "LC_MESSAGES" / "sphinx.js")
 
     def entry(p: Path) -> str:
         return p.relative_to(ROOT).with_suffix("").as_posix()
@@ -280,6 +282,32 @@ def stage(lang: str, src: Path, instructor: bool) -> None:
     (src / "index.md").write_text(front, encoding="utf-8")
 
 
+#: Persian search messages that Sphinx's own catalogue leaves empty
+SEARCH_JS_FA = {
+    "Search finished, found one page matching the search query.": [
+        "جستجو تمام شد: یک صفحه پیدا شد.",
+        "جستجو تمام شد: ${resultCount} صفحه پیدا شد.",
+    ],
+}
+
+
+def persian_search_js(target: Path) -> None:
+    """Sphinx's Persian ``sphinx.js`` with its plural rule fixed and the search summary
+    translated: as shipped, ``plural_expr`` is ``(n > 1)``, a boolean that indexes no
+    array, so the search page stops with an error before it says how many pages it
+    found. Written into the staged locale folder, where Sphinx takes it first."""
+    import sphinx
+
+    shipped = Path(sphinx.__file__).parent / "locale" / "fa" / "LC_MESSAGES" / "sphinx.js"
+    text = shipped.read_text(encoding="utf-8")
+    catalog = json.loads(text[text.index("{"):text.rindex("}") + 1])
+    catalog["messages"].update(SEARCH_JS_FA)
+    catalog["plural_expr"] = "(n > 1) ? 1 : 0"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"Documentation.addTranslations({json.dumps(catalog, indent=1)});\n",
+                      encoding="utf-8")
+
+
 def root_index(out: Path, instructor: bool) -> None:
     """The page at the top of the site: choose English or Persian."""
     title = "crmlab — instructor's site" if instructor else "crmlab — the course"
@@ -292,7 +320,7 @@ def run_sphinx(src: Path, out: Path, lang: str, doctrees: Path, *,
                instructor: bool = False) -> None:
     """Build one language's staged sources ``src`` into ``out`` with site/conf.py;
     any Sphinx warning (a broken link, a missing anchor) fails the build."""
-    env = dict(os.environ, CRMLAB_SITE_LANG=lang,
+    env = dict(os.environ, CRMLAB_SITE_LANG=lang, CRMLAB_SITE_SRC=str(src),
                CRMLAB_SITE_INSTRUCTOR="1" if instructor else "0")
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-n", "-W", "--keep-going",
            "-c", str(SITE), "-d", str(doctrees), str(src), str(out)]

@@ -26,7 +26,9 @@ if INSTRUCTOR:
 
 extensions = ["myst_nb", "sphinx.ext.mathjax"]
 exclude_patterns = ["**/.ipynb_checkpoints", "_locale"]
-locale_dirs = ["_locale"]  # site/locale/, staged into the source folder (compiled there)
+# site/locale/, staged into the source folder (compiled there); absolute, because Sphinx
+# looks for the search page's translations (sphinx.js) relative to the working folder
+locale_dirs = [str(Path(os.environ.get("CRMLAB_SITE_SRC", ".")).resolve() / "_locale")]
 suppress_warnings = [
     "myst.header",  # notebooks and docs start some sections at ### on purpose
     "misc.highlighting_failure",  # shell sessions and SQL with jinja in code fences
@@ -60,6 +62,7 @@ html_css_files = ["crmlab-site.css"] + (["crmlab-rtl.css"] if LANG == "fa" else 
 html_copy_source = False
 html_show_sourcelink = False
 html_last_updated_fmt = None
+html_show_search_summary = False  # its snippets are fetched, which file:// pages cannot do
 html_search_language = "en" if LANG == "fa" else LANG  # Sphinx has no Persian stemmer
 PERSIAN_FONTS = ('"Vazirmatn", "Noto Sans Arabic", "Noto Naskh Arabic", "Tahoma", '
                  '"Segoe UI", "DejaVu Sans", sans-serif')

@@ -108,12 +108,23 @@ def test_a_notebook_page_with_figures_and_an_explorer(site, page):
 ])
 def test_offline_search_finds_pages(site, page, lang, query, expected):
     pg, _ = page
-    pg.goto((site / lang / "search.html").as_uri() + "?q=" + quote(query))
+    errors: list[str] = []
+    on_error = lambda err: errors.append(str(err))  # noqa: E731
+    pg.on("pageerror", on_error)
+    try:
+        pg.goto((site / lang / "search.html").as_uri() + "?q=" + quote(query))
+        # Sphinx lists the results one by one, then writes its summary line
+        pg.wait_for_function("() => (document.querySelector('#search-results "
+                             ".search-summary') || {}).innerText")
+        summary = pg.locator("#search-results .search-summary").inner_text()
+    finally:
+        pg.remove_listener("pageerror", on_error)
+    assert not errors, f"the search page raised: {errors[:3]}"
     results = pg.locator("#search-results li")
-    results.first.wait_for(state="visible")
     hrefs = [results.nth(i).locator("a").first.get_attribute("href")
              for i in range(results.count())]
     assert any(expected in h for h in hrefs), hrefs
+    assert str(len(hrefs)) in summary, summary  # "found N pages", in the page's language
 
 
 def test_persian_navigation_drawer_opens_from_the_right_on_a_phone(site, browser):
