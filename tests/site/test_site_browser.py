@@ -24,6 +24,7 @@ _BROKEN_IMAGES_JS = """() => [...document.images]
     .filter(i => !i.complete || i.naturalWidth === 0)
     .map(i => i.getAttribute('src').slice(0, 80))"""
 _DIRECTION_JS = "() => getComputedStyle(document.body).direction"
+_page_errors: list[str] = []  # JavaScript errors of the module's page, checked per page
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +34,10 @@ def page(browser):
     # the site must work offline: any request off this machine fails the test
     requests: list[str] = []
     context.on("request", lambda r: requests.append(r.url))
+    pg = context.new_page()
+    pg.on("pageerror", lambda err: _page_errors.append(f"{pg.url}: {err}"))
     try:
-        yield context.new_page(), requests
+        yield pg, requests
     finally:
         context.close()
 
@@ -46,6 +49,7 @@ def _shot(pg, name: str) -> None:
 
 def _check_page(pg, direction: str) -> None:
     pg.wait_for_load_state("load")
+    assert not _page_errors, f"JavaScript errors: {_page_errors[:3]}"
     broken = pg.evaluate(_BROKEN_IMAGES_JS)
     assert not broken, f"{pg.url}: broken images {broken}"
     assert pg.evaluate(_DIRECTION_JS) == direction, pg.url
