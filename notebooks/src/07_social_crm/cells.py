@@ -263,6 +263,34 @@ assert missed_by_rate.is_monotonic_increasing
 # %% md try_it
 # %% code claim-bonus tags=claim
 assert (w.referrals["reward"] == 10 * scale).all()     # the bonus per referred customer
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+parts = ["referral_value", "clv", "influencer_value", "knowledge_value"]  # the options
+assert sorted(parts) == sorted(PARTS)
+largest_part = shares[parts].idxmax()
+young_missed = by_segment["customers"].idxmax()
+segments = ["loyal_heavy", "steady", "digital_young", "price_hunter", "occasional"]
+assert sorted(segments) == sorted(segment.unique())
+Quiz([
+    Choice(i18n.t("nb07_q_largest_part"), options=[i18n.t(f"nb07_part_{p}") for p in parts],
+           answer=parts.index(largest_part),
+           explain=i18n.t("nb07_q_largest_part_why", share=i18n.number(shares[largest_part], ".0%"))),
+    Number(i18n.t("nb07_q_top1_reach"), answer=round(100 * conc.top_share(reach_all, 0.01), 1),
+           tolerance=2.0, explain=i18n.t("nb07_q_top1_reach_why")),
+    Choice(i18n.t("nb07_q_missed_segment", n=top),
+           options=[i18n.t(f"nb07_segment_{s}") for s in segments],
+           answer=segments.index(young_missed),
+           explain=i18n.t("nb07_q_missed_segment_why", k=int(by_segment["customers"].max()),
+                          n=len(missed))),
+    Choice(i18n.t("nb07_q_same_period"),
+           options=[i18n.t(f"nb07_q_same_period_{k}") for k in "bac"], answer=1,
+           explain=i18n.t("nb07_q_same_period_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers are the ones the notebook found
+assert largest_part == "clv" and young_missed == "digital_young"
 # %% md glossary
 # %% md further_reading
 # %% code values tags=values
