@@ -187,6 +187,31 @@ from crmlab.widgets.scorecard import scorecard_explorer
 
 scorecard_explorer(w)
 # %% md cannot_do
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+causes = ["within_channels", "channel_mix", "more_customers"]  # the options
+cause = "channel_mix" if last["channel_mix"] > abs(last["within_channels"]) else "within_channels"
+groups_asked = ["loyal_heavy", "steady", "digital_young", "price_hunter", "occasional"]
+slowest = seg.loc["median_first_response_hours", groups_asked].idxmax()
+Quiz([
+    Choice(i18n.t("nb08_q_cause"), options=[i18n.t(f"nb08_q_cause_{c}") for c in causes],
+           answer=causes.index(cause),
+           explain=i18n.t("nb08_q_cause_why", change=i18n.number(last["change"], ".1f"),
+                          mix=i18n.number(last["channel_mix"], ".1f"))),
+    Number(i18n.t("nb08_q_digital"), answer=round(100 * v.loc["2025", "digital_complaint_share"], 1),
+           tolerance=1.0, explain=i18n.t("nb08_q_digital_why")),
+    Choice(i18n.t("nb08_q_slowest"), options=[i18n.t(f"nb08_group_{g}") for g in groups_asked],
+           answer=groups_asked.index(slowest),
+           explain=i18n.t("nb08_q_slowest_why",
+                          hours=i18n.number(seg.loc["median_first_response_hours", slowest], ".1f"))),
+    Choice(i18n.t("nb08_q_yoy"), options=[i18n.t(f"nb08_q_yoy_{k}") for k in "abc"], answer=2,
+           explain=i18n.t("nb08_q_yoy_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers are the ones the notebook found
+assert cause == "channel_mix" and slowest == "digital_young"
 # %% md glossary
 # %% md further_reading
 # %% code values tags=values
