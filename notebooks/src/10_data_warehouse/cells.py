@@ -332,6 +332,30 @@ light, heavy = profile["purchases"].idxmin(), profile["purchases"].idxmax()
 counts = pd.crosstab(both["cluster"], both["segment"])
 assert (counts.loc[light] > 0).all() and (counts.loc[heavy] > 0).all()
 # %% md truth_read
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+systems = ["service", "billing", "sales", "web"]  # the options
+knows_all = silos.index[silos["real_customers"] == len(w.customers)][0]
+fit = ["close", "loose", "opposite"]  # how the clusters follow the true segments
+how = "close" if ari > 0.5 else "loose" if ari >= 0 else "opposite"
+Quiz([
+    Choice(i18n.t("nb10_q_knows_all"), options=[i18n.t(f"system_{s}") for s in systems],
+           answer=systems.index(knows_all),
+           explain=i18n.t("nb10_q_knows_all_why", customers=len(w.customers),
+                          records=int(silos.loc[knows_all, "records"]))),
+    Choice(i18n.t("nb10_q_view"), options=[i18n.t(f"nb10_q_view_{k}") for k in "bac"],
+           answer=1, explain=i18n.t("nb10_q_view_why")),
+    Number(i18n.t("nb10_q_retention"), answer=round(100 * mean[1], 1), tolerance=1.5,
+           explain=i18n.t("nb10_q_retention_why", twelve=i18n.number(mean[12], ".0%"))),
+    Choice(i18n.t("nb10_q_ari", ari=i18n.number(ari, ".2f")),
+           options=[i18n.t(f"nb10_q_ari_{k}") for k in fit], answer=fit.index(how),
+           explain=i18n.t("nb10_q_ari_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers are the ones the notebook found
+assert knows_all == "sales" and how == "loose"
 # %% md glossary
 # %% md further_reading
 # %% code values tags=values
