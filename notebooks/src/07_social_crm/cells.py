@@ -22,13 +22,6 @@ scale = pools(w.config.locale).money_scale   # 1 for dollars; money set in dolla
 currency = i18n.t(f"currency_{w.meta['currency']}")
 segment = w.truth.customers.set_index("customer_id")["segment"].astype(str)
 segment_shown = segment.map(lambda s: i18n.t(f"nb07_segment_{s}"))
-
-
-def tick(value, spec):
-    """A tick label: a number alone needs no left-to-right mark before its minus sign."""
-    return i18n.number(value, spec).removeprefix(i18n.LRM)
-
-
 print(i18n.t("world_summary", n=len(w.customers), start=i18n.date(w.config.start),
              end=i18n.date(w.config.end), currency=currency))
 i18n.with_jalali(w.referrals.head(3))
@@ -98,7 +91,7 @@ right.scatter(authors["mean_sentiment"], authors["reach"], s=8, alpha=0.4,
 right.set(title=i18n.t("nb07_fig_tone_title"), xlabel=i18n.t("nb07_axis_mean_sentiment"),
           ylabel=i18n.t("nb07_axis_reach_log"), yscale="symlog")
 for ax in (left, right):
-    ax.xaxis.set_major_formatter(lambda v, _: tick(v, "g"))
+    ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, "g"))
 left.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
 right.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
 plt.show()
@@ -228,7 +221,7 @@ for i, part in enumerate(components.columns):
     neg_edge += np.clip(v, None, 0)
 ax.set_yticks(np.arange(len(components)), list(components.index))
 ax.invert_yaxis()
-ax.xaxis.set_major_formatter(lambda v, _: tick(v, ",.0f"))
+ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
 ax.set(title=i18n.t("nb07_fig_components_title", n=15),
        xlabel=i18n.t("nb07_axis_value_3y", currency=currency), ylabel=i18n.t("nb07_col_customer"))
 ax.legend()

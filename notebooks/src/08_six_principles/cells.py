@@ -171,7 +171,7 @@ for bar, worse in zip(bars, change <= 0, strict=True):
     bar.set_hatch("//" if worse else "")
 ax.axvline(0, color="black", linewidth=0.8)
 ax.invert_yaxis()
-ax.xaxis.set_major_formatter(lambda x, _: i18n.number(x, ",.0f").removeprefix(i18n.LRM))
+ax.xaxis.set_major_formatter(lambda x, _: i18n.number(x, ",.0f"))
 ax.set(title=i18n.t("nb08_fig_change_title", this=i18n.number(2025, "d"),
                     last=i18n.number(2024, "d")),
        xlabel=i18n.t("nb08_axis_change"), ylabel=i18n.t("nb08_axis_principle"))

@@ -22,13 +22,6 @@ viz.use_house_style()
 w = crm.load_dataset(i18n.DATASETS[LANG])  # English: a US operator; Persian: an Iranian one
 currency = i18n.t(f"currency_{w.meta['currency']}")
 i18n.record(end=w.config.end)
-
-
-def tick(value, spec):
-    """A tick label: a number alone needs no left-to-right mark before its minus sign."""
-    return i18n.number(value, spec).removeprefix(i18n.LRM)
-
-
 print(i18n.t("world_summary", n=len(w.customers), start=i18n.date(w.config.start),
              end=i18n.date(w.config.end), currency=currency))
 w
@@ -105,7 +98,7 @@ months = pd.to_datetime(wide.index.astype(str))
 step = 6
 ax.set_xticks(np.arange(len(wide))[::step],
               [i18n.date(m, style="month") for m in months[::step]], rotation=30, ha="right")
-ax.yaxis.set_major_formatter(lambda v, _: tick(v, ",.0f"))
+ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
 ax.set(title=i18n.t("nb10_fig_monthly_title"), xlabel=i18n.t("nb10_axis_month"),
        ylabel=i18n.t("nb10_axis_revenue", currency=currency))
 ax.legend(title=i18n.t("nb10_legend_channel_type"))
@@ -251,7 +244,7 @@ ax.set(title=i18n.t("nb10_fig_cohorts_title"), xlabel=i18n.t("nb10_axis_months_s
        ylabel=i18n.t("nb10_axis_cohort"))
 colorbar = ax.figure.axes[-1]
 colorbar.set_ylabel(i18n.t("nb10_axis_cohort_active"))
-colorbar.yaxis.set_major_formatter(lambda v, _: tick(v, ".1f"))
+colorbar.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ".1f"))
 fig = ax.figure
 plt.show()
 # %% code claim-cohorts tags=claim
@@ -304,8 +297,8 @@ for cluster, group in features.groupby("cluster"):
 ax.set(xscale="log", yscale="log", title=i18n.t("nb10_fig_clusters_title"),
        xlabel=i18n.t("nb10_axis_purchases_log"),
        ylabel=i18n.t("nb10_axis_mean_purchase_log", currency=currency))
-ax.xaxis.set_major_formatter(lambda v, _: tick(v, ",.0f" if v >= 1 else "g"))
-ax.yaxis.set_major_formatter(lambda v, _: tick(v, ",.0f" if v >= 1 else "g"))
+ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f" if v >= 1 else "g"))
+ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f" if v >= 1 else "g"))
 ax.legend(markerscale=2)
 plt.show()
 # %% code claim-clusters-figure tags=claim
