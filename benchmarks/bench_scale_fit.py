@@ -247,7 +247,8 @@ def _report(rows: list[dict], args: argparse.Namespace) -> None:
     """Print the table of the sizes done so far and record it (after every size)."""
     lines = ["| customers | transactions | files / reading tasks | rows the client receives: "
              "counts / frame / pandas | client heap peak (tracemalloc): counts / frame / "
-             "pandas | client RSS peak: counts / frame / pandas | pandas / counts (RSS) | "
+             "pandas | client RSS peak: counts / frame / pandas | pandas / counts, frame / "
+             "counts (RSS) | "
              "time: counts / frame / pandas | worker peak RSS (counts) | fits differ by "
              "(frame, pandas) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
@@ -257,8 +258,8 @@ def _report(rows: list[dict], args: argparse.Namespace) -> None:
 
     for r in rows:
         c = r["routes"]["counts"]
-        ratio = (f"**{_used(r['routes']['pandas']) / _used(c):.0f}x**"
-                 if "pandas" in r["routes"] else "not run")
+        ratio = " / ".join(f"**{_used(r['routes'][k]) / _used(c):.0f}x**"
+                           if k in r["routes"] else "not run" for k in ("pandas", "frame"))
         diffs = " / ".join(f"{r['param_rel_diff'][k]:.0e}" if k in r["param_rel_diff"]
                            else "-" for k in ("frame", "pandas"))
         lines.append(
@@ -280,6 +281,11 @@ def _report(rows: list[dict], args: argparse.Namespace) -> None:
         if r["skipped"]:
             notes.append(f"At {r['customers']:,} customers: " + "; ".join(
                 f"{k} not run ({why})" for k, why in r["skipped"].items()) + ".")
+    per_row = ", ".join(f"{_used(r['routes']['counts']) / r['routes']['counts'][ROWS]:.0f}"
+                        for r in rows)
+    notes.append("Client RSS of the counts route per distinct row received, by size: "
+                 f"{per_row} bytes: it follows the rows it receives, not the customers or the "
+                 "files.")
     x_rows = [r["routes"]["counts"]["client_rows"] for r in rows]
     bound = triples_bound(big["routes"]["counts"]["max_T"])
     heap = _line(x_rows, [r["routes"]["counts"]["heap_peak"] for r in rows], bound)
@@ -317,15 +323,19 @@ def _report(rows: list[dict], args: argparse.Namespace) -> None:
     text = table + "\n\n" + "\n\n".join(notes)
     print(text, flush=True)
     if not args.no_record:
-        gens = ", ".join(f"{r['customers']:,}: {r['generate_seconds']:.0f} s"
-                         for r in rows if r.get("generate_seconds"))
+        made = dict(args.generated)
+        made.update({r["customers"]: r["generate_seconds"] for r in rows
+                     if r.get("generate_seconds")})
+        gens = ", ".join(f"{n:,} customers in {made[n]:.0f} s"
+                         for n in sorted(made) if n in {r["customers"] for r in rows})
         body = (f"Run: `python benchmarks/bench_scale_fit.py` on {platform.machine()}, "
                 f"Python {platform.python_version()}, crmlab {rows[0]['crmlab']}, "
                 f"{os.cpu_count()} cores shared with other jobs (1-minute load average "
                 f"{args.load_at_start:.1f} at the start: wall times are slow and noisy, the "
                 "memory figures are not). The `large` world of each size, partitioned "
                 "Parquet (one file per block of 10,000 customers), made once by "
-                "`crmlab.engine.generate` on 2 worker processes"
+                "`crmlab.engine.generate` on 2 worker processes (`--data`, reused by every "
+                "route; with other jobs on the machine)"
                 + (f" ({gens})" if gens else "") + " and read by every route. Per size a "
                 f"fresh `LocalCluster` of {args.workers} worker processes (1 thread, "
                 f"{args.memory_limit} each), and each route in a "
@@ -360,12 +370,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="largest size at which the pandas route is tried")
     parser.add_argument("--routes", nargs="+", choices=ROUTES, default=list(ROUTES),
                         help="routes to run (counts always runs: it is the reference)")
+    parser.add_argument("--generated", type=Path,
+                        help="JSON-lines file of {customers, generate_seconds} of worlds made "
+                             "beforehand under --data (their generation time is recorded)")
     parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--rows", type=Path,
                         help="JSON-lines file of finished sizes: read (those sizes are not "
                              "run again) and appended to, so a long run can be resumed")
     args = parser.parse_args(argv)
     args.routes = sorted(set(args.routes) | {"counts"}, key=ROUTES.index)
+    log, args.generated = args.generated, {}
+    if log is not None:
+        for line in log.read_text().splitlines():
+            if line.startswith("{"):
+                row = json.loads(line)
+                args.generated[row["customers"]] = row["generate_seconds"]
     args.load_at_start = os.getloadavg()[0]
     tmp = None
     if args.data is None:
