@@ -95,7 +95,8 @@ def _table_html(table: pd.DataFrame, method: str) -> str:
     shares.index.name = i18n.t("nb04_col_true_segment")
     shares.columns.name = i18n.t("nb04_axis_cluster")
     body = shares.to_html(float_format=lambda v: i18n.number(v, ".0%"), border=0)
-    scores = i18n.t("widget_seg_summary", method=f"<b>{_label('nb04_method_' + method, method)}</b>",
+    name = _label(f"nb04_method_{method}", method)
+    scores = i18n.t("widget_seg_summary", method=f"<b>{name}</b>",
                     k=i18n.number(table.shape[1], "d"),
                     ari=f"<b>{i18n.number(table.attrs['ari'], '.3f')}</b>",
                     ami=f"<b>{i18n.number(table.attrs['ami'], '.3f')}</b>")
