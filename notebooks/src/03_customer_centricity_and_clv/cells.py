@@ -325,6 +325,41 @@ defaults = inspect.signature(bgnbd_profile).parameters
 assert defaults["frequencies"].default == (1, 3, 10)   # the right panel's customers
 assert defaults["horizon"].default == 104              # two years, in weeks
 # %% md try_it
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+rankings = ["past_revenue", "rfm_score", "clv"]
+best_ranking = capture.loc[rankings, 0.1].idxmax()
+# P(alive) of two customers aged 52 weeks, silent for the last 13: 40 or 2 repeat top-ups
+silent_frequent, silent_rare = (float(bg.p_alive(f, 52 - 13, 52)) for f in (40, 2))
+silent_answer = (0 if silent_frequent < silent_rare - 0.01
+                 else 1 if silent_rare < silent_frequent - 0.01 else 2)
+Quiz([
+    Number(i18n.t("nb03_q_profit_top20"), answer=shares.loc[0.2, "profit"] * 100,
+           tolerance=1.0,
+           explain=i18n.t("nb03_q_profit_top20_why",
+                          share=i18n.number(shares.loc[0.2, "profit"], ".0%"),
+                          revenue=i18n.number(shares.loc[0.2, "revenue"], ".0%"))),
+    Choice(i18n.t("nb03_q_best_ranking"),
+           options=[i18n.t(f"nb03_ranking_{r}") for r in rankings],
+           answer=rankings.index(best_ranking),
+           explain=i18n.t("nb03_q_best_ranking_why",
+                          share=i18n.number(capture.loc[best_ranking, 0.1], ".0%"))),
+    Choice(i18n.t("nb03_q_silent"),
+           options=[i18n.t(f"nb03_q_silent_{k}") for k in ("frequent", "rare", "same")],
+           answer=silent_answer,
+           explain=i18n.t("nb03_q_silent_why", frequent=i18n.number(silent_frequent, ".0%"),
+                          rare=i18n.number(silent_rare, ".0%"))),
+    Choice(i18n.t("nb03_q_concentrated"),
+           options=[i18n.t(f"nb03_q_concentrated_{k}") for k in "abc"], answer=0,
+           explain=i18n.t("nb03_q_concentrated_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's computed answers are what the notebook teaches: the model ranks best, and
+# silence says more about a frequent buyer
+assert best_ranking == "clv" and silent_answer == 0
+assert shares.loc[0.2, "profit"] > shares.loc[0.2, "revenue"]
 # %% md glossary
 # %% md further_reading
 # %% code values tags=values
