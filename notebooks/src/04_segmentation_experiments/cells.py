@@ -270,6 +270,33 @@ assert winners.nunique() > 1
 assert (by_world[methods + ["true segments"]] < 0).to_numpy().any()
 assert not viz.figure_text_problems(profit_fig)
 # %% md design
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+quiz_methods = list(seg.METHODS)
+ratio = ahead["incremental_profit"] / honest["incremental_profit"]
+look_ahead_answer = 0 if ratio > 1.1 else 2 if ratio < 0.9 else 1
+Quiz([
+    Choice(i18n.t("nb04_q_best_method"), options=[method_name(m) for m in quiz_methods],
+           answer=quiz_methods.index(scores["ari"].idxmax()),
+           explain=i18n.t("nb04_q_best_method_why", method=method_name(scores["ari"].idxmax()),
+                          ari=i18n.number(scores["ari"].max(), ".3f"))),
+    Number(i18n.t("nb04_q_k_kmeans"), answer=int(chosen["kmeans"]), tolerance=0,
+           explain=i18n.t("nb04_q_k_kmeans_why", k=i18n.number(chosen["kmeans"], "d"),
+                          silhouette=i18n.number(choices["kmeans"].curve.max(), ".3f"))),
+    Choice(i18n.t("nb04_q_look_ahead"),
+           options=[i18n.t(f"nb04_q_look_ahead_{k}") for k in ("more", "same", "less")],
+           answer=look_ahead_answer,
+           explain=i18n.t("nb04_q_look_ahead_why", ratio=i18n.number(ratio, ".1f"))),
+    Choice(i18n.t("nb04_q_rfm_stability"),
+           options=[i18n.t(f"nb04_q_rfm_stability_{k}") for k in "abc"], answer=0,
+           explain=i18n.t("nb04_q_rfm_stability_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's computed answers are what the notebook teaches
+assert scores["ari"].idxmax() == "latent_class" and look_ahead_answer == 0
+assert summary.loc["rfm", "restart_agreement"] == 1.0 > summary.loc["rfm", "stability_mean"]
 # %% md glossary
 # %% md further_reading
 # %% code values tags=values
