@@ -324,6 +324,35 @@ assert closest.nunique() > 1
 # on this seed the chi-square test rejects BG/NBD on both the default and seasonal worlds
 assert second["default"]["chi2 p"] < 0.05 and second["seasonal"]["chi2 p"] < 0.05
 # %% md takeaways
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz
+
+quiz_worlds = list(WORLDS)[:4]  # "spend follows frequency" has the default's purchases
+bgnbd_error = err.xs("BG/NBD", level="model").loc[quiz_worlds]
+worst_world = bgnbd_error.abs().idxmax()
+trough_answer = (0 if trough_cut["seasonal"] > 0.05
+                 else 1 if trough_cut["seasonal"] < -0.05 else 2)
+Quiz([
+    Choice(i18n.t("nb12_q_worst_world"), options=[world_name(n) for n in quiz_worlds],
+           answer=quiz_worlds.index(worst_world),
+           explain=i18n.t("nb12_q_worst_world_why", world=world_name(worst_world),
+                          error=i18n.number(bgnbd_error[worst_world], "+.1%"))),
+    Number(i18n.t("nb12_q_seasonal_error"), answer=float(err["seasonal", "BG/NBD"]) * 100,
+           tolerance=1.0,
+           explain=i18n.t("nb12_q_seasonal_error_why",
+                          error=i18n.number(err["seasonal", "BG/NBD"], "+.1%"))),
+    Choice(i18n.t("nb12_q_trough"),
+           options=[i18n.t(f"nb12_q_trough_{k}") for k in ("high", "low", "right")],
+           answer=trough_answer,
+           explain=i18n.t("nb12_q_trough_why",
+                          error=i18n.number(trough_cut["seasonal"], "+.1%"))),
+    Choice(i18n.t("nb12_q_chi2"), options=[i18n.t(f"nb12_q_chi2_{k}") for k in "abc"],
+           answer=1, explain=i18n.t("nb12_q_chi2_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's computed answers are what the notebook teaches
+assert worst_world == "seasonal" and trough_answer == 1
 # %% md further_reading
 # %% code values tags=values
 i18n.show_recorded()
