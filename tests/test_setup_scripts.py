@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = ["scripts/setup.sh", "scripts/lab.sh", "scripts/test.sh", "scripts/lock.sh", ".ci/run"]
+SCRIPTS = ["scripts/setup.sh", "scripts/lab.sh", "scripts/test.sh", "scripts/lock.sh",
+           "scripts/site.sh", ".ci/run"]
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 
