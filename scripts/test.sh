@@ -26,7 +26,7 @@ step() {  # step NAME CMD...  -> records result, never aborts the script
   fi
 }
 
-step ruff .venv/bin/ruff check crmlab tests benchmarks
+step ruff .venv/bin/ruff check crmlab tests benchmarks site scripts
 step unit .venv/bin/python -m pytest -n 2 tests "$@"
 
 shopt -s nullglob

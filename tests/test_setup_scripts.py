@@ -134,7 +134,7 @@ def test_test_sh_runs_all_steps_and_passes(sandbox):
     assert result.returncode == 0, result.stdout + result.stderr
     calls = _calls(sandbox)
     assert calls[0].startswith("setup.sh")
-    assert "ruff check crmlab tests benchmarks" in calls
+    assert "ruff check crmlab tests benchmarks site scripts" in calls
     assert "python -m pytest -n 2 tests" in calls
     assert "python -m pytest --nbval notebooks" in calls
     assert "summary" in result.stdout
