@@ -101,7 +101,7 @@ def test_the_key_runs(notebook, dataset, monkeypatch, tmp_path):
         code = block.replace(LOAD, f'crm.load_dataset("{dataset}")')
         try:
             exec(compile(code, f"{notebook.stem}.md, block {i}", "exec"), namespace)
-        except Exception as error:  # noqa: BLE001 - name the block that failed
+        except Exception as error:  # name the block that failed
             pytest.fail(f"{notebook.stem}.md block {i} raised on {dataset}: {error!r}\n{block}")
         finally:
             plt.close("all")
