@@ -666,9 +666,10 @@ def figure_text_problems(fig) -> list[str]:
     * a character that no house font draws (:func:`missing_glyphs`);
     * a line that would be laid out left to right (its first strong letter is Latin and
       it has no right-to-left mark: see :func:`persian_label`);
-    * letters drawn in their isolated forms: shaped Persian is narrower than the same
-      letters kept apart with zero-width non-joiners, so a line that holds two letters
-      that should join and is not narrower was not shaped.
+    * letters drawn in their isolated forms: a line that holds two letters that should
+      join is laid out by the figure's font (matplotlib's text layout, libraqm) once as
+      written and once with every letter kept apart by zero-width non-joiners; if both
+      use the same glyphs, no letter took its joined form and the line was not shaped.
 
     Parameters
     ----------
@@ -714,15 +715,39 @@ def figure_text_problems(fig) -> list[str]:
             pairs = zip(line, line[1:], strict=False)
             joins = any(a not in _RIGHT_JOINING and has_persian(a) and a.isalpha()
                         and has_persian(b) and b.isalpha() for a, b in pairs)
-            if joins:
-                probe = fig.text(0, 0, line, fontproperties=artist.get_fontproperties())
-                joined = probe.get_window_extent(renderer).width
-                probe.set_text("\u200c".join(line))
-                apart = probe.get_window_extent(renderer).width
-                probe.remove()
-                if not joined < apart:
-                    problems.append(f"{line!r} is drawn in isolated letters (not shaped)")
+            if joins and not _is_shaped(line, artist.get_fontproperties(), fig, renderer):
+                problems.append(f"{line!r} is drawn in isolated letters (not shaped)")
     return problems
+
+
+def _is_shaped(line: str, prop, fig, renderer) -> bool:
+    """Whether ``line`` is drawn with joined letter forms in the font of ``prop``.
+
+    Compares the glyphs the text layout picks for the line with those it picks when every
+    letter is kept apart (zero-width non-joiners): shaped text uses other glyphs (the
+    initial, medial and final forms). Where matplotlib has no such layout (before 3.11),
+    falls back to widths: joined forms make most lines narrower.
+    """
+    from matplotlib import font_manager
+
+    apart = "\u200c".join(line)
+    try:
+        from matplotlib._text_helpers import layout
+
+        font = font_manager.get_font(font_manager.fontManager._find_fonts_by_props(prop))
+        font.set_size(prop.get_size_in_points(), 72)
+
+        def glyphs(text: str) -> list[int]:
+            return [item.glyph_index for item in layout(text, font) if item.char != "\u200c"]
+
+        return glyphs(line) != glyphs(apart)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - matplotlib < 3.11
+        probe = fig.text(0, 0, line, fontproperties=prop)
+        joined = probe.get_window_extent(renderer).width
+        probe.set_text(apart)
+        separate = probe.get_window_extent(renderer).width
+        probe.remove()
+        return joined < separate
 
 
 def plot_scorecard_trends(wide, *, lang: str = "en", highlight=None, axes=None):

@@ -10,7 +10,7 @@ import pytest
 from matplotlib import font_manager as fm
 from matplotlib.ft2font import FT2Font
 
-from crmlab import viz
+from crmlab import i18n, viz
 
 # principles of article 002, a Persian-only letter (heh with yeh above) and Persian digits
 PERSIAN = "مشتری‌محوری، شناخت مشتری، واکنش سریع — خانهٔ خانۀ ۱۴۰۳ گچ پژ"
@@ -140,3 +140,20 @@ def test_palette_has_no_red_green_pair():
     assert len(set(viz.PALETTE)) == len(viz.PALETTE) == 8
     assert not {"#FF0000", "#00FF00", "#008000", "red", "green"} & {c.upper()
                                                                    for c in viz.PALETTE}
+
+
+def test_figure_text_check_knows_shaped_text_from_isolated_letters():
+    # words whose joined forms are wider than their isolated ones (medial heh), and a
+    # negative number in Persian digits, are fine; letters typed in their isolated
+    # presentation forms (what an unshaped renderer draws) are caught
+    viz.use_house_style()
+    fig, ax = plt.subplots()
+    ax.set_title("همه")
+    ax.set_xlabel("درآمد هر ماه")
+    ax.set_ylabel(i18n.number(-3, "d", lang="fa"))
+    assert viz.figure_text_problems(fig) == []
+    isolated = "\ufee1\ufeb5\ufe95\ufead\ufbfc"  # م ش ت ر ی, each in its isolated form
+    ax.set_title(isolated)
+    problems = viz.figure_text_problems(fig)
+    plt.close(fig)
+    assert problems == [f"{isolated!r} is drawn in isolated letters (not shaped)"]

@@ -97,8 +97,9 @@ def rtl_mark(text: str) -> str:
     A label such as «CRM اجتماعی» starts with a Latin word, so a renderer that takes the
     direction from the first strong character (matplotlib, a plain-text table) lays it
     out left to right and it reads «اجتماعی CRM». The mark (U+200F) makes the line
-    right to left. Text without Arabic-script letters, or that already starts right to
-    left, is returned unchanged.
+    right to left. Text without Arabic-script letters (Persian digits alone are not
+    words: a number such as «‎−۳» keeps the left-to-right mark that puts its sign on the
+    left), or that already starts right to left, is returned unchanged.
 
     Examples
     --------
@@ -106,9 +107,11 @@ def rtl_mark(text: str) -> str:
     True
     >>> rtl_mark("مشتری CRM") == "مشتری CRM", rtl_mark("social CRM") == "social CRM"
     (True, True)
+    >>> rtl_mark("\\u200e\\u2212۳") == "\\u200e\\u2212۳"
+    True
     """
     text = str(text)
-    if not any(_is_arabic_script(ch) for ch in text):
+    if not any(_is_arabic_script(ch) and ch.isalpha() for ch in text):
         return text
     for ch in text:
         kind = unicodedata.bidirectional(ch)

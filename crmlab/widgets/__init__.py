@@ -13,16 +13,21 @@ Explorers, with what they let a student vary and the notebook that uses them:
 - ``capacity_explorer``: spare repair capacity moved to storm provinces (05)
 - ``collections_explorer``: the suspension and write-off days (06)
 - ``scorecard_explorer``: the year and segment of the six-principles scorecard (08)
+
+And :class:`Quiz` (with :class:`Choice` and :class:`Number`), the self-check quiz at
+the end of every notebook.
 """
 
 from .billing import collections_explorer, collections_view
 from .clv import bgnbd_profile, clv_explorer
 from .linkage import linkage_explorer
+from .quiz import Choice, Number, Quiz
 from .scorecard import scorecard_explorer, scorecard_view
 from .segmentation import segment_confusion, segmentation_explorer
 from .service import capacity_explorer, capacity_view
 from .targeting import targeting_explorer
 
-__all__ = ["bgnbd_profile", "capacity_explorer", "capacity_view", "clv_explorer",
-           "collections_explorer", "collections_view", "linkage_explorer", "scorecard_explorer",
-           "scorecard_view", "segment_confusion", "segmentation_explorer", "targeting_explorer"]
+__all__ = ["Choice", "Number", "Quiz", "bgnbd_profile", "capacity_explorer", "capacity_view",
+           "clv_explorer", "collections_explorer", "collections_view", "linkage_explorer",
+           "scorecard_explorer", "scorecard_view", "segment_confusion", "segmentation_explorer",
+           "targeting_explorer"]

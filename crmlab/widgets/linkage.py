@@ -24,10 +24,17 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from crmlab import i18n
 from crmlab.analytics import linkage as lk
 from crmlab.analytics._validation import check_frame_columns
 
-__all__ = ["LinkageExplorer", "linkage_at_threshold", "linkage_explorer"]
+__all__ = ["LinkageExplorer", "linkage_at_threshold", "linkage_explorer", "shown_linkage"]
+
+#: the message (``crmlab/i18n/messages/01_evolution_of_crm.csv``) of each row the explorer
+#: shows; the Series keeps its English keys, only what the student reads is translated
+_ROW_MESSAGES = {"records": "nb01_linkage_records", "customers found": "nb01_linkage_found",
+                 "true customers": "nb01_linkage_true", "precision": "nb01_linkage_precision",
+                 "recall": "nb01_linkage_recall", "pairs linked": "nb01_linkage_pairs"}
 
 
 def linkage_at_threshold(records: pd.DataFrame, pairs: pd.DataFrame,
@@ -63,6 +70,34 @@ def linkage_at_threshold(records: pd.DataFrame, pairs: pd.DataFrame,
                      dtype=object, name=f"threshold {threshold:g}")
 
 
+def shown_linkage(result: pd.Series, threshold: float) -> pd.DataFrame:
+    """:func:`linkage_at_threshold`'s Series as the explorer shows it, in the current
+    language (:func:`crmlab.i18n.set_language`): translated row names and, for Persian,
+    Persian digits.
+
+    Examples
+    --------
+    >>> from crmlab import i18n
+    >>> r = pd.Series({"records": 3, "customers found": 2, "true customers": 2,
+    ...                "precision": 1.0, "recall": 1.0, "pairs linked": 1}, dtype=object)
+    >>> i18n.set_language("fa")
+    >>> shown_linkage(r, 10.0).iloc[:, 0].tolist()[:2]
+    ['۳', '۲']
+    >>> i18n.set_language("en")
+    >>> shown_linkage(r, 10.0).columns.tolist()
+    ['threshold 10']
+    """
+    lang = i18n.get_language()
+    values = result.copy()
+    if lang != "en":
+        values = pd.Series({k: i18n.number(v, ".3f" if k in ("precision", "recall") else ",")
+                            for k, v in result.items()}, dtype=object)
+    values.index = [i18n.t(_ROW_MESSAGES.get(k, k)) if k in _ROW_MESSAGES else k
+                    for k in result.index]
+    name = i18n.t("nb01_linkage_at", threshold=i18n.number(threshold, "g"))
+    return values.to_frame(name)
+
+
 class LinkageExplorer(widgets.VBox):
     """A slider for the match threshold over :func:`linkage_at_threshold`.
 
@@ -84,7 +119,8 @@ class LinkageExplorer(widgets.VBox):
             pairs = lk.link_records(records).attrs["pairs"]
         self._data = (records, pairs, truth)
         self.threshold = widgets.FloatSlider(value=threshold, min=low, max=high, step=1.0,
-                                             description="threshold", continuous_update=False)
+                                             description=i18n.t("nb01_threshold"),
+                                             continuous_update=False)
         # an HTML widget, not an Output capture: its content is widget state, so a
         # notebook run by any client (nbconvert, nbval, JupyterLab) stores the same outputs
         self.numbers = widgets.HTML()
@@ -95,7 +131,7 @@ class LinkageExplorer(widgets.VBox):
 
     def _update(self, change: Any = None) -> None:
         self.result = linkage_at_threshold(*self._data, threshold=self.threshold.value)
-        self.numbers.value = self.result.to_frame().to_html()
+        self.numbers.value = shown_linkage(self.result, self.threshold.value).to_html()
 
     @property
     def crmlab_result(self) -> pd.Series | None:
@@ -125,8 +161,9 @@ def linkage_explorer(records: pd.DataFrame, truth: Sequence[Any] | np.ndarray, *
     Returns
     -------
     LinkageExplorer
-        An ipywidgets ``VBox``: the slider and an HTML table; ``.result`` holds the
-        latest :func:`linkage_at_threshold` Series.
+        An ipywidgets ``VBox``: the slider and an HTML table, labelled in the current
+        language (:func:`crmlab.i18n.set_language`); ``.result`` holds the latest
+        :func:`linkage_at_threshold` Series (English keys in every language).
 
     Examples
     --------

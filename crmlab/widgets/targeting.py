@@ -26,10 +26,18 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from crmlab import i18n
 from crmlab.analytics._deprecation import renamed_kwargs
 from crmlab.analytics.targeting import evaluate_policies
 
-__all__ = ["TargetingExplorer", "policy_profit_table", "targeting_explorer"]
+__all__ = ["TargetingExplorer", "policy_profit_table", "shown_policy_table",
+           "targeting_explorer"]
+
+#: the messages (``crmlab/i18n/messages/02_database_marketing_is_not_crm.csv``) of the
+#: explorer's columns; the table keeps its English names, only what is shown is translated
+_COLUMN_MESSAGES = {"contacted": "nb02_col_contacted", "response_rate": "nb02_col_response_rate",
+                    "true_uplift": "nb02_col_true_uplift",
+                    "incremental_profit": "nb02_col_incremental_profit"}
 
 
 @renamed_kwargs(seed="random_state")
@@ -49,6 +57,37 @@ def policy_profit_table(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np
     return table.round({"response_rate": 3, "true_uplift": 3, "incremental_profit": 2})
 
 
+def shown_policy_table(table: pd.DataFrame,
+                       names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """:func:`policy_profit_table` as the explorer shows it, in the current language
+    (:func:`crmlab.i18n.set_language`): translated column names, each policy under its
+    display name (``names``, default its own), and for Persian, Persian digits.
+
+    Examples
+    --------
+    >>> from crmlab import i18n
+    >>> t = pd.DataFrame({"contacted": [2], "response_rate": [0.5], "true_uplift": [0.25],
+    ...                   "incremental_profit": [1500.0]}, index=["model"])
+    >>> i18n.set_language("fa")
+    >>> shown_policy_table(t, {"model": "مدل"}).loc["مدل"].tolist()
+    ['۲', '۰٫۵۰۰', '۰٫۲۵۰', '۱٬۵۰۰']
+    >>> i18n.set_language("en")
+    >>> shown_policy_table(t).columns.tolist()
+    ['contacted', 'response rate', 'true uplift', 'incremental profit']
+    """
+    shown = table.copy()
+    if i18n.get_language() != "en":
+        specs = {"contacted": ",", "response_rate": ".3f", "true_uplift": ".3f",
+                 "incremental_profit": ",.0f"}
+        shown = pd.DataFrame({c: [i18n.number(v, specs.get(c, ",")) for v in shown[c]]
+                              for c in shown.columns}, index=shown.index)
+    names = dict(names or {})
+    shown.index = [names.get(p, p) for p in shown.index]
+    shown.index.name = i18n.t("nb02_col_policy")
+    return shown.rename(columns=lambda c: i18n.t(_COLUMN_MESSAGES[c])
+                        if c in _COLUMN_MESSAGES else c)
+
+
 class TargetingExplorer(widgets.VBox):
     """Sliders for list share, contact cost and incentive over :func:`policy_profit_table`.
 
@@ -63,22 +102,26 @@ class TargetingExplorer(widgets.VBox):
 
     def __init__(self, truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.ndarray], *,
                  share: float = 0.3, cost_per_contact: float = 2.0, offer_value: float = 5.0,
-                 max_cost: float = 10.0, max_offer: float = 20.0) -> None:
+                 max_cost: float = 10.0, max_offer: float = 20.0,
+                 names: Mapping[str, str] | None = None) -> None:
         if not 0.0 < share <= 1.0:
             raise ValueError(f"share must be in (0, 1]; got {share}")
         if not (0 <= cost_per_contact <= max_cost and 0 <= offer_value <= max_offer):
             raise ValueError(f"cost_per_contact must lie in [0, {max_cost}] and offer_value "
                              f"in [0, {max_offer}]; got {cost_per_contact} and {offer_value}")
         self._data = (truth, scores)
+        self._names = names
         style = {"description_width": "initial"}
         self.share = widgets.FloatSlider(value=share, min=0.05, max=1.0, step=0.05,
-                                         description="share of eligible contacted",
+                                         description=i18n.t("nb02_slider_share"),
                                          continuous_update=False, style=style)
+        # a hundred steps of cost and forty of incentive, in any currency
         self.cost = widgets.FloatSlider(value=cost_per_contact, min=0.0, max=max_cost,
-                                        step=0.1, description="cost per contact",
+                                        step=max_cost / 100, description=i18n.t("nb02_slider_cost"),
                                         continuous_update=False, style=style)
-        self.offer = widgets.FloatSlider(value=offer_value, min=0.0, max=max_offer, step=0.5,
-                                         description="incentive per response",
+        self.offer = widgets.FloatSlider(value=offer_value, min=0.0, max=max_offer,
+                                         step=max_offer / 40,
+                                         description=i18n.t("nb02_slider_offer"),
                                          continuous_update=False, style=style)
         # an HTML widget rather than an Output capture keeps notebook outputs identical
         # whichever client runs the notebook
@@ -93,7 +136,7 @@ class TargetingExplorer(widgets.VBox):
         self.result = policy_profit_table(*self._data, share=self.share.value,
                                           cost_per_contact=self.cost.value,
                                           offer_value=self.offer.value)
-        self.numbers.value = self.result.to_html()
+        self.numbers.value = shown_policy_table(self.result, self._names).to_html()
 
     @property
     def crmlab_result(self) -> pd.DataFrame | None:
@@ -107,7 +150,8 @@ class TargetingExplorer(widgets.VBox):
 def targeting_explorer(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.ndarray], *,
                        share: float = 0.3, cost_per_contact: float = 2.0,
                        offer_value: float = 5.0, max_cost: float = 10.0,
-                       max_offer: float = 20.0) -> TargetingExplorer:
+                       max_offer: float = 20.0,
+                       names: Mapping[str, str] | None = None) -> TargetingExplorer:
     """Sliders for list share, contact cost and incentive; a table of each policy's profit.
 
     Parameters
@@ -118,13 +162,17 @@ def targeting_explorer(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.
     share, cost_per_contact, offer_value : float
         Starting values.
     max_cost, max_offer : float
-        Upper ends of the cost and incentive sliders.
+        Upper ends of the cost and incentive sliders (in the campaign's currency; the
+        sliders move in a hundredth of the cost and a fortieth of the incentive).
+    names : mapping of policy -> name shown, optional
+        Display names of the policies, e.g. translated ones.
 
     Returns
     -------
     TargetingExplorer
-        An ipywidgets ``VBox``: three sliders and an HTML table; ``.result`` holds the
-        latest :func:`policy_profit_table`.
+        An ipywidgets ``VBox``: three sliders and an HTML table, labelled in the current
+        language (:func:`crmlab.i18n.set_language`); ``.result`` holds the latest
+        :func:`policy_profit_table` (English names in every language).
 
     Examples
     --------
@@ -137,4 +185,5 @@ def targeting_explorer(truth: pd.DataFrame, scores: Mapping[str, pd.Series | np.
     10.0
     """
     return TargetingExplorer(truth, scores, share=share, cost_per_contact=cost_per_contact,
-                             offer_value=offer_value, max_cost=max_cost, max_offer=max_offer)
+                             offer_value=offer_value, max_cost=max_cost, max_offer=max_offer,
+                             names=names)
