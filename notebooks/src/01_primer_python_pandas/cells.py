@@ -74,5 +74,23 @@ plt.show()
 assert len(monthly) >= 24 and (monthly > 0).all()
 assert not viz.figure_text_problems(fig)
 # %% md try_it
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+channels = sorted(by_channel.index.astype(str))
+largest = str(by_channel["customers"].idxmax())
+Quiz([
+    Number(i18n.t("p01_q_churned"), answer=len(churned), tolerance=0.5,
+           explain=i18n.t("p01_q_churned_why", n=len(churned))),
+    Choice(i18n.t("p01_q_channel"), options=[i18n.t(f"p01_acq_{c}") for c in channels],
+           answer=channels.index(largest),
+           explain=i18n.t("p01_q_channel_why", n=int(by_channel["customers"].max()))),
+    Choice(i18n.t("p01_q_merge"), options=[i18n.t(f"p01_q_merge_{k}") for k in "abc"],
+           answer=0, explain=i18n.t("p01_q_merge_why")),
+])
+# %% code claim-quiz tags=claim
+# the answers are the numbers the sections computed
+assert 0 < len(churned) < len(postpaid) and largest in channels
 # %% code values tags=values
 i18n.show_recorded()

@@ -82,5 +82,24 @@ print(i18n.t("p02_interval", rate=i18n.number(rate, ".3f"), low=i18n.number(low,
 assert low < rate < high
 assert abs(((boot >= low) & (boot <= high)).mean() - 0.95) < 0.01  # the middle 95%
 # %% md try_it
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+larger = counts.var() > counts.mean()
+Quiz([
+    Number(i18n.t("p02_q_rate"), answer=rate, tolerance=0.01,
+           explain=i18n.t("p02_q_rate_why", rate=i18n.number(rate, ".3f"))),
+    Choice(i18n.t("p02_q_spread"), options=[i18n.t("p02_q_spread_larger"),
+                                            i18n.t("p02_q_spread_smaller")],
+           answer=0 if larger else 1,
+           explain=i18n.t("p02_q_spread_why", mean=i18n.number(counts.mean(), ".2f"),
+                          var=i18n.number(counts.var(), ".2f"))),
+    Choice(i18n.t("p02_q_hazard"), options=[i18n.t(f"p02_q_hazard_{k}") for k in "abc"],
+           answer=1, explain=i18n.t("p02_q_hazard_why")),
+])
+# %% code claim-quiz tags=claim
+# the second answer is what section 1 says: more spread than a Poisson count
+assert larger and 0 < rate < 2
 # %% code values tags=values
 i18n.show_recorded()

@@ -81,5 +81,21 @@ firsts = (w.transactions.sort_values(["customer_id", "timestamp", "transaction_i
 assert len(first_purchases) == w.transactions["customer_id"].nunique() == len(firsts)
 assert first_purchases["amount"].sum() == firsts["amount"].sum()
 # %% md try-it
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+Quiz([
+    Number(i18n.t("p03_q_provinces"), answer=len(by_province), tolerance=0.5,
+           explain=i18n.t("p03_q_provinces_why", n=len(by_province))),
+    Choice(i18n.t("p03_q_having"), options=[i18n.t(f"p03_q_having_{k}")
+                                            for k in ("where", "having", "select")],
+           answer=1, explain=i18n.t("p03_q_having_why")),
+    Choice(i18n.t("p03_q_window"), options=[i18n.t(f"p03_q_window_{k}") for k in "abc"],
+           answer=1, explain=i18n.t("p03_q_window_why")),
+])
+# %% code claim-quiz tags=claim
+# the first answer is the number of rows the GROUP BY query returned
+assert len(by_province) == int((w.customers["province"].value_counts() >= 100).sum()) > 0
 # %% code values tags=values
 i18n.show_recorded()
