@@ -281,23 +281,32 @@ def plot_response_whatif(result, *, axes=None):
         fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
     else:
         fig = axes[0].figure
+    from matplotlib.ticker import NullFormatter
+
+    from . import i18n
+
     left, right = axes
     data = result.by_province[["mean_hours_before", "mean_hours_after"]].rename(
         columns={"mean_hours_before": "observed", "mean_hours_after": "what-if"})
+    names = {"observed": i18n.t("nb05_observed"), "what-if": i18n.t("nb05_whatif")}
     if len(data):
-        data.plot.bar(ax=left, rot=45)
-    left.set(title="Mean first response in hit provinces", xlabel="province",
-             ylabel="hours to first response")
+        data.rename(columns=names).plot.bar(ax=left, rot=45)
+    left.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
+    left.set(title=i18n.t("nb05_fig_whatif_title"), xlabel=i18n.t("nb05_col_province"),
+             ylabel=i18n.t("nb05_axis_hours_first_response"))
     hit = result.complaints[result.complaints["role"] == "hit"]
     for col, label in (("hours_before", "observed"), ("hours_after", "what-if")):
         hours = np.sort(hit[col].to_numpy())
         if hours.size:
             right.step(hours, np.arange(1, hours.size + 1) / hours.size, where="post",
-                       label=label)
-    right.axvline(24, color="grey", linestyle=":", label="24 hours")
-    right.set(title="Complaints answered within ... hours", xscale="log",
-              xlabel="hours to first response (log scale)",
-              ylabel="share of complaints in hit provinces", ylim=(0, 1.02))
+                       label=names[label])
+    right.axvline(24, color="grey", linestyle=":", label=i18n.t("nb05_24_hours"))
+    right.set(title=i18n.t("nb05_fig_within_title"), xscale="log",
+              xlabel=i18n.t("nb05_axis_hours_log"),
+              ylabel=i18n.t("nb05_axis_share_hit"), ylim=(0, 1.02))
+    right.xaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
+    right.xaxis.set_minor_formatter(NullFormatter())
+    right.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ".0%"))
     right.legend()
     fig.tight_layout()
     _record(fig, data)
@@ -340,18 +349,26 @@ def plot_suspension_tradeoff(curve, *, current=None, axes=None):
         fig, axes = plt.subplots(1, 2, figsize=(11.0, 4.0))
     else:
         fig = axes[0].figure
+    from . import i18n
+
     left, right = axes
     x = curve.index.to_numpy(dtype=float)
     left.stackplot(x, curve["suspended_but_would_pay"], curve["unpaid_customers"],
-                   labels=["would have paid later", "still unpaid"], alpha=0.8)
-    left.set(title="Customers a suspension rule cuts off",
-             xlabel="suspend after ... days overdue", ylabel="customers suspended")
+                   labels=[i18n.t("nb06_would_pay"), i18n.t("nb06_still_unpaid")], alpha=0.8)
+    left.set(title=i18n.t("nb06_fig_cut_off_title"), xlabel=i18n.t("nb06_axis_suspend_after"),
+             ylabel=i18n.t("nb06_axis_suspended"))
     right.plot(x, curve["unpaid_days"], marker=".")
-    right.set(title="Service given on unpaid bills",
-              xlabel="suspend after ... days overdue", ylabel="bill-days of unpaid service")
+    right.set(title=i18n.t("nb06_fig_unpaid_title"), xlabel=i18n.t("nb06_axis_suspend_after"),
+              ylabel=i18n.t("nb06_axis_unpaid_days"))
+    for ax in axes:
+        ax.set_xlim(x.min(), x.max())
+        ax.set_ylim(bottom=0)
+        ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
+        ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, ",.0f"))
     if current is not None:
         for ax in axes:
-            ax.axvline(float(current), color="grey", linestyle=":", label="chosen rule")
+            ax.axvline(float(current), color="grey", linestyle=":",
+                       label=i18n.t("nb06_chosen_rule"))
     left.legend()
     fig.tight_layout()
     _record(fig, curve)

@@ -196,11 +196,11 @@ def _rfm_dask(log, customer_col: str, time_col: str, value_col: str, end,
               refunds: str) -> pd.DataFrame:
     """:func:`_rfm_summary` of a Dask DataFrame or Parquet path, partition by partition."""
     first, last = time_range(log, time_col)
-    ref, stop = _window(end, first.value, last.value, time_zone(log.frame._meta[time_col]))
+    ref, stop = _window(end, first.value, last.value, time_zone(log.meta[time_col]))
     meta = pd.DataFrame({"recency_days": pd.Series(dtype="float64"),
                          "purchases": pd.Series(dtype="int64"),
                          "monetary": pd.Series(dtype="float64")},
-                        index=pd.Index([], dtype=log.frame._meta[customer_col].dtype,
+                        index=pd.Index([], dtype=log.meta[customer_col].dtype,
                                        name=customer_col))
 
     def summary(part: pd.DataFrame) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -196,8 +197,28 @@ def fit_complaint_glm(panel: pd.DataFrame, *, family: str = "poisson"):
                            "or aggregate the panel (e.g. fewer provinces)")
     else:
         for w in caught:  # pass on anything else statsmodels said
-            warnings.warn(str(w.message), w.category, stacklevel=2)
+            if not _harmless_search_step(w, result):
+                warnings.warn(str(w.message), w.category, stacklevel=2)
     return result
+
+
+#: numpy's floating-point warnings: raised while the optimiser tries extreme values
+_FLOAT_WARNINGS = ("overflow encountered", "divide by zero encountered",
+                   "invalid value encountered", "underflow encountered")
+
+
+def _harmless_search_step(w: warnings.WarningMessage, result: Any) -> bool:
+    """Whether ``w`` is numpy noise from a step the optimiser tried and left.
+
+    The line search of the negative binomial fit tries extreme dispersions on the way,
+    and numpy warns about the overflow there; when the fit converged to finite estimates
+    with finite standard errors, those steps did not reach the answer and the warning
+    would only alarm the student.
+    """
+    if not issubclass(w.category, RuntimeWarning) or not str(w.message).startswith(
+            _FLOAT_WARNINGS):
+        return False
+    return bool(np.isfinite(result.params).all() and np.isfinite(result.bse).all())
 
 
 def complaint_experience(customers: pd.DataFrame, complaints: pd.DataFrame) -> pd.DataFrame:

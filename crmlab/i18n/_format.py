@@ -60,13 +60,15 @@ def localize_number(text: str, lang: str) -> str:
     '۱٬۲۳۴٫۵'
     >>> localize_number("34.2%", "fa")
     '۳۴٫۲٪'
+    >>> localize_number("+3.5%", "fa") == "\\u200e+۳٫۵٪"  # the sign stays on the left
+    True
     """
     check_language(lang)
     if lang == "en":
         return text
     out = text.translate(_TO_PERSIAN)
-    # a negative number in right-to-left text: keep the sign on the number's left
-    return LRM + out if out.startswith("\u2212") else out
+    # a signed number in right-to-left text: keep the sign (− or +) on the number's left
+    return LRM + out if out.startswith(("\u2212", "+")) else out
 
 
 def format_number(value: Any, spec: str = "", lang: str = "en") -> str:

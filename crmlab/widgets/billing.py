@@ -22,6 +22,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from .. import i18n
 from ..analytics.billing import suspension_curve, suspension_whatif
 from ._png import figure_png
 
@@ -81,6 +82,23 @@ def collections_view(invoices: pd.DataFrame, payments: pd.DataFrame, *,
     return numbers, fig
 
 
+#: the message key of each number's label (crmlab/i18n/messages/06_*.csv)
+_NUMBER_LABELS = {"suspended customers": "nb06_widget_suspended",
+                  "of whom would have paid later": "nb06_widget_would_pay",
+                  "of whom still unpaid": "nb06_widget_still_unpaid",
+                  "bill-days of unpaid service": "nb06_widget_unpaid_days",
+                  "amount written off": "nb06_widget_written_off"}
+
+
+def _numbers_html(numbers: pd.Series, suspend: float, write_off: float) -> str:
+    """The numbers as an HTML table, labelled in the current language."""
+    shown = pd.Series([i18n.number(v, ",.0f") for v in numbers],
+                      index=[i18n.t(_NUMBER_LABELS[k]) for k in numbers.index],
+                      name=i18n.t("nb06_widget_rule", suspend=suspend, write_off=write_off))
+    html = shown.to_frame().to_html(border=0)
+    return f'<div dir="rtl">{html}</div>' if i18n.get_language() == "fa" else html
+
+
 class CollectionsExplorer(widgets.VBox):
     """Sliders for the collection rule, a numbers table and the trade-off figure.
 
@@ -102,10 +120,10 @@ class CollectionsExplorer(widgets.VBox):
         self._curve = suspension_curve(invoices, payments)
         style = {"description_width": "initial"}
         self.suspend = widgets.IntSlider(value=suspend_after_days, min=0, max=120, step=5,
-                                         description="suspend after (days overdue)",
+                                         description=i18n.t("nb06_widget_suspend"),
                                          style=style, continuous_update=False)
         self.write_off = widgets.IntSlider(value=90, min=30, max=180, step=10,
-                                           description="write off after (days overdue)",
+                                           description=i18n.t("nb06_widget_write_off"),
                                            style=style, continuous_update=False)
         self.numbers = widgets.HTML()
         self.image = widgets.Image(format="png")
@@ -122,7 +140,7 @@ class CollectionsExplorer(widgets.VBox):
                                         write_off_after_days=self.write_off.value,
                                         curve=self._curve)
         self.numbers_table, self.figure = numbers, fig
-        self.numbers.value = numbers.to_frame().to_html(border=0)
+        self.numbers.value = _numbers_html(numbers, self.suspend.value, self.write_off.value)
         self.image.value = figure_png(fig)
 
 

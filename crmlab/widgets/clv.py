@@ -115,16 +115,46 @@ def bgnbd_profile(r: float, alpha: float, a: float, b: float, *, T: float = 52.0
 
 
 def _summary_html(summary: dict[str, Any], reference: dict[str, Any] | None) -> str:
-    labels = {"mean_purchase_rate": "mean purchase rate per week (r/alpha)",
-              "mean_dropout": "mean chance of leaving after a purchase (a/(a+b))",
-              "purchases_first_year": "expected repeat purchases in the first year",
-              "p_alive_silent_half_year": "P(alive): 3 repeat purchases, then 26 weeks silent"}
+    from crmlab import i18n
+
     rows = []
-    for key, label in labels.items():
-        ref = "" if reference is None else f"<td>{reference[key]:g}</td>"
-        rows.append(f"<tr><td>{label}</td><td><b>{summary[key]:g}</b></td>{ref}</tr>")
-    head = "<tr><th></th><th>chosen</th>" + ("<th>fitted</th>" if reference else "") + "</tr>"
-    return f"<table class='crmlab-clv-summary'>{head}{''.join(rows)}</table>"
+    for key in ("mean_purchase_rate", "mean_dropout", "purchases_first_year",
+                "p_alive_silent_half_year"):
+        ref = "" if reference is None else f"<td>{i18n.number(reference[key], 'g')}</td>"
+        rows.append(f"<tr><td>{i18n.t('widget_clv_' + key)}</td>"
+                    f"<td><b>{i18n.number(summary[key], 'g')}</b></td>{ref}</tr>")
+    head = (f"<tr><th></th><th>{i18n.t('widget_clv_chosen')}</th>"
+            + (f"<th>{i18n.t('widget_clv_fitted')}</th>" if reference else "") + "</tr>")
+    rtl = ' dir="rtl"' if i18n.get_language() == "fa" else ""
+    return f"<table class='crmlab-clv-summary'{rtl}>{head}{''.join(rows)}</table>"
+
+
+def _translate(fig: Any, profile: dict[str, Any], reference: dict[str, Any] | None) -> None:
+    """Put the explorer figure's words in the current language (:mod:`crmlab.i18n`)."""
+    from crmlab import i18n
+
+    left, right = fig.axes[:2]
+    left.set(title=i18n.t("widget_clv_new_customer_title"),
+             xlabel=i18n.t("widget_clv_weeks_since_first"),
+             ylabel=i18n.t("widget_clv_expected_repeat"))
+    handles, _ = left.get_legend_handles_labels()
+    left.legend(handles, [i18n.t("widget_clv_chosen_parameters"),
+                          i18n.t("widget_clv_fitted_parameters")][:len(handles)])
+    right.set(title=i18n.t("widget_clv_p_alive_title", age=i18n.number(profile["T"], "g")),
+              xlabel=i18n.t("widget_clv_weeks_since_last"),
+              ylabel=i18n.t("widget_clv_probability_alive"))
+    handles, _ = right.get_legend_handles_labels()
+    words = [i18n.t("widget_clv_repeat_purchase" if f == 1 else "widget_clv_repeat_purchases",
+                    n=i18n.number(f, "d")) for f in profile["p_alive"].columns]
+    right.legend(handles, words, title=i18n.t("widget_clv_dashed_fitted")
+                 if reference is not None else None)
+    if i18n.get_language() != "en":
+        for ax in (left, right):
+            # Persian digits; a negative tick (outside the axes) keeps a plain minus sign,
+            # without the left-to-right mark that i18n.number puts before it in prose
+            ax.xaxis.set_major_formatter(lambda v, _: i18n.number(v, "g").replace(i18n.LRM, ""))
+            ax.yaxis.set_major_formatter(lambda v, _: i18n.number(v, "g").replace(i18n.LRM, ""))
+    fig.tight_layout()
 
 
 def clv_explorer(fitted: BetaGeoResults | None = None, *, T: float = 52.0) -> BGNBDExplorer:
@@ -203,6 +233,8 @@ class BGNBDExplorer(widgets.VBox):
         if fitted is not None and not isinstance(fitted, BetaGeoResults):
             raise TypeError("fitted must be a fitted BetaGeo model (BetaGeo(...).fit()); got "
                             f"{type(fitted).__name__}")
+        from crmlab import i18n
+
         T = _check("T", T)
         start = ({n: float(fitted.params[n]) for n in _NAMES} if fitted is not None
                  else {"r": 1.0, "alpha": 6.0, "a": 1.5, "b": 4.0})
@@ -214,7 +246,8 @@ class BGNBDExplorer(widgets.VBox):
                                                 step=step, description=name,
                                                 continuous_update=False, readout_format=".2f")
         sliders["T"] = widgets.IntSlider(value=int(T), min=4, max=156, step=4,
-                                         description="age T", continuous_update=False)
+                                         description=i18n.t("widget_clv_age"),
+                                         continuous_update=False)
         self.fitted = fitted
         self.sliders = sliders
         self.summary = widgets.HTML()
@@ -246,7 +279,9 @@ class BGNBDExplorer(widgets.VBox):
         self.profile = profile
         self.summary.value = _summary_html(profile["summary"],
                                            None if reference is None else reference["summary"])
-        self.image.value = figure_png(viz.plot_bgnbd_profile(profile, reference=reference))
+        fig = viz.plot_bgnbd_profile(profile, reference=reference)
+        _translate(fig, profile, reference)
+        self.image.value = figure_png(fig)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{n}={self.sliders[n].value:g}" for n in _NAMES)

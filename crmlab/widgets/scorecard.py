@@ -2,7 +2,10 @@
 
 :func:`scorecard_view` is the pure computation (a table and a figure for one segment
 and one year); :func:`scorecard_explorer` puts a segment dropdown and a year slider on
-top of it.
+top of it. Every label a student sees (the choices, the controls, the figure) is in the
+language chosen with :func:`crmlab.i18n.set_language` (messages ``nb08_w_*`` and
+``nb08_group_*`` in ``crmlab/i18n/messages/08_six_principles.csv``); the values of the
+controls stay the English names below, so code does not depend on the language.
 
 Examples
 --------
@@ -20,6 +23,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from .. import i18n
 from ..analytics.scorecard import (
     principle_scorecard,
     scorecard_over_time,
@@ -28,7 +32,7 @@ from ..analytics.scorecard import (
 from ._png import figure_png
 
 __all__ = ["ScorecardExplorer", "scorecard_explorer", "scorecard_segments",
-           "scorecard_view"]
+           "scorecard_table_labels", "scorecard_view", "segment_label"]
 
 _PLANS = ("prepaid", "postpaid")
 
@@ -44,6 +48,25 @@ def scorecard_segments(world: Any) -> list[str]:
     """
     true = sorted(world.truth.customers["segment"].astype(str).unique())
     return ["all customers", *_PLANS, *[f"true segment: {s}" for s in true]]
+
+
+def segment_label(segment: str, *, lang: str | None = None) -> str:
+    """How a choice of :func:`scorecard_segments` is shown, in the current language.
+
+    Examples
+    --------
+    >>> segment_label("true segment: steady", lang="en")
+    'true segment: steady'
+    >>> segment_label("postpaid", lang="fa")
+    'مشترکان دائمی'
+    """
+    if segment == "all customers":
+        return i18n.t("nb08_w_all_customers", lang=lang)
+    if segment in _PLANS:
+        return i18n.t(f"nb08_group_{segment}", lang=lang)
+    name = segment.removeprefix("true segment: ")
+    return i18n.t("nb08_w_true_segment", lang=lang,
+                  name=i18n.t(f"nb08_group_{name}", lang=lang))
 
 
 def _segment_ids(world: Any, segment: str) -> pd.Index | None:
@@ -82,7 +105,7 @@ def scorecard_view(world: Any, *, year: int, segment: str = "all customers",
     figure : bool, default=True
         Also draw the quarterly trends of the headline indicators with the year shaded.
     lang : {"en", "fa"}, default="en"
-        Language of the figure.
+        Language of the figure (its titles, labels and the segment's name).
 
     Returns
     -------
@@ -116,11 +139,43 @@ def scorecard_view(world: Any, *, year: int, segment: str = "all customers",
                                    start=world.config.start_ts, end=world.config.end_ts)
         fig = plot_scorecard_trends(wide, lang=lang,
                                     highlight=[f"{year}Q{q}" for q in range(1, 5)])
-        if lang == "en":
-            fig.suptitle(f"Six principles by quarter: {segment} ({year} shaded)",
-                         fontweight="bold")
+        fig.suptitle(i18n.t("nb08_w_suptitle", lang=lang,
+                            segment=segment_label(segment, lang=lang),
+                            year=i18n.number(year, "d", lang=lang)), fontweight="bold")
         plt.close(fig)
     return table, fig
+
+
+def scorecard_table_labels(table: pd.DataFrame, *, lang: str | None = None) -> pd.DataFrame:
+    """A scorecard table as a student reads it: principles, indicators and ``better``
+    in the current language (the numbers and the year columns unchanged).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> idx = pd.MultiIndex.from_tuples([("quick_response", "escalation_rate")],
+    ...                                 names=["principle", "indicator"])
+    >>> t = pd.DataFrame({"2024": [0.5], "better": ["lower"]}, index=idx)
+    >>> scorecard_table_labels(t, lang="fa").index[0]
+    ('واکنش سریع', 'نرخ ارجاع به سطح بالاتر')
+    """
+    out = table.copy()
+    if "better" in out.columns:
+        out["better"] = out["better"].map(lambda b: i18n.t(f"nb08_better_{b}", lang=lang))
+    if "verdict" in out.columns:
+        out["verdict"] = out["verdict"].map(lambda v: i18n.t(f"nb08_verdict_{v}", lang=lang))
+    names = {"principle": lambda p: i18n.t(p, lang=lang),
+             "indicator": lambda k: i18n.t(f"nb08_ind_{k}", lang=lang)}
+    if isinstance(out.index, pd.MultiIndex):
+        out.index = pd.MultiIndex.from_arrays(
+            [[names[n](v) for v in out.index.get_level_values(n)] for n in out.index.names],
+            names=[i18n.t(f"nb08_col_{n}", lang=lang) for n in out.index.names])
+    else:
+        name = out.index.name
+        out.index = pd.Index([names[name](v) for v in out.index],
+                             name=i18n.t(f"nb08_col_{name}", lang=lang))
+    return out.rename(columns=lambda c: i18n.t(f"nb08_col_{c}", lang=lang)
+                      if c in ("better", "verdict") else c)
 
 
 def scorecard_explorer(world: Any) -> ScorecardExplorer:
@@ -149,10 +204,13 @@ class ScorecardExplorer(widgets.VBox):
         self._world = world
         self._agreement = silo_record_agreement(world.customers, world.silos,
                                                 world.truth.silo_mapping)
-        segment = w.Dropdown(options=scorecard_segments(world), value="all customers",
-                             description="segment")
+        self._lang = i18n.get_language()
+        choices = scorecard_segments(world)
+        # shown in the language of the notebook; the value stays the English name
+        segment = w.Dropdown(options=[(segment_label(c), c) for c in choices],
+                             value="all customers", description=i18n.t("nb08_w_segment"))
         year = w.IntSlider(value=years[-1], min=years[0], max=years[-1], step=1,
-                           description="year", continuous_update=False)
+                           description=i18n.t("nb08_w_year"), continuous_update=False)
         self.controls = {"segment": segment, "year": year}
         self.output = w.Output()
         self.table: pd.DataFrame | None = None
@@ -166,13 +224,13 @@ class ScorecardExplorer(widgets.VBox):
 
         table, fig = scorecard_view(self._world, year=int(self.controls["year"].value),
                                     segment=self.controls["segment"].value,
-                                    silo_agreement=self._agreement)
+                                    silo_agreement=self._agreement, lang=self._lang)
         self.table = table
         png = figure_png(fig)
         # set the outputs directly (not ``with output:``), so they land in the widget
         # whether or not a kernel is capturing, and replace the old ones in one step
         self.output.outputs = ()
-        self.output.append_display_data(table)
+        self.output.append_display_data(scorecard_table_labels(table, lang=self._lang))
         self.output.append_display_data(Image(png, format="png"))
 
     def __repr__(self) -> str:

@@ -75,13 +75,33 @@ def segment_confusion(X: pd.DataFrame, truth: pd.Series, *, method: str, k: int 
     return table
 
 
+def _label(key: str, fallback: str) -> str:
+    """A message in the current language, or ``fallback`` where there is none (a segment
+    of a world with its own segment names)."""
+    from crmlab import i18n
+
+    try:
+        return i18n.t(key)
+    except KeyError:
+        return fallback
+
+
 def _table_html(table: pd.DataFrame, method: str) -> str:
+    from crmlab import i18n
+
     shares = table.div(table.sum(axis=1), axis=0)
-    body = shares.to_html(float_format=lambda v: f"{v:.0%}", border=0)
-    return (f"<p><b>{method}</b>, k = {table.shape[1]}: adjusted Rand index "
-            f"<b>{table.attrs['ari']:.3f}</b>, adjusted mutual information "
-            f"<b>{table.attrs['ami']:.3f}</b></p>"
-            "<p>Share of each true segment found in each cluster:</p>" + body)
+    shares = shares.rename(index=lambda s: _label(f"nb04_segment_{s}", str(s)),
+                           columns=lambda c: i18n.number(c, "d"))
+    shares.index.name = i18n.t("nb04_col_true_segment")
+    shares.columns.name = i18n.t("nb04_axis_cluster")
+    body = shares.to_html(float_format=lambda v: i18n.number(v, ".0%"), border=0)
+    name = _label(f"nb04_method_{method}", method)
+    scores = i18n.t("widget_seg_summary", method=f"<b>{name}</b>",
+                    k=i18n.number(table.shape[1], "d"),
+                    ari=f"<b>{i18n.number(table.attrs['ari'], '.3f')}</b>",
+                    ami=f"<b>{i18n.number(table.attrs['ami'], '.3f')}</b>")
+    html = f"<p>{scores}</p><p>{i18n.t('widget_seg_shares')}</p>" + body
+    return f'<div dir="rtl">{html}</div>' if i18n.get_language() == "fa" else html
 
 
 class SegmentationExplorer(widgets.VBox):
@@ -94,7 +114,8 @@ class SegmentationExplorer(widgets.VBox):
     Attributes
     ----------
     method : Dropdown
-        Description ``"method"``.
+        Description ``"method"``; its options name the methods in the current language
+        (:mod:`crmlab.i18n`), its value is the method's id.
     k : IntSlider
         Description ``"k"``.
     result : HTML
@@ -108,9 +129,12 @@ class SegmentationExplorer(widgets.VBox):
         if method not in segmentation.METHODS:
             raise ValueError(f"method must be one of {list(segmentation.METHODS)}; "
                              f"got {method!r}")
+        from crmlab import i18n
+
         self._data = (X, truth)
-        self.method = widgets.Dropdown(options=list(segmentation.METHODS), value=method,
-                                       description="method")
+        self.method = widgets.Dropdown(
+            options=[(_label(f"nb04_method_{m}", m), m) for m in segmentation.METHODS],
+            value=method, description=i18n.t("widget_seg_method"))
         self.k = widgets.IntSlider(value=k, min=2, max=10, description="k",
                                    continuous_update=False)
         self.result = widgets.HTML()
@@ -124,8 +148,10 @@ class SegmentationExplorer(widgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is not None:  # None when widgets cannot be displayed at all
-            bundle["text/html"] = (self.result.value + "<p><i>A snapshot: run the notebook "
-                                   "to change the method and the number of clusters.</i></p>")
+            from crmlab import i18n
+
+            bundle["text/html"] = (self.result.value
+                                   + f"<p><i>{i18n.t('widget_seg_snapshot')}</i></p>")
         return bundle
 
     def _redraw(self, change: Any = None) -> None:
@@ -143,7 +169,8 @@ def segmentation_explorer(X: pd.DataFrame, truth: pd.Series, *, method: str = "l
     Returns
     -------
     SegmentationExplorer
-        An ipywidgets ``VBox``: a ``Dropdown`` (description ``"method"``), an
+        An ipywidgets ``VBox``: a ``Dropdown`` (description ``"method"``; every visible
+        word in the language chosen with :func:`crmlab.i18n.set_language`), an
         ``IntSlider`` (description ``"k"``) and an ``HTML`` with the scores and the
         table of shares; ``.method``, ``.k``, ``.result`` (the HTML) and ``.table``.
 

@@ -24,6 +24,7 @@ from typing import Any
 import ipywidgets as widgets
 import pandas as pd
 
+from .. import i18n
 from ..analytics.capacity import CapacityWhatIf, capacity_whatif
 from ._png import figure_png
 
@@ -31,6 +32,9 @@ __all__ = ["CapacityExplorer", "capacity_explorer", "capacity_view"]
 
 _EVENT_CHOICES = {"snow and floods": ("snow", "flood"), "snow only": ("snow",),
                   "floods only": ("flood",)}
+#: the message key of each choice's label (crmlab/i18n/messages/05_*.csv)
+_EVENT_LABELS = {"snow and floods": "nb05_events_both", "snow only": "nb05_events_snow",
+                 "floods only": "nb05_events_flood"}
 
 
 def capacity_view(complaints: pd.DataFrame, weather: pd.DataFrame, customers: pd.DataFrame,
@@ -82,20 +86,28 @@ def capacity_view(complaints: pd.DataFrame, weather: pd.DataFrame, customers: pd
 
 
 def _summary_html(result: CapacityWhatIf) -> str:
+    """The what-if's numbers as an HTML table, labelled in the current language."""
     s = result.summary.copy()
+
+    def pct(v: float) -> str:
+        return "–" if pd.isna(v) else i18n.number(v, ".0%")
+
+    def hours(v: float) -> str:
+        return "–" if pd.isna(v) else i18n.number(v, ".1f")
+
     table = pd.DataFrame({
-        "complaints": s["complaints"],
-        "mean hours (observed → what-if)": [
-            f"{b:.1f} → {a:.1f}" for b, a in zip(s["mean_hours_before"],
-                                                   s["mean_hours_after"], strict=True)],
-        "answered within 24 h": [
-            f"{b:.0%} → {a:.0%}" for b, a in zip(s["within_24h_before"],
-                                                 s["within_24h_after"], strict=True)],
-    }, index=s.index)
-    moved = result.moved
-    days = int((moved > 0).sum())
-    return (table.to_html(na_rep="–", border=0)
-            + f"<p>capacity moved on {days} days</p>")
+        i18n.t("nb05_col_complaints"): [i18n.number(n, ",.0f") for n in s["complaints"]],
+        i18n.t("nb05_widget_mean_hours"): [
+            f"{hours(b)} → {hours(a)}" for b, a in zip(s["mean_hours_before"],
+                                                       s["mean_hours_after"], strict=True)],
+        i18n.t("nb05_widget_within_24h"): [
+            f"{pct(b)} → {pct(a)}" for b, a in zip(s["within_24h_before"],
+                                                   s["within_24h_after"], strict=True)],
+    }, index=[i18n.t("nb05_whatif_" + str(r).split()[0]) for r in s.index])
+    days = int((result.moved > 0).sum())
+    html = (table.to_html(na_rep="–", border=0)
+            + f"<p>{i18n.t('nb05_widget_moved_days', days=days)}</p>")
+    return f'<div dir="rtl">{html}</div>' if i18n.get_language() == "fa" else html
 
 
 class CapacityExplorer(widgets.VBox):
@@ -123,16 +135,17 @@ class CapacityExplorer(widgets.VBox):
         self._capacity = float(capacity)
         style = {"description_width": "initial"}
         self.share = widgets.FloatSlider(value=share, min=0.0, max=1.0, step=0.05,
-                                         description="share of spare capacity moved",
+                                         description=i18n.t("nb05_widget_share"),
                                          style=style, continuous_update=False)
         self.efficiency = widgets.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05,
-                                              description="useful share on arrival",
+                                              description=i18n.t("nb05_widget_efficiency"),
                                               style=style, continuous_update=False)
-        self.events = widgets.Dropdown(options=list(_EVENT_CHOICES), value="snow and floods",
-                                       description="events", style=style)
+        self.events = widgets.Dropdown(
+            options=[(i18n.t(_EVENT_LABELS[k]), k) for k in _EVENT_CHOICES],
+            value="snow and floods", description=i18n.t("nb05_widget_events"), style=style)
         hit = sorted(weather["province"].astype(str).unique())
         self.provinces = widgets.SelectMultiple(options=hit, value=(), rows=min(len(hit), 6),
-                                                description="receiving provinces (none = all)",
+                                                description=i18n.t("nb05_widget_provinces"),
                                                 style=style)
         self.numbers = widgets.HTML()
         self.image = widgets.Image(format="png")

@@ -44,6 +44,41 @@ def test_negbin_warns_when_there_is_no_overdispersion(repair_panel):
     assert fit.params["weather_days"] > 0
 
 
+def test_negbin_keeps_quiet_about_search_steps_it_left_behind():
+    # with weather every day, the optimiser's line search tries extreme dispersions and
+    # numpy warns of overflow there; the fit converges to finite estimates, so nothing
+    # reaches the student
+    import warnings
+
+    import crmlab as crm
+
+    w = crm.make_world("tiny", seed=1, weather_events_per_year=365)
+    panel = service.complaint_panel(w.complaints, w.customers, w.weather)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = service.fit_complaint_glm(panel, family="negbin")
+    assert fit.mle_retvals["converged"] and np.isfinite(fit.bse).all()
+    assert [str(x.message) for x in caught] == []
+
+
+def test_a_real_warning_still_reaches_the_student():
+    import warnings
+
+    class Fit:
+        params = np.array([1.0, np.nan])
+        bse = np.array([0.1, 0.2])
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warnings.warn("overflow encountered in exp", RuntimeWarning, stacklevel=1)
+        warnings.warn("the Hessian is not invertible", RuntimeWarning, stacklevel=1)
+    noise, other = caught
+    assert not service._harmless_search_step(noise, Fit())  # estimates are not finite
+    Fit.params = np.array([1.0, 2.0])
+    assert service._harmless_search_step(noise, Fit())
+    assert not service._harmless_search_step(other, Fit())
+
+
 def test_bad_input(world):
     with pytest.raises(ValueError, match="category 'snowballs' not found"):
         service.complaint_panel(world.complaints, world.customers, world.weather,

@@ -58,7 +58,8 @@ def test_bad_choices(world, kwargs, match):
 def test_explorer_follows_its_controls(world):
     ex = scorecard_explorer(world)
     assert repr(ex) == "ScorecardExplorer(segment='all customers', year=2024)"
-    assert ex.controls["segment"].options == tuple(scorecard_segments(world))
+    # shown in the notebook's language, the values stay the English names
+    assert [v for _, v in ex.controls["segment"].options] == scorecard_segments(world)
     first = ex.table.copy()
     ex.controls["year"].value = 2023
     assert ex.table.columns[0] == "2023" and "2023" in repr(ex)
@@ -69,4 +70,29 @@ def test_explorer_follows_its_controls(world):
     kinds = [sorted(o["data"]) for o in ex.output.outputs]
     assert len(kinds) == 2 and "image/png" in kinds[1]
     assert "2023" in ex.output.outputs[0]["data"]["text/plain"]
+    plt.close("all")
+
+
+def test_explorer_speaks_the_notebooks_language(world):
+    from crmlab import i18n
+
+    i18n.set_language("fa")
+    try:
+        ex = scorecard_explorer(world)
+        labels = [label for label, _ in ex.controls["segment"].options]
+        assert labels[:3] == ["همهٔ مشتریان", "مشترکان اعتباری", "مشترکان دائمی"]
+        assert all(i18n.has_persian(label) for label in labels)
+        assert ex.controls["year"].description == "سال"
+        assert ex.controls["segment"].value == "all customers"  # values stay English
+        shown = ex.output.outputs[0]["data"]["text/plain"]
+        assert "واکنش سریع" in shown and "quick_response" not in shown
+        _, fig = scorecard_view(world, year=2024, segment="postpaid", lang="fa")
+        assert "مشترکان دائمی" in fig._suptitle.get_text()
+        assert not viz.figure_text_problems(fig)
+        plt.close("all")
+    finally:
+        i18n.set_language("en")
+    en = scorecard_explorer(world)
+    assert en.controls["segment"].options[0] == ("all customers", "all customers")
+    assert "quick response" in en.output.outputs[0]["data"]["text/plain"]
     plt.close("all")

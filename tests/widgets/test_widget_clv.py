@@ -107,3 +107,29 @@ def test_explorer_is_its_own_widget_class(fitted):
         BGNBDExplorer(fitted="not a model")
     with pytest.raises(ValueError, match="T must be"):
         BGNBDExplorer(T=0)
+
+
+def test_explorer_speaks_the_notebook_language(fitted):
+    """In a Persian notebook the explorer's labels, table and figure are Persian."""
+    import matplotlib.pyplot as plt
+
+    from crmlab import i18n, viz
+    from crmlab.widgets.clv import _translate
+
+    i18n.set_language("fa")
+    try:
+        box = clv_explorer(fitted, T=40)
+        assert box.sliders["T"].description == i18n.t("widget_clv_age") != "age T"
+        assert i18n.t("widget_clv_fitted") in box.summary.value and 'dir="rtl"' in box.summary.value
+        assert "fitted" not in box.summary.value
+        profile = bgnbd_profile(*fitted.params, T=40)
+        fig = viz.plot_bgnbd_profile(profile, reference=profile)
+        _translate(fig, profile, profile)
+        texts = [fig.axes[0].get_title(), fig.axes[1].get_xlabel(),
+                 *(t.get_text() for t in fig.axes[1].get_legend().get_texts())]
+        assert all(i18n.has_persian(t) for t in texts), texts
+        assert not viz.figure_text_problems(fig)
+        plt.close(fig)
+    finally:
+        i18n.set_language("en")
+    assert clv_explorer(fitted, T=40).sliders["T"].description == "age T"

@@ -39,3 +39,21 @@ def test_explorer_updates_when_a_slider_moves(world):
 def test_explorer_needs_a_world():
     with pytest.raises(TypeError, match="world must be a crmlab World"):
         collections_explorer(42)
+
+
+def test_the_explorer_speaks_the_course_language(world):
+    from crmlab import i18n
+
+    i18n.set_language("fa")
+    try:
+        ex = collections_explorer(world, suspend_after_days=45)
+        assert ex.suspend.description == i18n.t("nb06_widget_suspend")
+        assert ex.numbers.value.startswith('<div dir="rtl">')
+        assert i18n.t("nb06_widget_suspended") in ex.numbers.value
+        assert "suspended customers" not in ex.numbers.value
+        # the numbers the code reads keep their names whatever the language
+        assert "suspended customers" in ex.numbers_table.index
+        assert not viz.figure_text_problems(ex.figure)
+    finally:
+        i18n.set_language("en")
+    assert "suspended customers" in collections_explorer(world).numbers.value

@@ -54,3 +54,20 @@ def test_explorer_updates_when_a_slider_moves(world):
 def test_explorer_needs_a_world():
     with pytest.raises(TypeError, match="world must be a crmlab World"):
         capacity_explorer("classroom")
+
+
+def test_the_explorer_speaks_the_course_language(world):
+    from crmlab import i18n
+
+    i18n.set_language("fa")
+    try:
+        ex = capacity_explorer(world, share=0.5)
+        assert ex.share.description == i18n.t("nb05_widget_share")
+        assert i18n.has_persian(ex.events.label) and ex.events.value == "snow and floods"
+        assert ex.numbers.value.startswith('<div dir="rtl">')
+        assert i18n.t("nb05_whatif_hit") in ex.numbers.value
+        assert "hit provinces" not in ex.numbers.value
+        assert not viz.figure_text_problems(ex.figure)
+    finally:
+        i18n.set_language("en")
+    assert "hit provinces during weather" in capacity_explorer(world).numbers.value

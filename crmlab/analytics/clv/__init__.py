@@ -18,6 +18,9 @@ Models
 :class:`ParetoNBD`
     Pareto/NBD (Schmittlein, Morrison & Colombo 1987): as above, but lifetimes are
     exponential with gamma-distributed death rates. Parameters ``r, alpha, s, beta``.
+    Both take time-invariant covariates (``purchase_covariates=``,
+    ``dropout_covariates=``) as CLVTools does, with coefficients ``purchase:<column>``
+    and ``dropout:<column>``.
 :class:`GammaGamma`
     Spend per transaction (Fader, Hardie & Lee 2005b; Fader & Hardie 2013). Parameters
     ``p, q, gamma``.

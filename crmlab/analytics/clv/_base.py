@@ -6,7 +6,10 @@ the log-likelihood of every unique row and its analytic gradient with respect to
 natural (positive) parameters. :class:`LikelihoodModel` then
 
 * optimises the mean negative log-likelihood over log-parameters with L-BFGS-B, using the
-  analytic gradient (chain rule ``d/dlog(theta) = theta * d/dtheta``);
+  analytic gradient (chain rule ``d/dlog(theta) = theta * d/dtheta``); parameters a model
+  names in ``_unconstrained`` (covariate coefficients, any real number) are optimised as
+  they are, with chain-rule factor 1, and such models first take BHHH steps (Newton
+  steps with the outer product of the rows' gradients as the Hessian);
 * checks convergence (optimizer success, a small gradient, no parameter run off to its
   bound), retries from another start and with Nelder-Mead, warns with
   :class:`ConvergenceWarning` when only a retry worked and raises :class:`ConvergenceError`
@@ -19,7 +22,8 @@ natural (positive) parameters. :class:`LikelihoodModel` then
   predictions from them are not estimates;
 * estimates the covariance from the Hessian of the log-likelihood in log-parameter space,
   taken by forward differences of the analytic gradient, and maps it to the natural scale
-  with the delta method (``cov(theta) = diag(theta) cov(log theta) diag(theta)``);
+  with the delta method (``cov(theta) = diag(theta) cov(log theta) diag(theta)``, the
+  factor being 1 for an unconstrained parameter);
 * returns the model's :class:`LikelihoodResults` subclass with ``params``, ``bse``,
   ``llf``, ``aic``, ``bic``, ``nobs``, ``conf_int()``, ``summary()`` and the predictions;
   ``Model.from_params(**params)`` builds the same results object from given parameters,
@@ -39,7 +43,8 @@ from __future__ import annotations
 import html
 import numbers
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -49,6 +54,7 @@ from scipy import optimize, stats
 from scipy.special import expit
 
 from .._validation import check_rfm
+from ._covariates import PROCESSES, check_covariates, coefficient_names, customer_eta
 from ._data import (
     UNIT_NAMES,
     align_series,
@@ -71,6 +77,35 @@ __all__ = ["LOG_BOUND", "ConvergenceError", "ConvergenceWarning", "LikelihoodMod
 LOG_BOUND = 30.0
 
 ResultsT = TypeVar("ResultsT", bound="LikelihoodResults")
+
+
+def check_param_values(names: Sequence[str], unconstrained: Sequence[str],
+                       params: Any) -> np.ndarray:
+    """Parameter values as a float array in ``names`` order, checked.
+
+    Every value must be finite, and positive unless its name is in ``unconstrained``
+    (covariate coefficients may be any real number). A Series is read by name.
+
+    Examples
+    --------
+    >>> check_param_values(("r", "purchase:x"), ("purchase:x",), [0.5, -1.0]).tolist()
+    [0.5, -1.0]
+    """
+    names = tuple(names)
+    if isinstance(params, pd.Series):
+        params = params.reindex(list(names)).to_numpy()
+    p = np.asarray(params, dtype=np.float64)
+    if p.shape != (len(names),):
+        raise ValueError(f"params must hold {len(names)} values {names}; got shape {p.shape}")
+    pos = np.array([n not in unconstrained for n in names], dtype=bool)
+    if not np.all(np.isfinite(p) & ((p > 0) | ~pos)):
+        bad = {n: v for n, v, q in zip(names, p.tolist(), pos, strict=True)
+               if not np.isfinite(v) or (q and v <= 0)}
+        what = ("must all be positive and finite" if not unconstrained else
+                f"must be finite, and positive except {', '.join(unconstrained)}")
+        raise ValueError(f"params {dict(zip(names, p.tolist(), strict=True))} {what} "
+                         f"(wrong: {', '.join(bad)})")
+    return p
 
 
 class ConvergenceError(RuntimeError):
@@ -151,6 +186,12 @@ class LikelihoodModel(Generic[ResultsT]):
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: Parameters that may be any real number (covariate coefficients): optimised as they
+    #: are, not as logs. A model with covariates sets it (and ``param_names``) per instance.
+    _unconstrained: tuple[str, ...] = ()
+    #: Prefixes of the names of unconstrained parameters ``from_params`` accepts beyond
+    #: ``param_names`` (``"purchase"`` for ``purchase:<column>``).
+    _covariate_prefixes: ClassVar[tuple[str, ...]] = ()
     #: Set by the results class: ``class XResults(LikelihoodResults, model=X)``.
     _results: ClassVar[type[LikelihoodResults] | None] = None
     #: Whether the model's data and parameters are in a time unit (the purchase models).
@@ -245,33 +286,49 @@ class LikelihoodModel(Generic[ResultsT]):
                 raise ValueError(f"{where}: unit= is for the purchase models (BetaGeo, "
                                  f"ParetoNBD); {cls.__name__} has no time unit")
             unit = data_unit({}, unit)
-        unknown = [k for k in params if k not in cls.param_names]
+        extra = [k for k in params if k not in cls.param_names
+                 and k.partition(":")[0] in cls._covariate_prefixes and k.partition(":")[2]]
+        names = tuple(cls.param_names) + tuple(extra)
+        unknown = [k for k in params if k not in names]
         missing = [k for k in cls.param_names if k not in params]
         if unknown or missing:
             got = "; ".join(f"{what}: {', '.join(names)}" for what, names in
                             (("unknown", unknown), ("missing", missing)) if names)
+            hint = ""
+            if unknown and cls._covariate_prefixes:
+                hint = (" (covariate coefficients are named "
+                        + ", ".join(f"{p}:<column>" for p in cls._covariate_prefixes) + ")")
             raise ValueError(f"{where} needs exactly the parameters "
-                             f"{', '.join(cls.param_names)}; {got}")
-        for k in cls.param_names:
+                             f"{', '.join(cls.param_names)}; {got}{hint}")
+        for k in names:
             v = params[k]
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
                 raise TypeError(f"{where}: {k} must be a number; got {type(v).__name__}")
-        theta = cls._check_params([float(params[k]) for k in cls.param_names])
-        return cls._results_class()(None, theta, model_class=cls, unit=unit)
+        theta = check_param_values(names, tuple(extra), [float(params[k]) for k in names])
+        return cls._results_class()(None, theta, model_class=cls, unit=unit, names=names,
+                                    unconstrained=tuple(extra))
 
     # -- likelihood -----------------------------------------------------------------------
-    @classmethod
-    def _check_params(cls, params: Any) -> np.ndarray:
-        if isinstance(params, pd.Series):
-            params = params.reindex(list(cls.param_names)).to_numpy()
-        p = np.asarray(params, dtype=np.float64)
-        if p.shape != (len(cls.param_names),):
-            raise ValueError(f"params must hold {len(cls.param_names)} values "
-                             f"{cls.param_names}; got shape {p.shape}")
-        if not np.all(np.isfinite(p) & (p > 0)):
-            raise ValueError(f"params {dict(zip(cls.param_names, p.tolist(), strict=True))} "
-                             "must all be positive and finite")
-        return p
+    def _check_params(self, params: Any) -> np.ndarray:
+        return check_param_values(self.param_names, self._unconstrained, params)
+
+    def _positive(self) -> np.ndarray:
+        """Boolean mask of the parameters optimised as logs (all but ``_unconstrained``)."""
+        return np.array([n not in self._unconstrained for n in self.param_names])
+
+    def _to_theta(self, free: np.ndarray) -> np.ndarray:
+        """Natural parameters from the optimisation scale (exp of the positive ones)."""
+        if not self._unconstrained:
+            return np.exp(free)
+        pos = self._positive()
+        return np.where(pos, np.exp(np.where(pos, free, 0.0)), free)
+
+    def _to_free(self, theta: np.ndarray) -> np.ndarray:
+        """The optimisation scale from natural parameters (log of the positive ones)."""
+        if not self._unconstrained:
+            return np.log(theta)
+        pos = self._positive()
+        return np.where(pos, np.log(np.where(pos, theta, 1.0)), theta)
 
     def loglike(self, params: Any) -> float:
         """Total log-likelihood at ``params`` (natural scale, in ``param_names`` order).
@@ -300,12 +357,18 @@ class LikelihoodModel(Generic[ResultsT]):
         return self.weights @ grad
 
     def _objective(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        """Mean negative log-likelihood and its gradient over log-parameters."""
-        theta = np.exp(log_params)
+        """Mean negative log-likelihood and its gradient over log-parameters (and the
+        unconstrained parameters as they are)."""
+        theta = self._to_theta(log_params)
+        jac = theta if not self._unconstrained else np.where(self._positive(), theta, 1.0)
         with np.errstate(all="ignore"):
             ll, grad = self._loglike_rows(theta)
             f = -(self.weights @ ll) / self.nobs
-            g = -(self.weights @ grad) * theta / self.nobs
+            if self._unconstrained:
+                # a row per customer: einsum beats a threaded BLAS call on a tall matrix
+                g = -np.einsum("i,ij->j", self.weights, grad) * jac / self.nobs
+            else:
+                g = -(self.weights @ grad) * jac / self.nobs
         if not np.isfinite(f) or not np.all(np.isfinite(g)):
             return np.inf, np.zeros_like(log_params)
         return float(f), g
@@ -356,7 +419,10 @@ class LikelihoodModel(Generic[ResultsT]):
         attempts: list[dict[str, Any]] = []
         best: optimize.OptimizeResult | None = None
         for i, (label, start) in enumerate(starts):
-            res = self._lbfgsb(np.log(start), maxiter)
+            x0 = self._to_free(start)
+            if self._unconstrained:
+                x0 = self._bhhh(x0)
+            res = self._lbfgsb(x0, maxiter)
             ok, why = self._accept(res, gtol)
             attempts.append({"step": f"L-BFGS-B from {label}", "converged": ok,
                              "message": why, "iterations": int(res.nit), "llf": -res.fun})
@@ -368,7 +434,7 @@ class LikelihoodModel(Generic[ResultsT]):
         assert best is not None
         x0 = np.clip(best.x, -LOG_BOUND + 1, LOG_BOUND - 1)
         if not np.isfinite(best.fun):
-            x0 = np.log(self._default_start())
+            x0 = self._to_free(self._default_start())
         nm = optimize.minimize(lambda v: self._objective(v)[0], x0, method="Nelder-Mead",
                                options={"maxiter": 200 * len(x0) * 10, "xatol": 1e-10,
                                         "fatol": 1e-14})
@@ -388,6 +454,56 @@ class LikelihoodModel(Generic[ResultsT]):
             "enough repeat customers? is time in the unit you expect?), try other start_params, "
             "or a simpler model; a parameter running to its bound usually means the data cannot "
             "identify it (for example no sign of churn in a short window).")
+
+    def _bhhh(self, x0: np.ndarray, max_steps: int = 25) -> np.ndarray:
+        """Newton steps with the outer product of the rows' gradients as the Hessian.
+
+        For models with unconstrained parameters (covariates), whose likelihood is
+        ill-conditioned enough that L-BFGS-B needs many iterations (each over every
+        customer). The rows' analytic gradients come with every evaluation, so
+        ``sum_i w_i g_i g_i'`` (Berndt, Hall, Hall & Hausman 1974) costs nothing extra;
+        near the optimum it approaches the Hessian, so a few steps (each one evaluation
+        when the full step improves the likelihood, halved otherwise) reach a small
+        gradient. L-BFGS-B then polishes and checks as for every model. Returns the
+        last point that improved the likelihood (``x0`` if none did).
+        """
+        pos = self._positive()
+
+        def evaluate(v: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+            theta = self._to_theta(v)
+            with np.errstate(all="ignore"):
+                ll, grad = self._loglike_rows(theta)
+                f = float(self.weights @ ll)
+                rows = grad * np.where(pos, theta, 1.0)
+            if not (np.isfinite(f) and np.all(np.isfinite(rows))):
+                return -np.inf, rows, np.zeros(v.size)
+            return f, rows, np.einsum("i,ij->j", self.weights, rows)
+
+        v = np.clip(x0, -LOG_BOUND + 1, LOG_BOUND - 1)
+        f, rows, g = evaluate(v)
+        if not np.isfinite(f):
+            return x0
+        for _ in range(max_steps):
+            if np.max(np.abs(g)) / self.nobs < 1e-9:
+                break
+            opg = (rows * self.weights[:, None]).T @ rows
+            try:
+                step = np.linalg.solve(opg, g)
+            except np.linalg.LinAlgError:
+                break
+            for _ in range(30):
+                cand = np.clip(v + step, -LOG_BOUND + 1, LOG_BOUND - 1)
+                f_new, rows_new, g_new = evaluate(cand)
+                if f_new >= f:
+                    break
+                step = step / 2
+            else:
+                break
+            improved = f_new - f
+            v, f, rows, g = cand, f_new, rows_new, g_new
+            if improved <= 1e-15 * abs(f):
+                break
+        return v
 
     def _lbfgsb(self, x0: np.ndarray, maxiter: int) -> optimize.OptimizeResult:
         bounds = [(-LOG_BOUND, LOG_BOUND)] * len(x0)
@@ -433,7 +549,7 @@ class LikelihoodModel(Generic[ResultsT]):
 
     def _finish(self, res: optimize.OptimizeResult, attempts: list[dict[str, Any]],
                 retried: bool) -> ResultsT:
-        theta = np.exp(res.x)
+        theta = self._to_theta(res.x)
         cov_log, hessian = self._cov_log(res.x)
         problems = self._data_problems(res) + hessian
         name = type(self).__name__
@@ -501,6 +617,9 @@ class LikelihoodResults:
         Time unit without a model (``from_params``); a fitted model's own unit otherwise.
     problems : sequence of str, optional
         Why the fit is degenerate (then ``converged`` is False).
+    names, unconstrained : sequence of str, optional
+        Parameter names and those among them that are not log-transformed (covariate
+        coefficients); default the model's (``model_class.param_names`` without one).
 
     Attributes
     ----------
@@ -546,19 +665,26 @@ class LikelihoodResults:
                  cov_log: np.ndarray | None = None, *, attempts: Sequence[dict[str, Any]] = (),
                  notes: Sequence[str] = (),
                  model_class: type[LikelihoodModel[Any]] | None = None,
-                 unit: str | None = None, problems: Sequence[str] = ()) -> None:
+                 unit: str | None = None, problems: Sequence[str] = (),
+                 names: Sequence[str] | None = None,
+                 unconstrained: Sequence[str] | None = None) -> None:
         if model_class is None:
             if model is None:
                 raise TypeError("results need the fitted model or, without one, model_class")
             model_class = type(model)
-        names = list(model_class.param_names)
+        source: Any = model if model is not None else model_class
+        names = list(source.param_names if names is None else names)
+        free = tuple(source._unconstrained if unconstrained is None else unconstrained)
         if cov_log is None:
             cov_log = np.full((len(names), len(names)), np.nan)
         self.model = model
         self._model_class = model_class
+        self._unconstrained = free
+        self._positive = np.array([n not in free for n in names], dtype=bool)
         self.params = pd.Series(theta, index=names, name="params")
         self.cov_params_log = pd.DataFrame(cov_log, index=names, columns=names)
-        cov = cov_log * np.outer(theta, theta)
+        jac = theta if not free else np.where(self._positive, theta, 1.0)
+        cov = cov_log * np.outer(jac, jac)
         self._cov = pd.DataFrame(cov, index=names, columns=names)
         self.bse = pd.Series(np.sqrt(np.diag(cov)), index=names, name="bse")
         self.df_model = len(names)
@@ -628,7 +754,8 @@ class LikelihoodResults:
         """Wald confidence intervals, built on the log scale and mapped back.
 
         The intervals are ``exp(log(theta) -+ z * se(log theta))``, so they stay positive
-        and are asymmetric; ``alpha=0.05`` gives 95 % intervals.
+        and are asymmetric; ``alpha=0.05`` gives 95 % intervals. Covariate coefficients
+        (any real number) get symmetric intervals ``coef -+ z * se``.
 
         Parameters
         ----------
@@ -652,9 +779,18 @@ class LikelihoodResults:
             raise ValueError(f"alpha must be between 0 and 1 (exclusive); got {alpha!r}")
         z = stats.norm.ppf(1 - alpha / 2)
         se_log = np.sqrt(np.diag(self.cov_params_log.to_numpy()))
-        log_theta = np.log(self.params.to_numpy())
-        return pd.DataFrame({"lower": np.exp(log_theta - z * se_log),
-                             "upper": np.exp(log_theta + z * se_log)}, index=self.params.index)
+        theta = self.params.to_numpy()
+        if not self._unconstrained:
+            log_theta = np.log(theta)
+            return pd.DataFrame({"lower": np.exp(log_theta - z * se_log),
+                                 "upper": np.exp(log_theta + z * se_log)},
+                                index=self.params.index)
+        pos = self._positive
+        free = np.where(pos, np.log(np.where(pos, theta, 1.0)), theta)
+        lower, upper = free - z * se_log, free + z * se_log
+        return pd.DataFrame({"lower": np.where(pos, np.exp(lower), lower),
+                             "upper": np.where(pos, np.exp(upper), upper)},
+                            index=self.params.index)
 
     def summary(self, alpha: float = 0.05) -> Summary:
         """Table of estimates, standard errors and intervals plus fit statistics.
@@ -686,7 +822,9 @@ class LikelihoodResults:
                 ("AIC / BIC", f"{self.aic:.2f} / {self.bic:.2f}"),
                 ("Converged", f"{self.converged} ({self.mle_retvals['method']})")]
         notes = self.notes + ["standard errors by the delta method from the Hessian in "
-                              "log-parameters; intervals on the log scale"]
+                              "log-parameters; intervals on the log scale"
+                              + ("" if not self._unconstrained else
+                                 " (covariate coefficients: on their own scale)")]
         return Summary(title, info, table, notes)
 
     def _unit_info(self) -> list[tuple[str, str]]:
@@ -728,8 +866,14 @@ class TransactionModel(LikelihoodModel[ResultsT]):
     recency: np.ndarray
     T: np.ndarray
 
+    #: The fitted customers' covariates per process (``"purchase"``, ``"dropout"``), as
+    #: given (aligned to the customers); empty without covariates.
+    covariates: dict[str, pd.DataFrame]
+    #: The covariates at the unique rows, one ``(rows, k)`` matrix per process.
+    _cov_rows: dict[str, np.ndarray]
+
     def __init__(self, frequency: Any, recency: Any, T: Any, weights: Any = None, *,
-                 unit: str | None = None) -> None:
+                 unit: str | None = None, covariates: dict[str, Any] | None = None) -> None:
         args = align_series(frequency=frequency, recency=recency, T=T, weights=weights)
         self.unit = data_unit({k: args[k] for k in ("frequency", "recency", "T")}, unit,
                               where=f"unit={unit!r}")
@@ -741,8 +885,67 @@ class TransactionModel(LikelihoodModel[ResultsT]):
         if not ((x > 0) & (w > 0)).any():
             raise ValueError("every customer with repeat purchases has weight 0: the model "
                              "cannot be fitted without repeat purchases")
-        self.frequency, self.recency, self.T = self._keep_unique_rows(w, x, tx, age)
+        self.covariates, self._cov_rows = {}, {}
+        given = {k: v for k, v in (covariates or {}).items() if v is not None}
+        unknown = [k for k in given if k not in type(self)._covariate_prefixes]
+        if unknown:
+            raise TypeError(f"{type(self).__name__} takes no {', '.join(unknown)} covariates"
+                            + (f"; it takes {', '.join(type(self)._covariate_prefixes)}"
+                               if type(self)._covariate_prefixes else
+                               " (covariates: ParetoNBD and BetaGeo)"))
+        if not given:
+            self.frequency, self.recency, self.T = self._keep_unique_rows(w, x, tx, age)
+            self._xu, self._xinv = split_unique_x(self.frequency)
+            return
+        customers = index_of(*args.values())
+        names: list[str] = []
+        mats = []
+        for process, frame in given.items():
+            mat, columns = check_covariates(frame, customers, x.size, f"{process}_covariates")
+            names += coefficient_names(process, columns)
+            mats.append(mat)
+            self.covariates[process] = pd.DataFrame(
+                mat, index=customers if customers is not None else pd.RangeIndex(x.size),
+                columns=columns)
+        # continuous covariates make most rows unique; equal rows still share one term
+        uniq = self._keep_unique_rows(w, x, tx, age, *np.hstack(mats).T)
+        self.frequency, self.recency, self.T = uniq[:3]
+        start = 3
+        for process, mat in zip(given, mats, strict=True):
+            k = mat.shape[1]
+            self._cov_rows[process] = np.column_stack(uniq[start:start + k])
+            start += k
         self._xu, self._xinv = split_unique_x(self.frequency)
+        self.param_names = type(self).param_names + tuple(names)  # type: ignore[misc]
+        self._unconstrained = tuple(names)
+
+    def _covariate_start(self) -> np.ndarray:
+        """Start of a fit with covariates: the model without them, coefficients 0.
+
+        The model without covariates is fitted on every k-th of the (sorted) unique
+        rows, at most 5,000 of them (continuous covariates make nearly every customer a
+        row of their own, and a start needs no more); where that fit fails, its default
+        start is used.
+        """
+        step = -(-self.weights.size // 5000)
+        plain = type(self)(self.frequency[::step], self.recency[::step], self.T[::step],
+                           self.weights[::step], unit=self.unit)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                base = plain.fit().params.to_numpy()
+        except ConvergenceError:
+            base = plain._default_start()
+        return np.r_[base, np.zeros(len(self.param_names) - base.size)]
+
+    def _eta_rows(self, params: np.ndarray) -> dict[str, np.ndarray]:
+        """Each unique row's linear predictor per process, ``covariates . coefficients``."""
+        out, start = {}, len(type(self).param_names)
+        for process, mat in self._cov_rows.items():
+            k = mat.shape[1]
+            out[process] = mat @ params[start:start + k]
+            start += k
+        return out
 
     def _mean_T(self) -> float:
         """Mean customer age (1 when every age is 0)."""
@@ -780,6 +983,53 @@ class TransactionResults(LikelihoodResults):
 
     def _p_alive_array(self, x: np.ndarray, tx: np.ndarray, age: np.ndarray) -> np.ndarray:
         return expit(-self._log_odds_dead(x, tx, age))
+
+    # -- covariates ---------------------------------------------------------------------
+    #: While a prediction runs: each customer's linear predictor per process (shaped like
+    #: the customers' arrays); empty for a model without covariates.
+    _eta: dict[str, np.ndarray] = {}  # replaced per instance, never mutated
+
+    @property
+    def has_covariates(self) -> bool:
+        """Whether the model has covariate coefficients (``purchase:...``, ``dropout:...``).
+
+        Examples
+        --------
+        >>> from crmlab.analytics import clv
+        >>> clv.BetaGeo.from_params(r=1, alpha=1, a=1, b=1).has_covariates
+        False
+        """
+        return bool(self._unconstrained)
+
+    @contextmanager
+    def _covariates_for(self, index: pd.Index | None, shape: tuple[int, ...],
+                        given: dict[str, Any]) -> Iterator[None]:
+        """Set ``_eta`` for the customers of one prediction (nothing without covariates).
+
+        ``given`` maps processes to the covariates passed to the prediction (or None);
+        without them, a fitted model looks the customers up by ``index`` among those it
+        was fitted on. ``shape`` is the customers' arrays' shape: ``(n,)``, or ``(n, 1)``
+        for customers down a column against horizons along a row.
+        """
+        if not self._unconstrained and all(v is None for v in given.values()):
+            yield
+            return
+        n = int(np.prod(shape))
+        if len(shape) > 1 and shape[1:] != (1,):
+            raise ValueError(f"with covariates, predict for a one-dimensional set of "
+                             f"customers; got arrays of shape {shape}")
+        stored = self.model.covariates if self.model is not None else {}
+        eta = {}
+        for process in PROCESSES:
+            e = customer_eta(self.params, process, given.get(process), stored.get(process),
+                             index, n, type(self).__name__.removesuffix("Results"))
+            if e is not None:
+                eta[process] = e.reshape(shape)
+        self._eta = eta
+        try:
+            yield
+        finally:
+            del self._eta
 
     # -- inputs of the predictions ------------------------------------------------------
     def _where(self) -> str:
@@ -820,7 +1070,8 @@ class TransactionResults(LikelihoodResults):
         return (index, self._horizon("t", args["t"]),
                 *(broadcast_float(k, args[k]) for k in others))
 
-    def p_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+    def p_alive(self, frequency: Any, recency: Any, T: Any, *,
+                purchase_covariates: Any = None, dropout_covariates: Any = None) -> Any:
         """Probability that a customer is still alive at the end of the window.
 
         Computed as ``expit`` of minus the model's log-odds of being dead, so customers
@@ -833,6 +1084,11 @@ class TransactionResults(LikelihoodResults):
             The customers' histories (broadcast together). Series are paired by their
             index (a Series whose labels differ from the first one's is refused), and
             columns of a summary must be in the model's time unit (:attr:`unit`).
+        purchase_covariates, dropout_covariates : DataFrame, optional
+            For a model with covariates: the customers' covariates (rows matched to the
+            Series' index, or by position for arrays). Not needed when the histories are
+            Series indexed by customers the model was fitted on: their own covariates
+            are used.
 
         Returns
         -------
@@ -850,9 +1106,14 @@ class TransactionResults(LikelihoodResults):
         True
         """
         index, (x, tx, age), _ = self._histories(frequency, recency, T)
-        return wrap(self._p_alive_array(x, tx, age), index, "p_alive")
+        with self._covariates_for(index, x.shape, {"purchase": purchase_covariates,
+                                                   "dropout": dropout_covariates}):
+            out = self._p_alive_array(x, tx, age)
+        return wrap(out, index, "p_alive")
 
-    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
+    def expected_purchases(self, t: Any, frequency: Any, recency: Any, T: Any, *,
+                           purchase_covariates: Any = None,
+                           dropout_covariates: Any = None) -> Any:
         """Expected repeat purchases in the next ``t`` periods, given a customer's history.
 
         Parameters
@@ -864,6 +1125,8 @@ class TransactionResults(LikelihoodResults):
         frequency, recency, T : float or array-like
             The customers' histories. Series are paired by their index; columns of a
             summary must be in the model's time unit.
+        purchase_covariates, dropout_covariates : DataFrame, optional
+            For a model with covariates, as in :meth:`p_alive`.
 
         Returns
         -------
@@ -891,9 +1154,13 @@ class TransactionResults(LikelihoodResults):
         True
         """
         index, (x, tx, age), h = self._histories(frequency, recency, T, t=t)
-        return wrap(self._expected_array(h["t"], x, tx, age), index, "expected_purchases")
+        with self._covariates_for(index, x.shape, {"purchase": purchase_covariates,
+                                                   "dropout": dropout_covariates}):
+            out = self._expected_array(h["t"], x, tx, age)
+        return wrap(out, index, "expected_purchases")
 
-    def expected_purchases_new_customer(self, t: Any) -> Any:
+    def expected_purchases_new_customer(self, t: Any, *, purchase_covariates: Any = None,
+                                        dropout_covariates: Any = None) -> Any:
         """Expected repeat purchases by a new customer in ``t`` periods.
 
         Parameters
@@ -901,6 +1168,9 @@ class TransactionResults(LikelihoodResults):
         t : float, array-like or duration
             Length of the window since the first purchase, in the model's time unit, or
             a duration (converted to that unit, which must then be known).
+        purchase_covariates, dropout_covariates : DataFrame, optional
+            For a model with covariates: the new customers' covariates, one row per
+            value of ``t`` (matched to ``t``'s index when it is a Series).
 
         Returns
         -------
@@ -915,4 +1185,7 @@ class TransactionResults(LikelihoodResults):
         0.0
         """
         index, tt = self._horizon_args(t)
-        return wrap(self._expected_new_array(tt), index, "expected_purchases")
+        with self._covariates_for(index, tt.shape, {"purchase": purchase_covariates,
+                                                    "dropout": dropout_covariates}):
+            out = self._expected_new_array(tt)
+        return wrap(out, index, "expected_purchases")

@@ -53,6 +53,9 @@ def _check_results(results: Any, what: str) -> TransactionResults:
         raise TypeError(f"{what} needs a fitted purchase model on frequency / recency / T "
                         f"(BetaGeo, ModifiedBetaGeo or ParetoNBD results); got "
                         f"{type(results).__name__}")
+    if results.has_covariates:
+        raise ValueError(f"{what} is not available for a model with covariates: its "
+                         "expectations are for customers without their own covariates")
     return results
 
 

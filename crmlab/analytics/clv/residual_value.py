@@ -54,7 +54,7 @@ def _check_rate(discount_rate: Any) -> float:
 
 def _dert_pareto_nbd(res: ParetoNBDResults, x: np.ndarray, tx: np.ndarray, age: np.ndarray,
                      delta: float) -> np.ndarray:
-    r, alpha, s, beta = res._params_tuple()
+    r, alpha, s, beta = res._pars()
     z = delta * (beta + age)
     log_u = np.log(hyperu(s, s, z))
     return (res._p_alive_array(x, tx, age)
@@ -73,7 +73,9 @@ def _dert_numeric(res: TransactionResults, x: np.ndarray, tx: np.ndarray, age: n
 
 
 def discounted_expected_transactions(transaction_model: Any, frequency: Any, recency: Any,
-                                     T: Any, *, discount_rate: float) -> Any:
+                                     T: Any, *, discount_rate: float,
+                                     purchase_covariates: Any = None,
+                                     dropout_covariates: Any = None) -> Any:
     """Discounted expected residual transactions (DERT) of each customer.
 
     Parameters
@@ -85,11 +87,14 @@ def discounted_expected_transactions(transaction_model: Any, frequency: Any, rec
     discount_rate : float
         Continuous discount rate per unit of the model's time: an annual rate ``d`` on
         weekly data is ``log(1 + d) / 52``.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates, as in its ``p_alive``: each customer's DERT then
+        uses their own parameters (Pareto/NBD's closed form takes them directly).
 
     Returns
     -------
     float, ndarray or Series
-        A Series named ``dert`` when any input is a Series (with its index).
+        A Series named ``dert``  when any input is a Series (with its index).
 
     Examples
     --------
@@ -113,6 +118,16 @@ def discounted_expected_transactions(transaction_model: Any, frequency: Any, rec
         np.asarray(frequency, dtype=np.float64), np.asarray(recency, dtype=np.float64),
         np.asarray(T, dtype=np.float64))))
     shape = np.broadcast_shapes(np.shape(frequency), np.shape(recency), np.shape(T))
+    given = {"purchase": purchase_covariates, "dropout": dropout_covariates}
+    if transaction_model.has_covariates or any(v is not None for v in given.values()):
+        # every customer has their own parameters: no sharing of unique histories
+        xf, txf, af = x.ravel(), tx.ravel(), age.ravel()
+        pareto = isinstance(transaction_model, ParetoNBDResults)
+        with transaction_model._covariates_for(index, xf.shape if pareto else (xf.size, 1),
+                                               given):
+            values = (_dert_pareto_nbd(transaction_model, xf, txf, af, delta) if pareto
+                      else _dert_numeric(transaction_model, xf, txf, af, delta))
+        return wrap(values.reshape(shape), index, "dert")
     (ux, utx, uage), inverse, _ = unique_rows(x.ravel(), tx.ravel(), age.ravel())
     if isinstance(transaction_model, ParetoNBDResults):
         values = _dert_pareto_nbd(transaction_model, ux, utx, uage, delta)

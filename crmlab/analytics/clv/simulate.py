@@ -75,7 +75,8 @@ def simulate_bgnbd(n_customers: int, T: Any, *, r: float, alpha: float, a: float
     T : float or array-like
         Observation length per customer (one value for all, or one per customer).
     r, alpha, a, b : float
-        BG/NBD parameters.
+        BG/NBD parameters; ``alpha``, ``a`` and ``b`` may also be arrays of one value per
+        customer (customers with covariates).
     random_state : int, Generator or None
         Seed or generator, for reproducible draws.
     return_params : bool, default=False
@@ -188,7 +189,8 @@ def simulate_pareto_nbd(n_customers: int, T: Any, *, r: float, alpha: float, s: 
     n_customers, T, random_state, return_params
         As in :func:`simulate_bgnbd`.
     r, alpha, s, beta : float
-        Pareto/NBD parameters.
+        Pareto/NBD parameters; ``alpha`` and ``beta`` may also be arrays of one value per
+        customer (customers with covariates: ``alpha * np.exp(-eta)``).
 
     Returns
     -------

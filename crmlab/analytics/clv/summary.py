@@ -394,7 +394,7 @@ class _DaskWindow:
 
     def __init__(self, log: DaskLog, time_col: str, end: Any, start: Any) -> None:
         first, last = time_range(log, time_col)
-        tz = time_zone(log.frame._meta[time_col])
+        tz = time_zone(log.meta[time_col])
         self.end_ts = last if end is None else check_timestamp(end, "end", tz=tz)
         stop = last.value + 1 if end is None else _end_exclusive(self.end_ts)
         if stop <= first.value:
@@ -449,7 +449,7 @@ def _summarize_dask(log: DaskLog, customer_col: str, time_col: str, value_col: s
     cols = _KEYS + ([] if value_col is None else ["monetary_value"])
     meta = pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}
                         | {"_before": pd.Series(dtype="int64")}, index=pd.Index(
-        [], dtype=log.frame._meta[customer_col].dtype, name=customer_col))
+        [], dtype=log.meta[customer_col].dtype, name=customer_col))
     inner = _partition_summary(window, customer_col, time_col, value_col, freq=freq,
                                unit=unit, refunds=refunds)
 

@@ -46,6 +46,10 @@ def _check_fitted(results: Any, what: str) -> LikelihoodResults:
     if results.model is None or not np.all(np.isfinite(results.cov_params_log.to_numpy())):
         raise ValueError(f"{what} needs a fitted model with standard errors (the results of "
                          ".fit() on data); results from from_params carry no uncertainty")
+    if getattr(results, "has_covariates", False):
+        raise ValueError(f"{what} is not available for a model with covariates yet: its "
+                         "draws and intervals treat every parameter as positive (log scale); "
+                         "use the coefficients' bse and conf_int() instead")
     return results
 
 

@@ -6,6 +6,8 @@ horizon, with the expected purchases computed once per unique customer history.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,8 @@ def customer_lifetime_value(transaction_model: TransactionResults,
                             frequency_col: str = "frequency", recency_col: str = "recency",
                             T_col: str = "T",
                             monetary_col: str = "monetary_value",
-                            margin: float = 1.0) -> pd.Series:
+                            margin: float = 1.0, purchase_covariates: Any = None,
+                            dropout_covariates: Any = None) -> pd.Series:
     """Discounted expected value of each customer's purchases over the next periods.
 
     ``CLV_i = sum_{k=1}^{horizon} spend_i (E[Y_i(k P)] - E[Y_i((k-1) P)]) / (1+d)^k``
@@ -58,6 +61,11 @@ def customer_lifetime_value(transaction_model: TransactionResults,
     margin : float, default=1
         Share of spend that is contribution (Fader, Hardie & Lee 2005b use 0.3): the value
         is ``margin`` times the discounted spend.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates: the customers' covariates (rows matched to
+        ``data``'s index). Not needed when ``data`` holds customers the model was fitted
+        on: their own covariates are used. Each customer's expected purchases then use
+        their own parameters.
 
     Returns
     -------
@@ -121,10 +129,18 @@ def customer_lifetime_value(transaction_model: TransactionResults,
     x, tx, age = check_rfm(data[frequency_col], data[recency_col], data[T_col])
     check_time_label(recency_col, tx, data[recency_col])
     check_time_label(T_col, age, data[T_col])
-    (ux, utx, uage), inverse, _ = unique_rows(x, tx, age)
     times = plen * np.arange(horizon + 1, dtype=np.float64)
-    cum = transaction_model._expected_array(times[None, :], ux[:, None], utx[:, None],
-                                            uage[:, None])
+    given = {"purchase": purchase_covariates, "dropout": dropout_covariates}
+    if transaction_model.has_covariates or any(v is not None for v in given.values()):
+        # every customer has their own parameters: no sharing of unique histories
+        inverse = np.arange(x.size)
+        with transaction_model._covariates_for(data.index, (x.size, 1), given):
+            cum = transaction_model._expected_array(times[None, :], x[:, None], tx[:, None],
+                                                    age[:, None])
+    else:
+        (ux, utx, uage), inverse, _ = unique_rows(x, tx, age)
+        cum = transaction_model._expected_array(times[None, :], ux[:, None], utx[:, None],
+                                                uage[:, None])
     per_period = np.diff(cum, axis=1)
     discount = (1.0 + d) ** -np.arange(1, horizon + 1, dtype=np.float64)
     purchases = (per_period @ discount)[inverse]
