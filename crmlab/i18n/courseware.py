@@ -76,6 +76,7 @@ VALUES_TAG = "values"
 _HEADER = re.compile(r"^# %% (md|code) ([A-Za-z0-9_-]{1,64})(?: tags=([A-Za-z0-9_,-]+))?\s*$")
 _MARKER = re.compile(r"^<!-- cell: ([A-Za-z0-9_-]{1,64}) -->\s*$")
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]+?)\s*\}\}")
+_FOLDER = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _KERNELSPEC = {"display_name": "Python (crmlab)", "language": "python", "name": "crmlab"}
 
 
@@ -203,11 +204,36 @@ def read_source(path: str | Path) -> Source:
 
 
 def built_path(source: Source, lang: str, notebooks: str | Path) -> Path:
-    """Where the built notebook of ``lang`` goes: ``notebooks/NN_name.ipynb`` or
-    ``notebooks/fa/NN_name.ipynb``."""
+    """Where the built notebook of ``lang`` goes.
+
+    ``notebooks/NN_name.ipynb`` in English and ``notebooks/fa/NN_name.ipynb`` in Persian;
+    a source whose ``notebook.json`` names a ``"folder"`` (one plain folder name, e.g.
+    ``"primers"``) goes to ``notebooks/<folder>/`` and ``notebooks/fa/<folder>/``.
+
+    Raises
+    ------
+    ValueError
+        If ``"folder"`` is not one plain folder name (letters, digits, ``_``, ``-``).
+
+    Examples
+    --------
+    >>> src = Source(Path("notebooks/src/01_primer_sql"), [], {}, {"folder": "primers"})
+    >>> built_path(src, "fa", "notebooks").as_posix()
+    'notebooks/fa/primers/01_primer_sql.ipynb'
+    >>> built_path(Source(Path("x/11_a"), [], {}), "en", "notebooks").as_posix()
+    'notebooks/11_a.ipynb'
+    """
     check_language(lang)
     root = Path(notebooks)
-    return (root if lang == "en" else root / lang) / f"{source.name}.ipynb"
+    base = root if lang == "en" else root / lang
+    folder = source.metadata.get("folder")
+    if folder is not None:
+        if not isinstance(folder, str) or not _FOLDER.fullmatch(folder) or folder in LANGUAGES:
+            raise ValueError(f"{source.path}/notebook.json: \"folder\" must be one plain "
+                             f"folder name (letters, digits, _ or -, not a language); "
+                             f"got {folder!r}")
+        base = base / folder
+    return base / f"{source.name}.ipynb"
 
 
 def _cell_metadata(cell: SourceCell) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def _persian_text(path: Path) -> str:
 
 
 @pytest.mark.parametrize("path", [GLOSSARY_CSV, *message_files(), *PERSIAN_SOURCES,
-                                  *ROOT.glob("notebooks/fa/*.ipynb")],
+                                  *ROOT.glob("notebooks/fa/**/*.ipynb")],
                          ids=lambda p: str(p.relative_to(ROOT)))
 def test_persian_text_uses_persian_yeh_and_kaf(path):
     found = _arabic_letters(path.read_text(encoding="utf-8"))

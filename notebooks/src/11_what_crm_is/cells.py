@@ -250,6 +250,29 @@ assert unique_coarse < 0.3 and unique_coarse < unique_exact / 3
 # %% md ethics_read
 # %% md takeaways
 # %% md try_it
+# %% md self_check
+# %% code quiz tags=quiz
+from crmlab.widgets import Choice, Number, Quiz  # noqa: E402
+
+slowest = response[True].idxmax()
+gap_before = gap.loc["before members joined", "gap_share"]
+Quiz([
+    Choice(i18n.t("nb11_q_slowest"), options=i18n.labels(channels, prefix="channel_"),
+           answer=channels.index(slowest),
+           explain=i18n.t("nb11_q_slowest_why",
+                          hours=i18n.number(response.loc[slowest, True], ",.1f"))),
+    Number(i18n.t("nb11_q_gap"), answer=gap_before * 100, tolerance=2.0,
+           explain=i18n.t("nb11_q_gap_why", share=i18n.number(gap_before, ".0%"))),
+    Choice(i18n.t("nb11_q_hidden"), options=[i18n.t(f"nb11_q_hidden_{k}") for k in "abc"],
+           answer=0, explain=i18n.t("nb11_q_hidden_why")),
+    Choice(i18n.t("nb11_q_what"), options=[i18n.t(f"nb11_q_what_{k}") for k in "abcd"],
+           answer=2, explain=i18n.t("nb11_q_what_why")),
+])
+# %% code claim-quiz tags=claim
+# the quiz's answers agree with the prose: overloaded complaints wait longer on every
+# channel, and members spent more than non-members before they joined
+assert slowest in channels and (response[True] > response[False]).all()
+assert gap_before > 0.4
 # %% md sources
 # %% md glossary
 # %% code values tags=values
