@@ -4,6 +4,7 @@ notebooks/fa/.
     .venv/bin/python scripts/build_notebooks.py                 # every source, both languages
     .venv/bin/python scripts/build_notebooks.py 11_what_crm_is --lang fa
     .venv/bin/python scripts/build_notebooks.py --check         # committed == a fresh build?
+    .venv/bin/python scripts/build_notebooks.py --prose-only    # only the prose changed
 
 A source is a folder ``notebooks/src/NN_name/`` (``cells.py``, ``en.md``, ``fa.md``; see
 ``docs/curriculum.md`` and :mod:`crmlab.i18n.courseware`). For each language the build
@@ -16,6 +17,12 @@ bytes for the same data: commit it, and strict nbval checks it from then on.
 ``--check`` executes nothing: it rebuilds each committed notebook's cells from the source
 and the values the notebook printed, and lists every difference (exit 1 if any), the
 same check as ``tests/curriculum/test_bilingual.py``.
+
+``--prose-only`` executes nothing either: when only the prose (``en.md``, ``fa.md``,
+``notebook.json``'s "Before you start" entries, a message it quotes) changed, it renders
+the markdown cells again with the values the committed notebook printed and keeps every
+output. It refuses a notebook whose code cells differ from the source's: those need a
+full build.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ from crmlab.i18n.courseware import (  # noqa: E402
     built_path,
     differences,
     read_source,
+    rebuild_from,
     render,
     values_of,
 )
@@ -74,6 +82,32 @@ def build(path: Path, lang: str, *, timeout: int) -> Path:
     return out
 
 
+def render_prose(path: Path, lang: str) -> Path:
+    """Render the markdown cells of a committed notebook again from its source, keeping
+    its outputs; refuses if a code cell changed (that needs :func:`build`)."""
+    source = read_source(path)
+    out = built_path(source, lang, NOTEBOOKS)
+    if not out.is_file():
+        raise SystemExit(f"build_notebooks: {out.relative_to(ROOT)} is missing: build it "
+                         "without --prose-only first")
+    nb = nbformat.read(out, as_version=4)
+    expected = rebuild_from(nb, source, lang)
+    code = [(c["id"], c["cell_type"], "".join(c["source"]) if c["cell_type"] == "code" else "")
+            for c in nb.cells]
+    want = [(c["id"], c["cell_type"], c["source"] if c["cell_type"] == "code" else "")
+            for c in expected["cells"]]
+    if code != want:
+        raise SystemExit(f"build_notebooks: {out.relative_to(ROOT)}: its cells or code differ "
+                         "from the source's; run a full build (without --prose-only)")
+    for cell, new in zip(nb.cells, expected["cells"], strict=True):
+        if cell.cell_type == "markdown":
+            cell.source = new["source"]
+    nb.metadata["crmlab"] = expected["metadata"]["crmlab"]  # notebook.json's entries
+    nbformat.validate(nb)
+    nbformat.write(nb, out)
+    return out
+
+
 def check(path: Path, lang: str) -> list[str]:
     source = read_source(path)
     out = built_path(source, lang, NOTEBOOKS)
@@ -89,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", nargs="+", choices=LANGUAGES, default=list(LANGUAGES))
     parser.add_argument("--check", action="store_true",
                         help="compare the committed notebooks with their sources; run nothing")
+    parser.add_argument("--prose-only", action="store_true",
+                        help="render the prose again, keeping the outputs; run nothing")
     parser.add_argument("--timeout", type=int, default=600, help="seconds per cell")
     args = parser.parse_args(argv)
     problems: list[str] = []
@@ -96,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
         for lang in args.lang:
             if args.check:
                 problems += check(path, lang)
+            elif args.prose_only:
+                written = render_prose(path, lang)
+                print(f"build_notebooks: rendered {written.relative_to(ROOT)}", file=sys.stderr)
             else:
                 print(f"build_notebooks: {path.name} ({lang})", file=sys.stderr, flush=True)
                 written = build(path, lang, timeout=args.timeout)

@@ -16,7 +16,11 @@ A source is a folder ``notebooks/src/NN_name/`` with
   ``<!-- cell: intro -->``. A translator edits only their language's file, in any
   editor, without touching JSON or code;
 * ``notebook.json`` (optional): notebook metadata, e.g. ``{"source_numbers": {...}}``
-  (numbers the prose takes from the course's sources, see ``tests/curriculum``).
+  (numbers the prose takes from the course's sources, see ``tests/curriculum``),
+  ``"folder"`` (built into a subfolder, e.g. the primers), and what the notebook
+  assumes and how long it takes: ``"assumes"`` (other sources' names, or message keys
+  starting ``assume_``) and ``"minutes"``, rendered as a "Before you start" line under
+  the title in each language (:func:`prerequisites_markdown`).
 
 The prose may quote values that the notebook computes: ``{{name}}`` or
 ``{{name:spec}}`` (a Python format spec such as ``,`` or ``.1%``; ``date``, ``month`` or
@@ -56,17 +60,18 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._catalog import glossary_markdown
+from ._catalog import glossary_markdown, lookup
 from ._format import LANGUAGES, check_language, format_date, format_number
 
 __all__ = ["LANGUAGE_CELL", "VALUES_TAG", "Source", "SourceCell", "assemble", "built_path",
-           "differences", "placeholders", "read_source", "rebuild_from", "render",
-           "render_text", "strip_placeholders", "values_of"]
+           "differences", "placeholders", "prerequisites_markdown", "read_source",
+           "rebuild_from", "render", "render_text", "strip_placeholders", "values_of"]
 
 #: The id of the first cell of every built notebook, which sets ``LANG``.
 LANGUAGE_CELL = "language"
@@ -336,19 +341,95 @@ def render_text(text: str, values: dict[str, Any], lang: str) -> str:
     return _PLACEHOLDER.sub(lambda m: _render_one(m.group(1), values, lang), text)
 
 
+#: The prefix of a message key that ``"assumes"`` may name instead of a source.
+ASSUME_PREFIX = "assume_"
+
+
+def _title(path: Path, lang: str) -> str:
+    """A source's title in ``lang``: the first heading of its first prose cell."""
+    first = next(iter(_parse_prose(path / f"{lang}.md").values()))
+    for line in first.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    raise ValueError(f"{path / f'{lang}.md'}: its first cell has no '# ' title line")
+
+
+def prerequisites_markdown(source: Source, lang: str) -> str | None:
+    """The "Before you start" line of a source, from ``assumes`` and ``minutes`` in its
+    ``notebook.json``; None if it has neither.
+
+    Each entry of ``assumes`` is another source's folder name (a link to that notebook,
+    titled in ``lang``, relative to where this one is built) or a message key starting
+    ``assume_`` (plain text such as "a few lines of Python").
+
+    Raises
+    ------
+    ValueError
+        If ``minutes`` is not a whole number from 5 to 600, or an entry names no source
+        and no message.
+    """
+    meta = source.metadata
+    if "assumes" not in meta and "minutes" not in meta:
+        return None
+    minutes = meta.get("minutes")
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not 5 <= minutes <= 600:
+        raise ValueError(f"{source.path / 'notebook.json'}: 'minutes' must be a whole number "
+                         f"of minutes from 5 to 600; got {minutes!r}")
+    assumes = meta.get("assumes", [])
+    if not isinstance(assumes, list) or not all(isinstance(a, str) for a in assumes):
+        raise ValueError(f"{source.path / 'notebook.json'}: 'assumes' must be a list of "
+                         f"source names or {ASSUME_PREFIX}* message keys; got {assumes!r}")
+    here = built_path(source, lang, Path("notebooks")).parent
+    parts = []
+    for entry in assumes:
+        if entry.startswith(ASSUME_PREFIX):
+            parts.append(lookup(entry, lang))
+            continue
+        other = source.path.parent / entry
+        if not (other / "cells.py").is_file():
+            raise ValueError(f"{source.path / 'notebook.json'}: 'assumes' names {entry!r}, "
+                             f"which is neither a source in {source.path.parent} nor a "
+                             f"{ASSUME_PREFIX}* message")
+        target = built_path(read_source(other), lang, Path("notebooks"))
+        link = Path(os.path.relpath(target, here)).as_posix()
+        parts.append(f"[{_title(other, lang)}]({link})")
+    comma, last = ("، ", " و ") if lang == "fa" else (", ", " and ")
+    assumed = (comma.join(parts[:-1]) + last + parts[-1] if len(parts) > 1
+               else parts[0] if parts else lookup("prereq_nothing", lang))
+    return lookup("prereq_line", lang).format(
+        assumes=assumed, minutes=format_number(minutes, "d", lang))
+
+
+def _with_prerequisites(text: str, line: str | None) -> str:
+    """``text`` with ``line`` as a paragraph under its first ``# `` heading."""
+    if line is None:
+        return text
+    lines = text.split("\n")
+    at = next((i for i, ln in enumerate(lines) if ln.startswith("# ")), None)
+    if at is None:
+        raise ValueError("a notebook with 'assumes'/'minutes' needs a '# ' title in its "
+                         "first prose cell")
+    return "\n".join([*lines[:at + 1], "", line, *lines[at + 1:]])
+
+
 def render(notebook: dict[str, Any], source: Source, lang: str,
            values: dict[str, Any]) -> dict[str, Any]:
     """The notebook with every markdown cell's placeholders filled in from ``values``.
 
     Markdown cells are taken from the source (so a notebook can be rendered again with
-    new values); code cells and outputs are left as they are.
+    new values); code cells and outputs are left as they are. The first markdown cell
+    gets the "Before you start" line (:func:`prerequisites_markdown`) under its title.
     """
     check_language(lang)
     out = copy.deepcopy(notebook)
+    first_md = next((c.id for c in source.cells if c.kind == "md"), None)
+    before = prerequisites_markdown(source, lang)
     for cell in out["cells"]:
         if cell["cell_type"] == "markdown":
-            cell["source"] = _wrap(render_text(source.prose[lang][cell["id"]], values, lang),
-                                   lang)
+            text = render_text(source.prose[lang][cell["id"]], values, lang)
+            if cell["id"] == first_md:
+                text = _with_prerequisites(text, before)
+            cell["source"] = _wrap(text, lang)
     return out
 
 
