@@ -6,13 +6,17 @@ Each notebook runs top to bottom in the ``crmlab`` kernel from its own folder (a
 JupyterLab and nbval run it), with its widget state saved (so a static viewer shows the
 explorers). The execution timestamps that Jupyter records in every cell's metadata are
 removed: they change on every run, say nothing about the lesson, and make every
-re-execution a merge conflict. Outputs are what the code prints; the notebooks' own
-code keeps them deterministic.
+re-execution a merge conflict. Widget model ids, which ipywidgets draws at random, are
+renumbered in the order the widgets were made, so the same code gives the same bytes.
+Outputs are what the code prints; the notebooks' own code keeps them deterministic.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import re
 import sys
 from pathlib import Path
 
@@ -30,6 +34,23 @@ def strip_volatile(nb: nbformat.NotebookNode) -> None:
             cell.metadata.pop(key, None)
 
 
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+_MODEL_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def stable_widget_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace every widget model id (random hex from ipywidgets) by one derived from the
+    order in which the widgets were made; returns the renumbered notebook."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    ids = [key for key in state if _MODEL_ID.fullmatch(key)]
+    if not ids:
+        return nb
+    stable = {old: hashlib.sha256(f"crmlab-widget-{i}".encode()).hexdigest()[:32]
+              for i, old in enumerate(ids)}
+    text = re.sub("|".join(ids), lambda m: stable[m.group(0)], json.dumps(nb))
+    return nbformat.from_dict(json.loads(text))
+
+
 def execute(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 600,
             kernel: str = "crmlab") -> nbformat.NotebookNode:
     """Execute ``nb`` (in place, and return it) in the ``kernel`` started in ``cwd``,
@@ -39,6 +60,8 @@ def execute(nb: nbformat.NotebookNode, *, cwd: Path, timeout: int = 600,
                             store_widget_state=True)
     client.execute()
     strip_volatile(nb)
+    renumbered = stable_widget_ids(nb)
+    nb.metadata, nb.cells = renumbered.metadata, renumbered.cells
     return nb
 
 
