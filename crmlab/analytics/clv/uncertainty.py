@@ -8,7 +8,8 @@ carry it over, all on the model's own data:
   changes only the weights of the rows and starts from the estimate, so a thousand refits
   of BG/NBD on CDNOW take seconds);
 * ``method="asymptotic"``: draw parameters from the normal approximation of the
-  estimator on the log scale (the covariance behind ``bse``), with no refits at all;
+  estimator on the log scale (the covariance behind ``bse``; covariate coefficients on
+  their own scale), with no refits at all;
 * :func:`delta_interval`: the delta method on the logit (P(alive)) or log scale, from a
   numerical gradient of the prediction; cheapest, symmetric on that scale.
 
@@ -46,11 +47,20 @@ def _check_fitted(results: Any, what: str) -> LikelihoodResults:
     if results.model is None or not np.all(np.isfinite(results.cov_params_log.to_numpy())):
         raise ValueError(f"{what} needs a fitted model with standard errors (the results of "
                          ".fit() on data); results from from_params carry no uncertainty")
-    if getattr(results, "has_covariates", False):
-        raise ValueError(f"{what} is not available for a model with covariates yet: its "
-                         "draws and intervals treat every parameter as positive (log scale); "
-                         "use the coefficients' bse and conf_int() instead")
     return results
+
+
+def _free(results: LikelihoodResults, theta: np.ndarray) -> np.ndarray:
+    """The estimation scale: log of the positive parameters, coefficients as they are
+    (the scale of ``cov_params_log``). ``theta`` may hold one row per draw."""
+    pos = results._positive
+    return np.where(pos, np.log(np.where(pos, theta, 1.0)), theta)
+
+
+def _natural(results: LikelihoodResults, free: np.ndarray) -> np.ndarray:
+    """Natural parameters from the estimation scale (inverse of :func:`_free`)."""
+    pos = results._positive
+    return np.where(pos, np.exp(np.where(pos, free, 0.0)), free)
 
 
 def _rng(random_state: Any) -> np.random.Generator:
@@ -95,11 +105,11 @@ def parameter_draws(results: Any, n_draws: int = 200, *, method: str = "bootstra
         raise ValueError(f"n_draws must be a whole number >= 2; got {n_draws!r}")
     rng = _rng(random_state)
     names = list(res.params.index)
-    log_theta = np.log(res.params.to_numpy())
+    log_theta = _free(res, res.params.to_numpy())
     if method == "asymptotic":
         draws = rng.multivariate_normal(log_theta, res.cov_params_log.to_numpy(), n_draws,
                                         method="cholesky")
-        return pd.DataFrame(np.exp(draws), columns=names)
+        return pd.DataFrame(_natural(res, draws), columns=names)
     if method != "bootstrap":
         raise ValueError(f"method must be 'bootstrap' or 'asymptotic'; got {method!r}")
     model = res.model
@@ -113,19 +123,20 @@ def parameter_draws(results: Any, n_draws: int = 200, *, method: str = "bootstra
     step_matrix = res.cov_params_log.to_numpy() * model.nobs
     for i, w in enumerate(counts):  # one refit per draw; each step is vectorised over rows
         boot.weights = w.astype(np.float64)
-        out[i] = _refit(boot, log_theta, step_matrix)
+        out[i] = _refit(boot, log_theta, step_matrix, res._positive)
     ok = np.isfinite(out).all(axis=1)
     frame = pd.DataFrame(out[ok], columns=names)
     frame.attrs["failed"] = int((~ok).sum())
     return frame
 
 
-def _refit(model: Any, start: np.ndarray, step_matrix: np.ndarray,
+def _refit(model: Any, start: np.ndarray, step_matrix: np.ndarray, positive: np.ndarray,
            gtol: float = 1e-5) -> np.ndarray:
     """The maximum-likelihood estimate on ``model``'s (resampled) weights, natural scale.
 
-    Converged means what it means for ``fit()``: the largest gradient of the mean
-    log-likelihood in log-parameters is below ``gtol``.
+    ``start`` is on the estimation scale (log of the ``positive`` parameters, covariate
+    coefficients as they are). Converged means what it means for ``fit()``: the largest
+    gradient of the mean log-likelihood on that scale is below ``gtol``.
     """
     v = start.copy()
     for _ in range(12):
@@ -133,13 +144,13 @@ def _refit(model: Any, start: np.ndarray, step_matrix: np.ndarray,
         if not np.isfinite(f):
             break
         if np.max(np.abs(g)) < gtol:
-            return np.exp(v)
+            return model._to_theta(v)
         v = v - step_matrix @ g
-        if np.any(np.abs(v) >= LOG_BOUND):
+        if np.any(np.abs(v[positive]) >= LOG_BOUND):
             break
     fit = model._lbfgsb(start, 500)
     ok, _ = model._accept(fit, 1e-5)
-    return np.exp(fit.x) if ok else np.full(start.size, np.nan)
+    return model._to_theta(fit.x) if ok else np.full(start.size, np.nan)
 
 
 def _at(results: LikelihoodResults, theta: np.ndarray) -> LikelihoodResults:
@@ -174,10 +185,20 @@ def _unique_args(args: tuple[Any, ...]) -> tuple[list[np.ndarray], np.ndarray | 
 
 
 def _evaluate(results: LikelihoodResults, method: str, draws: pd.DataFrame,
-              args: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None,
-                                              tuple[int, ...]]:
+              args: tuple[Any, ...], covariates: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, tuple[int, ...]]:
     if not callable(getattr(results, method, None)) or method.startswith("_"):
         raise ValueError(f"{type(results).__name__} has no prediction method {method!r}")
+    given = {k: v for k, v in (covariates or {}).items() if v is not None}
+    if getattr(results, "has_covariates", False) or given:
+        # each customer has parameters of their own: evaluate every customer as given
+        # (Series keep their index, by which the fitted customers' covariates are found)
+        def call(r: LikelihoodResults) -> np.ndarray:
+            return np.asarray(getattr(r, method)(*args, **given), dtype=np.float64)
+
+        first = call(results)
+        rest = np.stack([call(_at(results, row)).ravel() for row in _rows(results, draws)])
+        return first.ravel(), rest, None, first.shape
     uniques, inverse, shape = _unique_args(args)
     estimate = np.asarray(getattr(results, method)(*uniques), dtype=np.float64)
     values = np.stack([np.asarray(getattr(_at(results, row), method)(*uniques),
@@ -197,7 +218,9 @@ def _frame(estimate: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 
 def prediction_interval(results: Any, method: str, *args: Any, draws: Any = None,
                         alpha: float = 0.05, n_draws: int = 200,
-                        draw_method: str = "bootstrap", random_state: Any = 0) -> pd.DataFrame:
+                        draw_method: str = "bootstrap", random_state: Any = 0,
+                        purchase_covariates: Any = None,
+                        dropout_covariates: Any = None) -> pd.DataFrame:
     """Percentile interval of a prediction under the parameter draws.
 
     Parameters
@@ -213,6 +236,11 @@ def prediction_interval(results: Any, method: str, *args: Any, draws: Any = None
         ``random_state``) when not given, so pass them to reuse one set of draws.
     alpha : float, default=0.05
         One minus the coverage.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates, as in its prediction methods: not needed when the
+        histories are Series indexed by customers the model was fitted on. Every
+        customer is then evaluated with their own parameters (no sharing of equal
+        histories).
 
     Returns
     -------
@@ -235,14 +263,17 @@ def prediction_interval(results: Any, method: str, *args: Any, draws: Any = None
         raise ValueError(f"alpha must be between 0 and 1 (exclusive); got {alpha!r}")
     if draws is None:
         draws = parameter_draws(res, n_draws, method=draw_method, random_state=random_state)
-    estimate, values, inverse, shape = _evaluate(res, method, draws, args)
+    estimate, values, inverse, shape = _evaluate(
+        res, method, draws, args, {"purchase_covariates": purchase_covariates,
+                                   "dropout_covariates": dropout_covariates})
     lower, upper = np.quantile(values, [alpha / 2, 1 - alpha / 2], axis=0)
     return _frame(estimate, np.minimum(lower, estimate), np.maximum(upper, estimate),
                   inverse, shape, index_of(*args))
 
 
 def delta_interval(results: Any, method: str, *args: Any, alpha: float = 0.05,
-                   scale: str | None = None) -> pd.DataFrame:
+                   scale: str | None = None, purchase_covariates: Any = None,
+                   dropout_covariates: Any = None) -> pd.DataFrame:
     """Delta-method interval of a prediction, symmetric on the logit or log scale.
 
     The gradient of the transformed prediction with respect to the log-parameters is
@@ -260,6 +291,8 @@ def delta_interval(results: Any, method: str, *args: Any, alpha: float = 0.05,
     scale : {"logit", "log"}, optional
         Scale of the normal approximation; default logit for ``p_alive`` and log for
         everything else (both keep the interval in the prediction's range).
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        As in :func:`prediction_interval`.
 
     Returns
     -------
@@ -282,13 +315,15 @@ def delta_interval(results: Any, method: str, *args: Any, alpha: float = 0.05,
     if scale not in ("logit", "log"):
         raise ValueError(f"scale must be 'logit' or 'log'; got {scale!r}")
     forward, back = (logit, expit) if scale == "logit" else (np.log, np.exp)
-    log_theta = np.log(res.params.to_numpy())
+    log_theta = _free(res, res.params.to_numpy())
     names = list(res.params.index)
     h = 1e-5
-    steps = pd.DataFrame(np.exp(np.concatenate([log_theta + h * np.eye(len(names)),
-                                                log_theta - h * np.eye(len(names))])),
+    steps = pd.DataFrame(_natural(res, np.concatenate([log_theta + h * np.eye(len(names)),
+                                                       log_theta - h * np.eye(len(names))])),
                          columns=names)
-    estimate, values, inverse, shape = _evaluate(res, method, steps, args)
+    estimate, values, inverse, shape = _evaluate(
+        res, method, steps, args, {"purchase_covariates": purchase_covariates,
+                                   "dropout_covariates": dropout_covariates})
     k = len(names)
     with np.errstate(divide="ignore", invalid="ignore"):
         grad = (forward(values[:k]) - forward(values[k:])) / (2 * h)
