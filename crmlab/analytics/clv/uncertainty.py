@@ -15,7 +15,9 @@ carry it over, all on the model's own data:
 
 :func:`prediction_interval` evaluates any prediction method of the results (``"p_alive"``,
 ``"expected_purchases"``, ...) under every draw, on the unique histories only, and
-returns percentile intervals; :func:`clv_interval` does the same for
+returns intervals normal on the logit or log scale with the draws' spread (percentile
+intervals on request: they cover less than they say for these skewed, bounded
+predictions); :func:`clv_interval` does the same for
 :func:`~crmlab.analytics.clv.customer_lifetime_value`.
 
 The intervals describe what the model does not know about its parameters, not the
@@ -38,7 +40,11 @@ from ._base import LOG_BOUND, LikelihoodResults
 from ._data import index_of, unique_rows
 from .value import customer_lifetime_value
 
-__all__ = ["clv_interval", "delta_interval", "parameter_draws", "prediction_interval"]
+__all__ = ["INTERVALS", "clv_interval", "delta_interval", "parameter_draws",
+           "prediction_interval"]
+
+#: How :func:`prediction_interval` and :func:`clv_interval` turn draws into an interval.
+INTERVALS = ("normal", "basic", "percentile")
 
 
 def _check_fitted(results: Any, what: str) -> LikelihoodResults:
@@ -206,6 +212,41 @@ def _evaluate(results: LikelihoodResults, method: str, draws: pd.DataFrame,
     return estimate, values, inverse, shape
 
 
+def _scale_functions(scale: str) -> tuple[Any, Any]:
+    if scale not in ("logit", "log"):
+        raise ValueError(f"scale must be 'logit' or 'log'; got {scale!r}")
+    return (logit, expit) if scale == "logit" else (np.log, np.exp)
+
+
+def _bounds(estimate: np.ndarray, values: np.ndarray, alpha: float, interval: str,
+            scale: str) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of an interval from draws of a prediction (one column each).
+
+    ``"normal"``: ``estimate -+ z * sd`` of the draws on the logit or log ``scale``,
+    mapped back; ``"basic"``: the draws' quantiles reflected about the estimate on that
+    scale; ``"percentile"``: the draws' quantiles. Predictions at the edge of their range
+    on that scale (P(alive) = 1 without repeat purchases) fall back to the percentiles,
+    which are then the point itself.
+    """
+    if interval not in INTERVALS:
+        raise ValueError(f"interval must be one of {', '.join(map(repr, INTERVALS))}; "
+                         f"got {interval!r}")
+    lower, upper = np.quantile(values, [alpha / 2, 1 - alpha / 2], axis=0)
+    if interval != "percentile":
+        forward, back = _scale_functions(scale)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            centre, moved = forward(estimate), forward(values)
+            if interval == "normal":
+                half = stats.norm.ppf(1 - alpha / 2) * np.std(moved, axis=0, ddof=1)
+                lo, hi = back(centre - half), back(centre + half)
+            else:
+                q_lo, q_hi = np.quantile(moved, [alpha / 2, 1 - alpha / 2], axis=0)
+                lo, hi = back(2 * centre - q_hi), back(2 * centre - q_lo)
+        ok = np.isfinite(centre) & np.isfinite(lo) & np.isfinite(hi)
+        lower, upper = np.where(ok, lo, lower), np.where(ok, hi, upper)
+    return np.minimum(lower, estimate), np.maximum(upper, estimate)
+
+
 def _frame(estimate: np.ndarray, lower: np.ndarray, upper: np.ndarray,
            inverse: np.ndarray | None, shape: tuple[int, ...], index: Any) -> pd.DataFrame:
     cols = {}
@@ -219,9 +260,18 @@ def _frame(estimate: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 def prediction_interval(results: Any, method: str, *args: Any, draws: Any = None,
                         alpha: float = 0.05, n_draws: int = 200,
                         draw_method: str = "bootstrap", random_state: Any = 0,
+                        interval: str = "normal", scale: str | None = None,
                         purchase_covariates: Any = None,
                         dropout_covariates: Any = None) -> pd.DataFrame:
-    """Percentile interval of a prediction under the parameter draws.
+    """Interval of a prediction under the parameter draws.
+
+    By default the interval is normal on the logit scale (P(alive)) or the log scale
+    (everything else), centred at the estimate, with the draws' standard deviation on
+    that scale: like :func:`delta_interval`, with the spread measured by the draws (by
+    refits, for bootstrap draws) rather than by a gradient. Percentiles of the draws
+    (``interval="percentile"``) cover less than they say for these bounded, skewed
+    predictions: 92.5 % for a 95 % bootstrap interval of BG/NBD's P(alive), against
+    93.5-93.7 % for the default (``benchmarks/RESULTS.md``).
 
     Parameters
     ----------
@@ -236,6 +286,13 @@ def prediction_interval(results: Any, method: str, *args: Any, draws: Any = None
         ``random_state``) when not given, so pass them to reuse one set of draws.
     alpha : float, default=0.05
         One minus the coverage.
+    interval : {"normal", "basic", "percentile"}, default="normal"
+        ``"normal"``: estimate -+ z times the draws' standard deviation on ``scale``;
+        ``"basic"``: the draws' quantiles on ``scale`` reflected about the estimate
+        (``2 * estimate - q``); ``"percentile"``: the draws' quantiles.
+    scale : {"logit", "log"}, optional
+        Scale of ``"normal"`` and ``"basic"``; default logit for ``p_alive`` and log for
+        everything else (both keep the interval in the prediction's range).
     purchase_covariates, dropout_covariates : DataFrame, optional
         For a model with covariates, as in its prediction methods: not needed when the
         histories are Series indexed by customers the model was fitted on. Every
@@ -261,14 +318,15 @@ def prediction_interval(results: Any, method: str, *args: Any, draws: Any = None
     res = _check_fitted(results, "prediction_interval")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1 (exclusive); got {alpha!r}")
+    scale = scale or ("logit" if method == "p_alive" else "log")
+    _scale_functions(scale)
     if draws is None:
         draws = parameter_draws(res, n_draws, method=draw_method, random_state=random_state)
     estimate, values, inverse, shape = _evaluate(
         res, method, draws, args, {"purchase_covariates": purchase_covariates,
                                    "dropout_covariates": dropout_covariates})
-    lower, upper = np.quantile(values, [alpha / 2, 1 - alpha / 2], axis=0)
-    return _frame(estimate, np.minimum(lower, estimate), np.maximum(upper, estimate),
-                  inverse, shape, index_of(*args))
+    lower, upper = _bounds(estimate, values, alpha, interval, scale)
+    return _frame(estimate, lower, upper, inverse, shape, index_of(*args))
 
 
 def delta_interval(results: Any, method: str, *args: Any, alpha: float = 0.05,
@@ -312,9 +370,7 @@ def delta_interval(results: Any, method: str, *args: Any, alpha: float = 0.05,
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1 (exclusive); got {alpha!r}")
     scale = scale or ("logit" if method == "p_alive" else "log")
-    if scale not in ("logit", "log"):
-        raise ValueError(f"scale must be 'logit' or 'log'; got {scale!r}")
-    forward, back = (logit, expit) if scale == "logit" else (np.log, np.exp)
+    forward, back = _scale_functions(scale)
     log_theta = _free(res, res.params.to_numpy())
     names = list(res.params.index)
     h = 1e-5
@@ -345,8 +401,8 @@ def delta_interval(results: Any, method: str, *args: Any, alpha: float = 0.05,
 def clv_interval(transaction_model: Any, spend_model: Any, data: pd.DataFrame, *,
                  draws: Any = None, alpha: float = 0.05, n_draws: int = 200,
                  draw_method: str = "bootstrap", random_state: Any = 0,
-                 **clv_options: Any) -> pd.DataFrame:
-    """Percentile interval of each customer's CLV under the purchase model's draws.
+                 interval: str = "normal", **clv_options: Any) -> pd.DataFrame:
+    """Interval of each customer's CLV under the purchase model's draws.
 
     The spend model (or fixed value) is held at its estimate; the purchase model's
     parameters are drawn as in :func:`parameter_draws`.
@@ -356,8 +412,9 @@ def clv_interval(transaction_model: Any, spend_model: Any, data: pd.DataFrame, *
     transaction_model : fitted purchase model results
     spend_model, data, **clv_options
         As in :func:`~crmlab.analytics.clv.customer_lifetime_value`.
-    draws, alpha, n_draws, draw_method, random_state
-        As in :func:`prediction_interval`.
+    draws, alpha, n_draws, draw_method, random_state, interval
+        As in :func:`prediction_interval` (``"normal"`` and ``"basic"`` on the log
+        scale).
 
     Returns
     -------
@@ -382,8 +439,7 @@ def clv_interval(transaction_model: Any, spend_model: Any, data: pd.DataFrame, *
     values = np.stack([customer_lifetime_value(_at(res, row), spend_model, data,
                                                **clv_options).to_numpy()
                        for row in _rows(res, draws)])
-    lower, upper = np.quantile(values, [alpha / 2, 1 - alpha / 2], axis=0)
     e = estimate.to_numpy()
-    return pd.DataFrame({"estimate": e, "lower": np.minimum(lower, e),
-                         "upper": np.maximum(upper, e)}, index=data.index)
+    lower, upper = _bounds(e, values, alpha, interval, "log")
+    return pd.DataFrame({"estimate": e, "lower": lower, "upper": upper}, index=data.index)
 
