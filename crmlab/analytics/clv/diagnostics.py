@@ -23,6 +23,12 @@ Each function returns its data (a DataFrame, with test statistics in ``attrs``) 
 The expected histogram needs the model's distribution of repeat purchases: BG/NBD gives
 it in closed form (FHL 2005a, eq. 8); for the other models it is the mean of simulations
 from the fitted parameters (``n_simulations`` draws of every customer, seeded).
+
+Models with covariates (``purchase:...``, ``dropout:...`` coefficients) are checked with
+each customer's own parameters by :func:`tracking`, :func:`conditional_expectations`,
+:func:`holdout_loglike` and :func:`p_alive_history` (the fitted customers' covariates by
+default, or ``purchase_covariates=`` / ``dropout_covariates=``);
+:func:`repeat_histogram` refuses them (its expected counts assume one parameter set).
 """
 
 from __future__ import annotations
