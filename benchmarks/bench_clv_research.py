@@ -79,16 +79,17 @@ def bench_bootstrap() -> dict:
 
     cd = pd.read_csv(lifetimes_data("cdnow_customers_summary.csv"), index_col=0)
     bg = clv.BetaGeo(cd["frequency"], cd["recency"], cd["T"]).fit()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     draws = uncertainty.parameter_draws(bg, 1000, random_state=0)
-    ours = time.perf_counter() - t
+    ours, ours_cpu = time.perf_counter() - t, time.process_time() - cpu
     rng = np.random.default_rng(0)
     t = time.perf_counter()
     for _ in range(20):
         s = cd.iloc[rng.integers(0, len(cd), len(cd))]
         lifetimes.BetaGeoFitter().fit(s["frequency"], s["recency"], s["T"])
     theirs = (time.perf_counter() - t) * 50
-    return {"crmlab_s": ours, "lifetimes_s": theirs, "failed": draws.attrs["failed"],
+    return {"crmlab_s": ours, "crmlab_cpu_s": ours_cpu, "lifetimes_s": theirs,
+            "failed": draws.attrs["failed"],
             "sd_over_se": (draws.std() / bg.bse).round(2).to_dict()}
 
 
@@ -133,11 +134,11 @@ def bench_coverage(reps: int, n_boot: int = 200) -> dict:
         asym = uncertainty.parameter_draws(bg, 400, method="asymptotic", random_state=rep)
         boot = uncertainty.parameter_draws(bg, n_boot, random_state=rep)
         for method, (truth, args) in want.items():
-            ivs = {"delta method": uncertainty.delta_interval(bg, method, *args),
-                   "asymptotic draws": uncertainty.prediction_interval(bg, method, *args,
-                                                                        draws=asym),
-                   "bootstrap refits": uncertainty.prediction_interval(bg, method, *args,
-                                                                        draws=boot)}
+            ivs = {"delta method": uncertainty.delta_interval(bg, method, *args)}
+            for name, draws in (("asymptotic draws", asym), ("bootstrap refits", boot)):
+                for interval in ("normal", "basic", "percentile"):
+                    ivs[f"{name} ({interval})"] = uncertainty.prediction_interval(
+                        bg, method, *args, draws=draws, interval=interval)
             for kind, iv in ivs.items():
                 hits.setdefault(f"{kind}, {method}", []).extend(
                     (iv["lower"] <= truth) & (truth <= iv["upper"]))
@@ -224,13 +225,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-record", action="store_true", help="do not update RESULTS.md")
     parser.add_argument("--covariates-only", action="store_true",
                         help="run only the covariate case (recorded in its own section)")
+    parser.add_argument("--no-covariates", action="store_true",
+                        help="skip the covariate case (cases 1-4 only)")
+    parser.add_argument("--uncertainty-only", action="store_true",
+                        help="print cases 2 and 4 only (bootstrap time, coverage); no record")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore")
+    if args.uncertainty_only:
+        boot = bench_bootstrap()
+        print(f"1,000 bootstrap refits of BG/NBD on CDNOW: {boot['crmlab_s']:.2f} s wall, "
+              f"{boot['crmlab_cpu_s']:.2f} s CPU ({boot['failed']} failed); lifetimes "
+              f"{boot['lifetimes_s']:.0f} s (20 refits x 50); spread / se "
+              f"{boot['sd_over_se']}", flush=True)
+        for k, v in bench_coverage(args.coverage_reps).items():
+            print(f"| {k} | {v:.3f} |")
+        return 0
+    if not args.no_covariates:
+        _covariate_case(args.no_record)
+    if args.covariates_only:
+        return 0
+    return _research_cases(args.coverage_reps, args.no_record)
+
+
+def _covariate_case(no_record: bool) -> None:
     print("Pareto/NBD with covariates ...", flush=True)
     row, cov_notes = covariate_report(bench_covariates())
     print(row)
     print(cov_notes)
-    if not args.no_record:
+    if not no_record:
         import crmlab
 
         body = (f"Run: `python benchmarks/bench_clv_research.py --covariates-only` on "
@@ -241,23 +263,25 @@ def main(argv: list[str] | None = None) -> int:
                 "| measurement | crmlab | alternative | ratio | goal |\n|---|---|---|---|---|\n"
                 + row + "\n\n" + cov_notes)
         record_section("CLV covariates (bench_clv_research.py)", body)
-    if args.covariates_only:
-        return 0
+
+
+def _research_cases(coverage_reps: int, no_record: bool) -> int:
     print("model families ...", flush=True)
     fam = bench_families()
     print("bootstrap ...", flush=True)
     boot = bench_bootstrap()
     print("CDNOW master ...", flush=True)
     master = bench_master()
-    print(f"coverage over {args.coverage_reps} populations ...", flush=True)
-    cover = bench_coverage(args.coverage_reps)
+    print(f"coverage over {coverage_reps} populations ...", flush=True)
+    cover = bench_coverage(coverage_reps)
 
     lines = ["| measurement | crmlab | lifetimes 0.11.3 | ratio | goal |", "|---|---|---|---|---|"]
     for name, (t_ours, t_lt, ll, ll_lt) in fam.items():
         lines.append(f"| {name} fit | {t_ours * 1e3:.1f} ms (LL {ll:.2f}) | {t_lt * 1e3:.1f} ms "
                      f"(LL {ll_lt:.2f}) | {t_lt / t_ours:.1f}x faster | >= 10x, same LL |")
     lines.append(f"| 1,000 bootstrap refits of BG/NBD on CDNOW | {boot['crmlab_s']:.2f} s "
-                 f"({boot['failed']} failed) | {boot['lifetimes_s']:.0f} s (20 refits x 50) | "
+                 f"wall, {boot['crmlab_cpu_s']:.2f} s CPU ({boot['failed']} failed) | "
+                 f"{boot['lifetimes_s']:.0f} s (20 refits x 50) | "
                  f"{boot['lifetimes_s'] / boot['crmlab_s']:.0f}x faster | <= 5 s |")
     lines.append(f"| CDNOW master ({master['customers']:,} customers, {master['rows']:,} rows): "
                  f"weekly summary + BG/NBD fit | {master['crmlab_s']:.2f} s | "
@@ -271,13 +295,18 @@ def main(argv: list[str] | None = None) -> int:
              f"{master['params_lifetimes']} (LL {master['llf_lifetimes']:.2f} at its "
              f"estimates); the two weekly summaries are "
              f"{'identical' if master['same_summary'] else DIFFERENT_SUMMARY}. "
-             f"Coverage: {args.coverage_reps} populations of 3,000 customers (BG/NBD, r=0.25, "
+             f"Coverage: {coverage_reps} populations of 3,000 customers (BG/NBD, r=0.25, "
              "alpha=4, a=0.8, b=2.5, ages 26-52 weeks), five histories each; the truth is the "
-             "prediction at the true parameters; goal 0.93-0.97.")
+             "prediction at the true parameters; goal 0.93-0.97. Intervals from draws: "
+             "normal = the estimate -+ 1.96 standard deviations of the draws on the logit "
+             "(P(alive)) or log scale (expected purchases), the default of "
+             "`prediction_interval`; basic = the draws' 2.5 and 97.5 % quantiles on that "
+             "scale reflected about the estimate; percentile = the draws' quantiles "
+             "themselves (the default before).")
     print(table)
     print("\n".join(cov))
     print(notes)
-    if not args.no_record:
+    if not no_record:
         import crmlab
 
         body = (f"Run: `python benchmarks/bench_clv_research.py` on {platform.machine()}, "

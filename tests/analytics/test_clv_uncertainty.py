@@ -23,8 +23,9 @@ def test_intervals_cover_the_true_expectation_about_as_often_as_they_say():
     """40 populations from known parameters: how often the 95 % intervals hold the truth.
 
     The full measurement (200 populations, 5 histories, recorded in
-    benchmarks/RESULTS.md) gives 0.93-0.95 for the delta method and asymptotic draws and
-    0.925 for bootstrap percentiles; 40 populations keep the test
+    benchmarks/RESULTS.md) gives 0.93-0.95 for the delta method and for the default
+    intervals from asymptotic and bootstrap draws (normal on the logit or log scale),
+    against 0.925 for bootstrap percentiles; 40 populations keep the test
     quick and still tell a working interval from one that is far too narrow or wide.
     """
     true = clv.BetaGeo.from_params(**TRUTH)
@@ -95,3 +96,34 @@ def test_intervals_refuse_what_carries_no_uncertainty(fitted):
         uncertainty.parameter_draws(bg, 10, method="jackknife")
     with pytest.raises(ValueError, match="n_draws"):
         uncertainty.parameter_draws(bg, 1)
+
+
+def test_interval_kinds_are_what_they_say(fitted):
+    """normal: estimate -+ z sd on the logit scale; basic: quantiles reflected about the
+    estimate on that scale; percentile: the quantiles."""
+    from scipy.special import expit, logit
+
+    _, bg = fitted
+    draws = uncertainty.parameter_draws(bg, 80, method="asymptotic", random_state=2)
+    values = np.stack([clv.BetaGeo.from_params(**row).p_alive(*HISTORIES)
+                       for row in draws.to_dict("records")])
+    est = bg.p_alive(*HISTORIES)
+    lo, hi = np.quantile(values, [0.025, 0.975], axis=0)
+    q_lo, q_hi = np.quantile(logit(values), [0.025, 0.975], axis=0)
+    half = 1.959963984540054 * logit(values).std(axis=0, ddof=1)
+    want = {"percentile": (lo, hi), "basic": (expit(2 * logit(est) - q_hi),
+                                              expit(2 * logit(est) - q_lo)),
+            "normal": (expit(logit(est) - half), expit(logit(est) + half))}
+    for kind, (w_lo, w_hi) in want.items():
+        iv = uncertainty.prediction_interval(bg, "p_alive", *HISTORIES, draws=draws,
+                                             interval=kind)
+        np.testing.assert_allclose(iv["lower"], np.minimum(w_lo, est), rtol=1e-9)
+        np.testing.assert_allclose(iv["upper"], np.maximum(w_hi, est), rtol=1e-9)
+    # normal and basic on the logit scale stay inside (0, 1); no repeat purchase: a point
+    edge = uncertainty.prediction_interval(bg, "p_alive", 0, 0, 30, draws=draws)
+    assert edge.iloc[0].tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(ValueError, match="interval must be one of"):
+        uncertainty.prediction_interval(bg, "p_alive", 1, 5, 30, draws=draws,
+                                        interval="bca")
+    with pytest.raises(ValueError, match="scale must be"):
+        uncertainty.prediction_interval(bg, "p_alive", 1, 5, 30, draws=draws, scale="sqrt")

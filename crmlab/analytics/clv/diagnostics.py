@@ -23,6 +23,12 @@ Each function returns its data (a DataFrame, with test statistics in ``attrs``) 
 The expected histogram needs the model's distribution of repeat purchases: BG/NBD gives
 it in closed form (FHL 2005a, eq. 8); for the other models it is the mean of simulations
 from the fitted parameters (``n_simulations`` draws of every customer, seeded).
+
+Models with covariates (``purchase:...``, ``dropout:...`` coefficients) are checked with
+each customer's own parameters by :func:`tracking`, :func:`conditional_expectations`,
+:func:`holdout_loglike` and :func:`p_alive_history` (the fitted customers' covariates by
+default, or ``purchase_covariates=`` / ``dropout_covariates=``);
+:func:`repeat_histogram` refuses them (its expected counts assume one parameter set).
 """
 
 from __future__ import annotations
@@ -48,15 +54,53 @@ _SIMULATORS = {BetaGeoResults: simulate_bgnbd, ModifiedBetaGeoResults: simulate_
                ParetoNBDResults: simulate_pareto_nbd, GompertzNBDResults: simulate_ggom_nbd}
 
 
-def _check_results(results: Any, what: str) -> TransactionResults:
+def _check_results(results: Any, what: str, covariates: bool = True) -> TransactionResults:
     if not isinstance(results, TransactionResults):
         raise TypeError(f"{what} needs a fitted purchase model on frequency / recency / T "
                         f"(BetaGeo, ModifiedBetaGeo or ParetoNBD results); got "
                         f"{type(results).__name__}")
-    if results.has_covariates:
+    if results.has_covariates and not covariates:
         raise ValueError(f"{what} is not available for a model with covariates: its "
-                         "expectations are for customers without their own covariates")
+                         "expected distribution is for customers without their own "
+                         "covariates (tracking, conditional_expectations, holdout_loglike "
+                         "and p_alive_history take them)")
     return results
+
+
+def _covariates_of(results: TransactionResults, customers: pd.Index,
+                   given: dict[str, Any]) -> dict[str, Any]:
+    """The covariates of ``customers`` per process, by position, as prediction keywords.
+
+    ``given`` maps processes to DataFrames indexed by customer (or None: the fitted
+    customers' own covariates are used). Empty for a model without covariates, where a
+    DataFrame given is refused by the prediction itself.
+    """
+    if not results.has_covariates:
+        if any(v is not None for v in given.values()):
+            raise ValueError(f"covariates given, but this {type(results).__name__} model "
+                             "has no covariates (fit it with them to use them)")
+        return {}
+    stored = results.model.covariates if results.model is not None else {}
+    out = {}
+    for process in ("purchase", "dropout"):
+        if not any(k.startswith(f"{process}:") for k in results.params.index):
+            if given.get(process) is not None:
+                out[f"{process}_covariates"] = given[process]   # refused by the model
+            continue
+        frame = given.get(process)
+        source = f"{process}_covariates"
+        if frame is None:
+            frame, source = stored.get(process), f"the fitted customers' {process} covariates"
+        if not isinstance(frame, pd.DataFrame):
+            raise ValueError(f"the model has {process} covariates: pass {process}_covariates= "
+                             "(a DataFrame indexed by customer)")
+        missing = customers[~customers.isin(frame.index)]
+        if missing.size:
+            raise ValueError(f"{source} lack {missing.size} of the customers (e.g. "
+                             f"{list(missing[:3])}); pass {process}_covariates= indexed by "
+                             "every customer")
+        out[f"{process}_covariates"] = frame.loc[customers].reset_index(drop=True)
+    return out
 
 
 def _draw(ax: Any, data: Any, **labels: str) -> None:
@@ -131,7 +175,7 @@ def repeat_histogram(results: Any, frequency: Any, T: Any, *, max_x: int = 7,
     >>> bool(h.attrs["p_value"] > 0.01)  # the model fits its own data
     True
     """
-    res = _check_results(results, "repeat_histogram")
+    res = _check_results(results, "repeat_histogram", covariates=False)
     if isinstance(max_x, bool) or not isinstance(max_x, (int, np.integer)) or max_x < 1:
         raise ValueError(f"max_x must be a whole number >= 1; got {max_x!r}")
     if method not in ("auto", "exact", "simulate"):
@@ -168,7 +212,9 @@ def _period_ordinals(times: pd.Series, freq: str) -> np.ndarray:
 
 def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
              end: Any = None, customer_col: str = "customer_id",
-             time_col: str = "timestamp", freq: str = "W", ax: Any = None) -> pd.DataFrame:
+             time_col: str = "timestamp", freq: str = "W", ax: Any = None,
+             purchase_covariates: Any = None, dropout_covariates: Any = None
+             ) -> pd.DataFrame:
     """Repeat purchases per period, actual against the model, over calibration and holdout.
 
     The customers are those whose first purchase is on or before ``calibration_end``
@@ -194,6 +240,10 @@ def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
         ages converted to it.
     ax : matplotlib Axes, optional
         Draw the cumulative curves there.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates: the cohort's covariates, indexed by customer id;
+        by default the fitted customers' own. Each customer's expectation then uses
+        their own parameters (one vectorised evaluation per period of age).
 
     Returns
     -------
@@ -216,13 +266,14 @@ def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
     ['actual', 'model', 'actual_cumulative', 'model_cumulative', 'holdout']
     """
     res = _check_results(results, "tracking")
+    given = {"purchase": purchase_covariates, "dropout": dropout_covariates}
     check_frame_columns(transactions, [customer_col, time_col], "transactions")
     if freq not in ("D", "W", "M"):
         raise ValueError(f"freq must be one of 'D', 'W', 'M'; got {freq!r}")
     pcode = {"D": "D", "W": "W-SUN", "M": "M"}[freq]
     cal_p = pd.Period(pd.Timestamp(calibration_end), pcode).ordinal
     per = _period_ordinals(transactions[time_col], freq)
-    codes = pd.factorize(transactions[customer_col])[0]
+    codes, ids = pd.factorize(transactions[customer_col])
     pairs = np.unique(np.stack([codes, per], axis=1), axis=0)   # one row per buying period
     first = np.full(codes.max() + 1, np.iinfo(np.int64).max)
     np.minimum.at(first, pairs[:, 0], pairs[:, 1])
@@ -233,13 +284,16 @@ def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
     periods = np.arange(lo, end_p + 1)
     repeat = pairs[cohort & (pairs[:, 1] > first[pairs[:, 0]]) & (pairs[:, 1] <= end_p)]
     actual = np.bincount(repeat[:, 1] - lo, minlength=periods.size).astype(np.float64)
-    # model: sum over cohorts of size n_f of n_f * E[X(p - f)] at the end of period p
-    firsts, sizes = np.unique(first[first <= cal_p], return_counts=True)
-    age = periods[:, None] - firsts[None, :]
     # ages are counted in periods of ``freq``; the model may measure time in another unit
     scale = FREQ_DAYS[freq] / FREQ_DAYS[res.unit] if res.unit else 1.0
-    cum_new = np.asarray(res.expected_purchases_new_customer(np.maximum(age, 0) * scale))
-    model_cum = (np.where(age > 0, cum_new, 0.0) * sizes[None, :]).sum(axis=1)
+    if res.has_covariates or any(v is not None for v in given.values()):
+        model_cum = _tracking_with_covariates(res, ids, first, cal_p, periods, scale, given)
+    else:
+        # model: sum over cohorts of size n_f of n_f * E[X(p - f)] at the end of period p
+        firsts, sizes = np.unique(first[first <= cal_p], return_counts=True)
+        age = periods[:, None] - firsts[None, :]
+        cum_new = np.asarray(res.expected_purchases_new_customer(np.maximum(age, 0) * scale))
+        model_cum = (np.where(age > 0, cum_new, 0.0) * sizes[None, :]).sum(axis=1)
     index = pd.PeriodIndex.from_ordinals(periods, freq=pcode).start_time
     out = pd.DataFrame({"actual": actual, "model": np.diff(model_cum, prepend=0.0),
                         "actual_cumulative": np.cumsum(actual),
@@ -257,8 +311,31 @@ def tracking(results: Any, transactions: pd.DataFrame, *, calibration_end: Any,
     return out
 
 
+def _tracking_with_covariates(res: TransactionResults, ids: Any, first: np.ndarray,
+                              cal_p: int, periods: np.ndarray, scale: float,
+                              given: dict[str, Any]) -> np.ndarray:
+    """Expected cumulative repeat purchases of the cohort at the end of each period,
+    every customer with their own covariates: the sum over customers of
+    ``E[X_i(p - f_i)]``, one vectorised evaluation over customers per age."""
+    in_cohort = first <= cal_p
+    customers = pd.Index(ids[in_cohort])
+    start = first[in_cohort] - periods[0]
+    kw = _covariates_of(res, customers, given)
+    model_cum = np.zeros(periods.size)
+    for age in range(1, periods.size):   # ages, not customers: each call is vectorised
+        at = start + age
+        keep = at < periods.size
+        if not keep.any():
+            break
+        e = np.asarray(res.expected_purchases_new_customer(
+            np.full(customers.size, age * scale), **kw), dtype=np.float64)
+        model_cum += np.bincount(at[keep], weights=e[keep], minlength=periods.size)
+    return model_cum
+
+
 def conditional_expectations(results: Any, table: pd.DataFrame, *, max_x: int = 7,
-                             ax: Any = None) -> pd.DataFrame:
+                             ax: Any = None, purchase_covariates: Any = None,
+                             dropout_covariates: Any = None) -> pd.DataFrame:
     """Mean holdout purchases by calibration frequency, actual against the model.
 
     Parameters
@@ -270,6 +347,9 @@ def conditional_expectations(results: Any, table: pd.DataFrame, *, max_x: int = 
         Customers with ``max_x`` or more calibration purchases form the last group.
     ax : matplotlib Axes, optional
         Draw both curves there.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates: the customers' covariates, indexed like ``table``;
+        by default the fitted customers' own.
 
     Returns
     -------
@@ -293,10 +373,12 @@ def conditional_expectations(results: Any, table: pd.DataFrame, *, max_x: int = 
     cols = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
     check_frame_columns(table, cols, "table", if_empty="need at least one customer",
                         hint="build it with clv.calibration_holdout_split")
+    kw = _covariates_of(res, table.index, {"purchase": purchase_covariates,
+                                            "dropout": dropout_covariates})
     model = np.asarray(res.expected_purchases(table["duration_holdout"].to_numpy(),
                                               table["frequency_cal"].to_numpy(),
                                               table["recency_cal"].to_numpy(),
-                                              table["T_cal"].to_numpy()))
+                                              table["T_cal"].to_numpy(), **kw))
     group = np.minimum(table["frequency_cal"].to_numpy(), max_x).astype(np.int64)
     frame = pd.DataFrame({"repeat_purchases_cal": group,
                           "actual": table["frequency_holdout"].to_numpy(dtype=np.float64),
@@ -314,7 +396,9 @@ def conditional_expectations(results: Any, table: pd.DataFrame, *, max_x: int = 
     return out
 
 
-def holdout_loglike(results: Any, frequency: Any, recency: Any, T: Any) -> pd.Series:
+def holdout_loglike(results: Any, frequency: Any, recency: Any, T: Any, *,
+                    purchase_covariates: Any = None,
+                    dropout_covariates: Any = None) -> pd.Series:
     """Log-likelihood of customers that were not used in the fit, against the fit's own.
 
     Split the customers (not time) into a fitting and a holdout sample, fit on one and
@@ -327,6 +411,9 @@ def holdout_loglike(results: Any, frequency: Any, recency: Any, T: Any) -> pd.Se
         Needs the fitted model (``results.model``) for the in-sample value.
     frequency, recency, T : array-like
         The holdout customers.
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates (required then): the holdout customers' covariates,
+        as the model's constructor takes them.
 
     Returns
     -------
@@ -348,15 +435,29 @@ def holdout_loglike(results: Any, frequency: Any, recency: Any, T: Any) -> pd.Se
     if res.model is None:
         raise ValueError("holdout_loglike needs a fitted model (results of .fit()), not one "
                          "built with from_params: the in-sample log-likelihood is compared")
-    other = type(res.model)(frequency, recency, T)
-    total = other.loglike(res.params)
+    given = {k: v for k, v in (("purchase_covariates", purchase_covariates),
+                               ("dropout_covariates", dropout_covariates)) if v is not None}
+    if res.has_covariates:
+        need = [f"{p}_covariates" for p in ("purchase", "dropout")
+                if any(k.startswith(f"{p}:") for k in res.params.index)]
+        lacking = [k for k in need if k not in given]
+        if lacking:
+            raise ValueError(f"the model has covariates: pass {' and '.join(lacking)}= for "
+                             "the holdout customers")
+    other = type(res.model)(frequency, recency, T, **given)
+    if list(other.param_names) != list(res.params.index):
+        raise ValueError(f"the holdout covariates give the parameters "
+                         f"{list(other.param_names)}, the model has {list(res.params.index)}")
+    total = other.loglike(res.params.to_numpy())
     return pd.Series({"holdout_loglike": total, "holdout_per_customer": total / other.nobs,
                       "fit_per_customer": res.llf / res.nobs, "customers": other.nobs},
                      name="holdout_loglike")
 
 
 def p_alive_history(results: Any, purchase_times: Any, *, end: float,
-                    step: float = 1.0, ax: Any = None) -> pd.DataFrame:
+                    step: float = 1.0, ax: Any = None, customer: Any = None,
+                    purchase_covariates: Any = None,
+                    dropout_covariates: Any = None) -> pd.DataFrame:
     """P(alive) of one customer at the end of every period of their history.
 
     Parameters
@@ -372,6 +473,12 @@ def p_alive_history(results: Any, purchase_times: Any, *, end: float,
         Spacing of the evaluation times.
     ax : matplotlib Axes, optional
         Draw P(alive) over time there, with the purchases as marks.
+    customer : label, optional
+        For a model with covariates: the id of a fitted customer, whose covariates are
+        used (or those of ``customer`` in the covariates given).
+    purchase_covariates, dropout_covariates : DataFrame, optional
+        For a model with covariates: one row (the customer's), or rows indexed by
+        customer with ``customer`` naming the row.
 
     Returns
     -------
@@ -397,8 +504,23 @@ def p_alive_history(results: Any, purchase_times: Any, *, end: float,
     seen = np.searchsorted(times, grid, side="right")     # purchases up to each time
     x = (seen - 1).astype(np.float64)
     tx = times[seen - 1]
+    given = {"purchase": purchase_covariates, "dropout": dropout_covariates}
+    kw = {}
+    if res.has_covariates or any(v is not None for v in given.values()):
+        if customer is None:
+            one = [v for v in given.values() if isinstance(v, pd.DataFrame)]
+            if not one or any(len(v) != 1 for v in one):
+                raise ValueError("for a model with covariates, name the customer "
+                                 "(customer=<id>) or pass their covariates as one-row "
+                                 "DataFrames")
+            customer = one[0].index[0]
+            if any(v.index[0] != customer for v in one):
+                raise ValueError("the one-row covariates given name different customers")
+        kw = _covariates_of(res, pd.Index([customer]), given)
+        kw = {k: v.loc[np.zeros(grid.size, dtype=np.int64)].reset_index(drop=True)
+              for k, v in kw.items()}
     out = pd.DataFrame({"frequency": x, "recency": tx,
-                        "p_alive": np.asarray(res.p_alive(x, tx, grid))},
+                        "p_alive": np.asarray(res.p_alive(x, tx, grid, **kw))},
                        index=pd.Index(grid, name="time"))
     if ax is not None:
         ax.plot(out.index, out["p_alive"])
