@@ -33,6 +33,17 @@ def test_every_link_exercise_and_notebook_exists(name):
             assert (REPO / "exercises" / assignment).is_dir(), assignment
 
 
+@pytest.mark.parametrize("name", ["README.md", "fa.md"])
+def test_every_notebook_has_a_place_in_the_course(name):
+    # a week of the syllabus, the final project (09) or the research session (12)
+    text = (GUIDE / name).read_text(encoding="utf-8").translate(PERSIAN_DIGITS)
+    planned = {re.match(r"[0-9]+", row[3]).group() for row in _weeks(text)}
+    for number in ("09", "12"):
+        assert re.search(rf"(notebook|دفترچه) {number} \(\*", text), number
+    numbers = {p.name[:2] for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")}
+    assert numbers - planned == {"09", "12"}
+
+
 def test_both_languages_plan_the_same_course():
     en = _weeks((GUIDE / "README.md").read_text(encoding="utf-8"))
     fa = _weeks((GUIDE / "fa.md").read_text(encoding="utf-8"))

@@ -19,6 +19,8 @@ ARABIC_LOOKALIKES = {"\u064a": "ي (Arabic yeh; Persian writes ی)",
                      "\u0649": "ى (alef maksura; Persian writes ی)",
                      "\u0643": "ك (Arabic kaf; Persian writes ک)"}
 PERSIAN_SOURCES = sorted(ROOT.glob("notebooks/src/*/fa.md"))
+#: Persian pages beside the notebooks: the instructor's guide and the answer keys
+PERSIAN_DOCS = [ROOT / "docs/instructor/fa.md", *sorted(ROOT.glob("docs/instructor/answers/*.md"))]
 NOTEBOOKS = sorted(ROOT.glob("notebooks/**/[0-9][0-9]_*.ipynb"))
 #: Notebooks not yet built from a bilingual source whose Persian still uses a variant the
 #: glossary rejects (their glossary tables predate it). Strict xfail: a notebook that no
@@ -113,7 +115,8 @@ def test_every_notebook_uses_the_glossary_term_and_no_variant(path):
     assert not found, f"{path.relative_to(ROOT)} uses variants the glossary rejects: {found}"
 
 
-@pytest.mark.parametrize("path", PERSIAN_SOURCES, ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", [*PERSIAN_SOURCES, *PERSIAN_DOCS],
+                         ids=lambda p: str(p.relative_to(ROOT)))
 def test_persian_sources_use_no_variant(path):
     found = _variants_used(path.read_text(encoding="utf-8"))
     assert not found, f"{path.relative_to(ROOT)}: {found}"
