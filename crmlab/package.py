@@ -77,11 +77,11 @@ import pandas as pd
 from ._version import __version__
 
 __all__ = ["DESCRIPTOR", "ENCODINGS", "FORMATS", "DataPackageError", "Staging", "TableSpec",
-           "Terminated", "cleanup_on_termination", "descriptor_text", "file_hashes",
-           "file_sha256", "is_partitioned_table_folder", "listed_files", "move_package",
-           "part_name", "partitioned_resource", "read_package", "read_resource",
-           "read_resources", "remove_stray_parts", "resource_files", "table_files",
-           "table_schema", "verify_package", "write_package", "write_part", "write_resource"]
+           "Terminated", "cleanup_on_termination", "descriptor_text", "file_hashes", "file_sha256",
+           "is_partitioned_table_folder", "listed_files", "move_package", "part_name",
+           "partitioned_resource", "partitioned_table_files", "read_package", "read_resource",
+           "read_resources", "remove_stray_parts", "resource_files", "table_files", "table_schema",
+           "verify_package", "write_package", "write_part", "write_resource"]
 
 #: The descriptor's file name.
 DESCRIPTOR = "datapackage.json"
@@ -1237,6 +1237,34 @@ def _check_parquet_footer(file: Path, rows: int, columns: list[str]) -> None:
         raise _fail(file, "columns do not match its schema")
 
 
+def partitioned_table_files(path: str | Path) -> list[str] | None:
+    """The file names of the partitioned resource whose folder is ``path``, in the
+    package's order; None if ``path`` is not such a folder (or its package is damaged).
+
+    The descriptor is looked for up to three folders above ``path``.
+
+    Examples
+    --------
+    >>> partitioned_table_files("/nonexistent/transactions") is None
+    True
+    """
+    path = Path(path)
+    for root in path.parents[:3]:
+        if not (root / DESCRIPTOR).is_file():
+            continue
+        try:
+            package = read_package(root)
+        except DataPackageError:
+            return None
+        rel = path.relative_to(root).as_posix()
+        for r in package["resources"]:
+            paths = r["path"]
+            if isinstance(paths, list) and all(p.rsplit("/", 1)[0] == rel for p in paths):
+                return [p.rsplit("/", 1)[1] for p in paths]
+        return None
+    return None
+
+
 def is_partitioned_table_folder(path: str | Path) -> bool:
     """Whether ``path`` is the folder of one partitioned resource of a data package.
 
@@ -1247,16 +1275,4 @@ def is_partitioned_table_folder(path: str | Path) -> bool:
     >>> is_partitioned_table_folder("/nonexistent/transactions")
     False
     """
-    path = Path(path)
-    for root in path.parents[:3]:
-        if not (root / DESCRIPTOR).is_file():
-            continue
-        try:
-            package = read_package(root)
-        except DataPackageError:
-            return False
-        rel = path.relative_to(root).as_posix()
-        return any(isinstance(r["path"], list)
-                   and all(p.rsplit("/", 1)[0] == rel for p in r["path"])
-                   for r in package["resources"])
-    return False
+    return partitioned_table_files(path) is not None

@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..package import DESCRIPTOR, read_package
+from ..package import DESCRIPTOR, partitioned_table_files
 
 __all__ = ["MAX_TASKS", "DaskLog", "counts_collection", "dask_log", "per_customer",
            "per_customer_counts", "time_range"]
@@ -189,28 +189,12 @@ def dask_log(df: Any, columns: Sequence[str | None], name: str = "df") -> DaskLo
 
 
 def _parts_on_worker(folder: str) -> int | list[str] | None:
-    """:func:`_table_parts`, where a Dask worker runs it (the same rule as
-    :func:`~crmlab.package.is_partitioned_table_folder`)."""
-    from ..package import DataPackageError
-
-    path = Path(folder)
-    for root in path.parents[:3]:
-        if not (root / DESCRIPTOR).is_file():
-            continue
-        try:
-            package = read_package(root)
-        except DataPackageError:
-            return None
-        rel = path.relative_to(root).as_posix()
-        for r in package["resources"]:
-            paths = r["path"]
-            if isinstance(paths, list) and paths and all(
-                    p.rsplit("/", 1)[0] == rel for p in paths):
-                names = [p.rsplit("/", 1)[1] for p in paths]
-                return len(names) if names == [_part_name(i) for i in range(len(names))] \
-                    else names
+    """:func:`_table_parts`, where a Dask worker runs it (the package's own rule,
+    :func:`~crmlab.package.partitioned_table_files`)."""
+    names = partitioned_table_files(folder)
+    if not names:
         return None
-    return None
+    return len(names) if names == [_part_name(i) for i in range(len(names))] else names
 
 
 def _table_parts(path: Path) -> int | list[str] | None:
