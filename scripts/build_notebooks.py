@@ -48,6 +48,7 @@ from crmlab.i18n.courseware import (  # noqa: E402
     read_source,
     rebuild_from,
     render,
+    source_folders,
     values_of,
 )
 
@@ -57,7 +58,7 @@ SOURCES = NOTEBOOKS / "src"
 
 def sources(names: list[str]) -> list[Path]:
     """The source folders named (all of them if none is)."""
-    every = sorted(p for p in SOURCES.iterdir() if (p / "cells.py").is_file())
+    every = source_folders(NOTEBOOKS)
     if not names:
         return every
     by_name = {p.name: p for p in every}

@@ -71,7 +71,8 @@ from ._format import LANGUAGES, check_language, format_date, format_number
 
 __all__ = ["LANGUAGE_CELL", "VALUES_TAG", "Source", "SourceCell", "assemble", "built_path",
            "differences", "placeholders", "prerequisites_markdown", "read_source",
-           "rebuild_from", "render", "render_text", "strip_placeholders", "values_of"]
+           "rebuild_from", "render", "render_text", "source_folders", "strip_placeholders",
+           "values_of"]
 
 #: The id of the first cell of every built notebook, which sets ``LANG``.
 LANGUAGE_CELL = "language"
@@ -206,6 +207,18 @@ def read_source(path: str | Path) -> Source:
     meta_file = path / "notebook.json"
     metadata = json.loads(meta_file.read_text(encoding="utf-8")) if meta_file.is_file() else {}
     return Source(path, cells, prose, metadata)
+
+
+def source_folders(notebooks: str | Path) -> list[Path]:
+    """Every notebook source under ``notebooks/src`` (a folder with a ``cells.py``), by name.
+
+    Examples
+    --------
+    >>> source_folders("/nonexistent")
+    []
+    """
+    src = Path(notebooks) / "src"
+    return sorted(p for p in src.iterdir() if (p / "cells.py").is_file()) if src.is_dir() else []
 
 
 def built_path(source: Source, lang: str, notebooks: str | Path) -> Path:

@@ -22,11 +22,12 @@ from crmlab.i18n.courseware import (
     differences,
     read_source,
     render,
+    source_folders,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-SOURCES = sorted(p for p in (NOTEBOOKS / "src").glob("*") if (p / "cells.py").is_file())
+SOURCES = source_folders(NOTEBOOKS)
 PAIRS = [(src, lang) for src in SOURCES for lang in ("en", "fa")]
 
 

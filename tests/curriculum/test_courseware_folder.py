@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from crmlab.i18n.courseware import Source, built_path, read_source
+from crmlab.i18n.courseware import Source, built_path, read_source, source_folders
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-SOURCES = sorted(p for p in (NOTEBOOKS / "src").glob("*") if (p / "cells.py").is_file())
+SOURCES = source_folders(NOTEBOOKS)
 
 
 def _source(name: str, **metadata) -> Source:

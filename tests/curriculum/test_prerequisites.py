@@ -16,11 +16,12 @@ from crmlab.i18n.courseware import (
     prerequisites_markdown,
     read_source,
     render,
+    source_folders,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-SOURCES = sorted(p for p in (NOTEBOOKS / "src").glob("*") if (p / "cells.py").is_file())
+SOURCES = source_folders(NOTEBOOKS)
 LINK = re.compile(r"\]\(([^)]+\.ipynb)\)")
 OPENING = {"en": "**Before you start.**", "fa": "**پیش از شروع.**"}
 
