@@ -331,8 +331,28 @@ def run_sphinx(src: Path, out: Path, lang: str, doctrees: Path, *,
     (out / ".buildinfo").unlink(missing_ok=True)
 
 
-def build(out: Path, instructor: bool) -> None:
+#: The file that marks a folder as a site crmlab built: only such a folder is rebuilt.
+MARKER = ".crmlab-site"
+
+
+def claim_output(out: Path) -> None:
+    """Make ``out`` the site's folder, refusing one that holds files crmlab did not write.
+
+    A rebuild replaces ``en/``, ``fa/`` and ``index.html``; it does so only in a folder
+    that carries :data:`MARKER` (written by an earlier build), or a new or empty one.
+    """
+    if out.exists() and not out.is_dir():
+        raise SystemExit(f"site: {out} is a file, not a folder; choose another output")
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise SystemExit(f"site: {out} holds files crmlab did not write (it has no {MARKER}); "
+                         "choose a new or empty folder")
     out.mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("built by crmlab's scripts/site.sh; rebuilt in place\n",
+                              encoding="utf-8")
+
+
+def build(out: Path, instructor: bool) -> None:
+    claim_output(out)
     with tempfile.TemporaryDirectory(prefix="crmlab-site-") as tmp:
         for lang in ("en", "fa"):
             src = Path(tmp) / "src" / lang

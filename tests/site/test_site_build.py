@@ -60,7 +60,7 @@ def test_root_index_offers_both_languages(site):
 
 
 def test_the_output_folder_holds_only_the_site(site):
-    assert sorted(p.name for p in site.iterdir()) == ["en", "fa", "index.html"]
+    assert sorted(p.name for p in site.iterdir()) == [site_build.MARKER, "en", "fa", "index.html"]
 
 
 def test_a_page_for_every_english_notebook_and_primer(site):
@@ -272,6 +272,19 @@ def test_the_student_site_has_no_instructor_pages_or_answer_keys(site):
     assert not leaked, "instructor text in the student site:\n" + "\n".join(leaked[:10])
     assert not list(site.rglob("instructor")), "an instructor folder in the student site"
     assert not any("answers" in p.parts for p in site.rglob("*"))
+
+
+def test_a_folder_crmlab_did_not_write_is_refused_and_kept(tmp_path, site):
+    mine = tmp_path / "notes"
+    (mine / "en").mkdir(parents=True)
+    (mine / "en" / "draft.md").write_text("my own notes", encoding="utf-8")
+    with pytest.raises(SystemExit, match="holds files crmlab did not write"):
+        site_build.main([str(mine)])
+    assert (mine / "en" / "draft.md").read_text(encoding="utf-8") == "my own notes"
+    assert not (mine / site_build.MARKER).exists()
+    with pytest.raises(SystemExit, match="is a file"):
+        site_build.main([str(mine / "en" / "draft.md")])
+    assert (site / site_build.MARKER).is_file()  # a built site can be rebuilt in place
 
 
 def test_the_instructor_build_stages_the_guide_and_answer_keys(tmp_path):
